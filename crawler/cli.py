@@ -1,0 +1,161 @@
+"""The ``policytrail`` command: thin orchestration; expected failures become one-line messages.
+
+Exit codes: 0 success; 1 finished with failures; 2 bad input or usage; 3 archive unreachable
+or stopped on rate limits (resume later); 75 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .archive import DEFAULT_ARCHIVE, DIALECTS, Archive
+from .errors import PolicytrailError
+from .output import emit_rows, format_option
+
+DEFAULT_DB = "data/policytrail.db"
+DEFAULT_TARGETS = "data/targets.csv"
+
+
+def db_option(default: str = DEFAULT_DB):
+    return click.option("--db", default=default, show_default=True, type=click.Path(dir_okay=False),
+                        help="SQLite database to read and write.")
+
+
+def clean_errors(fn):
+    """Turn a PolicytrailError into its message and exit code, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PolicytrailError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policytrail")
+def cli() -> None:
+    """Reconstruct how privacy policies changed, from web archives.
+
+    \b
+    Example:
+        policytrail demo
+        policytrail crawl --company Krop
+    """
+
+
+def _print_summary(result, fmt: str | None) -> None:
+    emit_rows(result.summary, fmt)
+    click.echo(result.message, err=True)
+
+
+@cli.command()
+@click.option("--targets", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
+              help="CSV file of company,url[,document] rows.")
+@db_option()
+@click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the web archive.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default="ia", show_default=True,
+              help="ia: the Internet Archive's Wayback Machine; pywb: pywb and institutional archives.")
+@click.option("--collection", default="web", show_default=True, help="Collection name (pywb archives).")
+@click.option("--company", "companies", multiple=True, help="Crawl only this company (repeatable).")
+@click.option("--cdx-per-minute", type=float, default=None, help="CDX requests per minute [default: 24].")
+@click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
+@click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
+@click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
+@click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Write the crawl log to this file.")
+@format_option
+@clean_errors
+def crawl(targets, db, archive, dialect, collection, companies, cdx_per_minute, mementos_per_minute, unthrottled,
+          user_agent, verbose, log_file, fmt):
+    """List every archived capture of each target, fetch each distinct body once, derive versions.
+
+    Talks to the Internet Archive by default, at 24 CDX requests and 480 mementos per minute.
+    Run it again at any time: known captures are not fetched again.
+
+    \b
+    Example:
+        policytrail crawl --company Krop --db data/krop.db
+        policytrail crawl --archive http://127.0.0.1:8080 --dialect pywb --unthrottled
+    """
+    from .crawl import crawl_settings, run_crawl
+
+    settings = crawl_settings(
+        db=db, targets=targets, archive=Archive(archive, dialect, collection), companies=companies,
+        cdx_per_minute=cdx_per_minute, mementos_per_minute=mementos_per_minute, unthrottled=unthrottled,
+        user_agent=user_agent, log_level="INFO" if verbose else "WARNING", log_file=log_file)
+    result = run_crawl(settings)
+    _print_summary(result, fmt)
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@db_option(default="data/demo.db")
+@click.option("--workdir", default="data/.demo-archive", show_default=True, type=click.Path(file_okay=False),
+              help="Where the sample WARCs and the pywb collection are built.")
+@format_option
+@clean_errors
+def demo(db, workdir, fmt):
+    """Crawl the bundled sample archive, served by a local pywb, into its own database.
+
+    Never touches your real database. Safe to run again.
+
+    \b
+    Example:
+        policytrail demo
+    """
+    from .demo import run_demo
+
+    result = run_demo(db=Path(db), workdir=Path(workdir))
+    _print_summary(result, fmt)
+    click.echo(f"""
+Demo database: {db}. Try next:
+  sqlite3 {db} "SELECT company, start_ts, end_ts, capture_count FROM spans JOIN documents d ON d.id = document_id"
+  sqlite3 {db} "SELECT url, timestamp, state, reason FROM captures WHERE state = 'skipped'"
+  policytrail crawl --company Krop --db data/policytrail.db     # the real Wayback Machine
+  policytrail save --company Krop                               # ask the Wayback Machine to capture today's page""")
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--targets", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
+              help="CSV file of company,url[,document] rows.")
+@db_option()
+@click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the Wayback Machine.")
+@click.option("--company", "companies", multiple=True, help="Save only this company's pages (repeatable).")
+@click.option("--per-minute", type=float, default=4.0, show_default=True,
+              help="Save requests per minute (Save Page Now allows about 15; stay well below).")
+@format_option
+@clean_errors
+def save(targets, db, archive, companies, per_minute, fmt):
+    """Ask the Wayback Machine's Save Page Now to capture today's policy pages.
+
+    Scheduled jobs run it so that later crawls have fresh captures to diff.
+
+    \b
+    Example:
+        policytrail save --company Krop
+    """
+    from .save import save_targets
+
+    result = save_targets(targets=targets, db=db, archive=Archive(archive, "ia"), companies=companies,
+                          per_minute=per_minute)
+    emit_rows(result.rows, fmt)
+    click.echo(result.message, err=True)
+    sys.exit(result.exit_code)
+
+
+def main() -> None:
+    cli(prog_name="policytrail")
+
+
+if __name__ == "__main__":
+    main()

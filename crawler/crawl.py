@@ -1,0 +1,96 @@
+"""Run the Wayback spider in this process and report how it ended.
+
+Used by ``policytrail crawl`` and ``policytrail demo``. Settings come from
+``crawler.settings`` plus explicit overrides, never from the working directory, so the
+same crawl runs from any directory (and under Scrapyd, where the spider's own close
+handling does the post-crawl work).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from .archive import Archive
+from .errors import UsageError
+from .storage import Store
+from .targets import load_targets
+
+
+@dataclass
+class CrawlResult:
+    exit_code: int
+    message: str
+    stats: dict = field(default_factory=dict)
+    summary: list[dict] = field(default_factory=list)
+
+
+def crawl_settings(*, db: str | Path, targets: str | Path, archive: Archive, companies: tuple[str, ...] = (),
+                   cdx_per_minute: float | None = None, mementos_per_minute: float | None = None,
+                   unthrottled: bool = False, user_agent: str | None = None, log_level: str = "WARNING",
+                   log_file: str | None = None, extra: dict | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if unthrottled and not archive.is_local:
+        raise UsageError(f"--unthrottled is only allowed for an archive on this machine (127.0.0.1), "
+                         f"not {archive.base}: the rate limits protect the archive and your IP address")
+    for key, value in {
+        "POLICYTRAIL_DB": str(db), "POLICYTRAIL_TARGETS": str(targets), "POLICYTRAIL_ARCHIVE": archive.base,
+        "POLICYTRAIL_DIALECT": archive.dialect, "POLICYTRAIL_COMPANIES": list(companies),
+        "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute, "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
+        "POLICYTRAIL_UNTHROTTLED": unthrottled, "USER_AGENT": user_agent, "LOG_LEVEL": log_level,
+        "LOG_FILE": log_file, **(extra or {}),
+    }.items():
+        if value is not None:
+            settings.set(key, value, priority="cmdline")
+    for key in ("POLICYTRAIL_CDX_PER_MINUTE", "POLICYTRAIL_MEMENTOS_PER_MINUTE"):
+        if settings.getfloat(key) <= 0:
+            raise UsageError(f"{key.lower().replace('policytrail_', '--').replace('_', '-')} must be above 0")
+    return settings
+
+
+def run_crawl(settings: Settings) -> CrawlResult:
+    """Validate the targets, crawl, and turn the crawl's stats into an exit code and a message."""
+    from spiders.wayback import WaybackSpider
+
+    companies = tuple(settings.getlist("POLICYTRAIL_COMPANIES"))
+    targets = load_targets(settings.get("POLICYTRAIL_TARGETS"), companies)  # exit 2 before any request
+    Store(settings.get("POLICYTRAIL_DB")).close()  # a broken database fails here, cleanly
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(WaybackSpider)
+    process.crawl(crawler)
+    process.start()
+    logging.getLogger().handlers.clear()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    store = Store(settings.get("POLICYTRAIL_DB"))
+    summary = store.company_summary(sorted({t.company for t in targets}))
+    store.close()
+    return CrawlResult(*judge(stats, settings), stats=stats, summary=summary)
+
+
+def judge(stats: dict, settings: Settings) -> tuple[int, str]:
+    """Exit code and message for a finished crawl (README, "Exit codes")."""
+    archive = settings.get("POLICYTRAIL_ARCHIVE")
+    reason = stats.get("finish_reason")
+    if reason == "rate_limited":
+        wait = stats.get("policytrail/last_retry_after") or 60
+        return 3, (f"Stopped: {archive} kept answering 429 Too Many Requests. Progress is saved; "
+                   f"run the same command again in {max(wait / 60, 60):.0f} minutes or more.")
+    pages = stats.get("policytrail/cdx_pages", 0)
+    if stats.get("policytrail/cdx_unreachable", 0) and not pages:
+        return 3, (f"The archive at {archive} could not be reached. Check the network (or --archive), "
+                   f"then run the same command again: nothing was lost.")
+    if stats.get("policytrail/refused_outside_archive", 0):
+        return 1, "Some archived redirects pointed outside the archive and were refused (see the log)."
+    failed_lists = stats.get("policytrail/cdx_failed", 0)
+    failed = stats.get("policytrail/failed", 0)
+    if failed_lists or failed:
+        return 1, (f"Finished with failures: {failed_lists} listing(s) and {failed} capture fetch(es) failed; "
+                   f"a later run retries them.")
+    if reason not in (None, "finished"):
+        return 1, f"The crawl ended early ({reason})."
+    return 0, "Finished."

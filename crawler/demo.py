@@ -1,0 +1,28 @@
+"""``policytrail demo``: the bundled sample archive, served by a local pywb, crawled into its own database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .archive import Archive
+from .crawl import CrawlResult, crawl_settings, run_crawl
+from .localarchive import PROJECT_ROOT, LocalArchive
+from .warcbuild import read_manifest, write_warc
+
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+
+def build_sample_archive(workdir: Path, sample: Path = SAMPLE_DIR) -> LocalArchive:
+    """Write the sample WARC and index it into a pywb collection under ``workdir``."""
+    warc = write_warc(read_manifest(sample / "captures.csv"), workdir / "warcs" / "sample.warc.gz")
+    archive = LocalArchive(workdir / "pywb")
+    archive.build([warc])
+    return archive
+
+
+def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR) -> CrawlResult:
+    local = build_sample_archive(workdir, sample)
+    with local:
+        settings = crawl_settings(db=db, targets=sample / "targets.csv", archive=Archive(local.url, "pywb"),
+                                  unthrottled=True)
+        return run_crawl(settings)

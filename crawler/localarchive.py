@@ -1,0 +1,157 @@
+"""A local web archive: a pywb collection built from WARC files, served on 127.0.0.1.
+
+Used by ``policytrail demo``, the tests and the benchmarks. pywb runs in its own
+virtualenv as a subprocess (see ``_pywb_server.py``) and is stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .errors import LocalArchiveError
+
+PYWB_REQUIREMENT = "pywb==2.10.0"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_SERVER_SCRIPT = Path(__file__).with_name("_pywb_server.py")
+
+# pywb's default rules apply fuzzy matching, which makes a CDX filter that matches nothing
+# return *all* rows; an empty rules file keeps answers exact.
+_CONFIG = """\
+collections_root: collections
+redirect_to_exact: true
+framed_replay: false
+enable_memento: true
+rules_file: {rules}
+"""
+
+
+def pywb_venv() -> Path:
+    """Where pywb's own virtualenv lives: $POLICYTRAIL_PYWB_VENV, else ``.venv-pywb`` in the project."""
+    env = os.environ.get("POLICYTRAIL_PYWB_VENV")
+    if env:
+        return Path(env)
+    return PROJECT_ROOT / ".venv-pywb"
+
+
+def ensure_pywb(quiet: bool = False) -> Path:
+    """Create pywb's virtualenv on first use; return its python. Idempotent."""
+    venv = pywb_venv()
+    python = venv / "bin" / "python"
+    stamp = venv / ".policytrail-requirement"
+    if python.exists() and stamp.exists() and stamp.read_text() == PYWB_REQUIREMENT:
+        return python
+    if not quiet:
+        print(f"Installing {PYWB_REQUIREMENT} into its own virtualenv at {venv} (first run only)...",
+              file=sys.stderr)
+    try:
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        PYWB_REQUIREMENT], check=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        raise LocalArchiveError(f"could not install {PYWB_REQUIREMENT} into {venv}: {exc}. "
+                                f"Check that pip can reach PyPI, or set POLICYTRAIL_PYWB_VENV "
+                                f"to a virtualenv that has pywb.") from None
+    stamp.write_text(PYWB_REQUIREMENT)
+    return python
+
+
+class LocalArchive:
+    """A pywb collection named ``web`` under ``root``; ``with archive.serve():`` runs it."""
+
+    collection = "web"
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root).resolve()
+        self.process: subprocess.Popen | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise LocalArchiveError("the local archive is not running")
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def access_log(self) -> Path:
+        return self.root / "access.log"
+
+    def build(self, warcs: list[Path]) -> None:
+        """(Re)create the collection from ``warcs``, indexed by pywb's own indexer."""
+        python = ensure_pywb()
+        coll = self.root / "collections" / self.collection
+        if coll.exists():
+            shutil.rmtree(coll)
+        (coll / "archive").mkdir(parents=True)
+        (coll / "indexes").mkdir(parents=True)
+        rules = self.root / "rules.yaml"
+        rules.write_text("default_filters:\n  url_normalize: []\nrules: []\n")
+        (self.root / "config.yaml").write_text(_CONFIG.format(rules=rules))
+        manager = python.parent / "wb-manager"
+        result = subprocess.run([str(manager), "add", self.collection, *[str(Path(w).resolve()) for w in warcs]],
+                                cwd=self.root, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise LocalArchiveError(f"pywb could not index the sample WARCs: {result.stderr.strip()[-500:]}")
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Start pywb on 127.0.0.1 on an ephemeral port; return its base URL."""
+        python = ensure_pywb()
+        self.process = subprocess.Popen(
+            [str(python), str(_SERVER_SCRIPT), "--root", str(self.root), "--port", "0",
+             "--access-log", str(self.access_log)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not line or not line[0].startswith("PORT "):
+            err = ""
+            if self.process.poll() is not None:
+                err = self.process.stderr.read()[-800:]
+            self.stop()
+            raise LocalArchiveError(f"pywb did not start within {timeout:.0f} s. {err}".strip())
+        self.port = int(line[0].split()[1])
+        # drain stderr so pywb never blocks on a full pipe
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        self._wait_ready(timeout)
+        return self.url
+
+    def _wait_ready(self, timeout: float) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/{self.collection}/cdx?url=example.com&limit=1", timeout=5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise LocalArchiveError("pywb started but does not answer CDX queries")
+
+    def stop(self) -> None:
+        """Stop the pywb process we started, by its PID."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> "LocalArchive":
+        if self.process is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

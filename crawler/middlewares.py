@@ -1,0 +1,92 @@
+"""Downloader middleware that keeps the crawl inside the archive and honours its 429s."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+# Never wait longer than this for one Retry-After; a longer ask stops the crawl instead.
+MAX_RETRY_AFTER = 15 * 60
+
+
+def retry_after_seconds(value: bytes | str | None, default: float) -> float:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return default
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ArchiveGuardMiddleware:
+    """Refuse any request outside the archive's host; turn live 429s into a paused, polite crawl.
+
+    An archived 429 (a capture of a 429 page, marked by ``Memento-Datetime``) is data and passes.
+    A live 429 pauses every request for Retry-After seconds (60 when absent) and re-schedules
+    the request; after ``POLICYTRAIL_MAX_429_IN_A_ROW`` in a row the crawl closes with reason
+    ``rate_limited`` and everything not yet handled stays pending for the next run.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.netloc = urlsplit(settings.get("POLICYTRAIL_ARCHIVE")).netloc.lower()
+        self.default_wait = settings.getfloat("POLICYTRAIL_RETRY_AFTER_DEFAULT")
+        self.max_in_a_row = settings.getint("POLICYTRAIL_MAX_429_IN_A_ROW")
+        self.in_a_row = 0
+        self.resume_at = 0.0
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_request(self, request: Request):
+        if urlsplit(request.url).netloc.lower() != self.netloc:
+            self.crawler.stats.inc_value("policytrail/refused_outside_archive")
+            logger.error("Refused a request outside the archive (%s): %s", self.netloc, request.url)
+            raise IgnoreRequest(f"outside the archive: {request.url}")
+        wait = self.resume_at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if self.stopping:
+            raise IgnoreRequest("the crawl is stopping on rate limits")
+        return None
+
+    def process_response(self, request: Request, response: Response):
+        if response.status != 429 or b"Memento-Datetime" in response.headers:
+            self.in_a_row = 0
+            return response
+        self.in_a_row += 1
+        stats = self.crawler.stats
+        stats.inc_value("policytrail/http_429")
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"), self.default_wait)
+        stats.set_value("policytrail/last_retry_after", wait)
+        if self.in_a_row >= self.max_in_a_row or wait > MAX_RETRY_AFTER:
+            if not self.stopping:
+                self.stopping = True
+                logger.error("The archive answered 429 %d times in a row (Retry-After %.0f s): stopping; "
+                             "progress is saved, run again later.", self.in_a_row, wait)
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="rate_limited"))
+            raise IgnoreRequest("rate limited")
+        self.resume_at = max(self.resume_at, time.monotonic() + wait)
+        logger.warning("429 from the archive for %s: pausing all requests for %.1f s", request.url, wait)
+        retry = request.replace(dont_filter=True)
+        retry.meta["policytrail_429_retries"] = request.meta.get("policytrail_429_retries", 0) + 1
+        return retry

@@ -1,0 +1,39 @@
+"""Normalise extracted policy text and hash it.
+
+The hash must change when the policy's words change and only then. What it ignores:
+Unicode compatibility forms (NFKC), typographic quotes and dashes (mapped to ASCII),
+zero-width characters, NUL and other control characters, and runs of whitespace
+(collapsed; trailing spaces and blank-line runs dropped). Dates, numbers, case and
+punctuation inside the policy are kept: they are part of what the policy says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_TRANSLATE = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ",
+    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
+})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str) -> str:
+    """The canonical form of a policy text, the one that is hashed and stored."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 (hex) of the normalised text; stable across runs, machines and databases."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()

@@ -1,0 +1,61 @@
+"""Scrapy glue: hand the spider's facts to storage; derive when the crawl closes."""
+
+from __future__ import annotations
+
+import logging
+
+from .derive import derive
+from .items import CaptureItem, CaptureOutcome, SnapshotItem
+
+logger = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    """Writes captures, snapshots and outcomes through ``Store``; runs derive on close.
+
+    Derive runs here (not in the CLI) so that a crawl started by Scrapyd, with no CLI around
+    it, still ends with versions and spans.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.derive_on_close = crawler.settings.getbool("POLICYTRAIL_DERIVE_ON_CLOSE")
+        self.store = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = self.crawler.spider.store
+
+    def process_item(self, item):
+        store = self.store
+        if isinstance(item, CaptureItem):
+            store.record_capture(target_id=item.target_id, archive=item.archive, url=item.url,
+                                 timestamp=item.timestamp, statuscode=item.statuscode, mimetype=item.mimetype,
+                                 digest=item.digest, length=item.length, state=item.state, reason=item.reason,
+                                 source=item.source)
+        elif isinstance(item, SnapshotItem):
+            store.store_snapshot(digest=item.digest, body=item.body, headers=item.headers, status=item.status,
+                                 mimetype=item.mimetype, fetched_url=item.fetched_url, sha256=item.sha256,
+                                 digest_ok=item.digest_ok, archive=item.archive, url=item.url,
+                                 timestamp=item.timestamp, redirect_to=item.redirect_to)
+            self.crawler.stats.inc_value("policytrail/snapshots")
+        elif isinstance(item, CaptureOutcome):
+            mark = store.mark_failed if item.state == "failed" else store.mark_skipped
+            mark(archive=item.archive, url=item.url, timestamp=item.timestamp, digest=item.digest,
+                 reason=item.reason)
+        return item
+
+    def close_spider(self) -> None:
+        if self.store is None:
+            return
+        if self.derive_on_close:
+            companies = getattr(self.crawler.spider, "companies", ())
+            report = derive(self.store, companies)
+            self.crawler.stats.set_value("policytrail/versions", report.versions)
+            self.crawler.stats.set_value("policytrail/spans", report.spans)
+            logger.info("derive: %d snapshots extracted, %d versions over %d spans in %d documents",
+                        report.extracted, report.versions, report.spans, report.documents)
+        self.store.close()

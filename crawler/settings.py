@@ -1,0 +1,57 @@
+"""Scrapy settings for policytrail (``scrapy.cfg`` points here).
+
+Politeness lives in Scrapy's own machinery: one download slot per archive endpoint
+(CDX listing, mementos) with its own delay, computed from the per-minute limits below by
+``WaybackSpider.update_settings``. AutoThrottle stays off: its minimum delay is the global
+DOWNLOAD_DELAY, which would override the slots' limits.
+"""
+
+from crawler import __version__
+
+BOT_NAME = "policytrail"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Identify honestly: the archive's operators should know who is asking and where to read about it.
+USER_AGENT = f"policytrail/{__version__} (+https://github.com/policytrail/policytrail; privacy-policy history research)"
+
+# --- policytrail ------------------------------------------------------------------------
+POLICYTRAIL_DB = "data/policytrail.db"
+POLICYTRAIL_TARGETS = "data/targets.csv"
+POLICYTRAIL_ARCHIVE = "https://web.archive.org"
+POLICYTRAIL_DIALECT = "ia"
+POLICYTRAIL_COMPANIES: list[str] = []
+# Unpublished IA limits (reported 2019-2026): CDX ~30/min, mementos ~600/min. Stay at 80%.
+POLICYTRAIL_CDX_PER_MINUTE = 24
+POLICYTRAIL_MEMENTOS_PER_MINUTE = 480
+# Lifts the limits, honoured only for an archive on 127.0.0.0/8 (demo, tests, benchmarks).
+POLICYTRAIL_UNTHROTTLED = False
+# Retry-After to assume when a 429 has none; and how many 429s in a row stop the crawl.
+POLICYTRAIL_RETRY_AFTER_DEFAULT = 60.0
+POLICYTRAIL_MAX_429_IN_A_ROW = 3
+# Archived redirects followed per capture, inside the archive only.
+POLICYTRAIL_MAX_REDIRECT_HOPS = 5
+# Run derive (versions, spans) when the crawl closes, also under Scrapyd.
+POLICYTRAIL_DERIVE_ON_CLOSE = True
+
+# --- Scrapy -----------------------------------------------------------------------------
+ROBOTSTXT_OBEY = False  # the archive's APIs, not the sites, are fetched; limits above apply
+REMOTE_CONTROL_ENABLED = False  # it executes code sent to it
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = False
+AUTOTHROTTLE_ENABLED = False
+REDIRECT_ENABLED = False  # archived redirects are followed by the spider, inside the archive only
+METAREFRESH_ENABLED = False
+DOWNLOAD_DELAY = 0
+CONCURRENT_REQUESTS = 16
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+# 429 is not retried blindly: ArchiveGuardMiddleware honours Retry-After instead.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+HTTPERROR_ALLOW_ALL = True
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ArchiveGuardMiddleware": 50}
+ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

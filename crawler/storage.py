@@ -1,0 +1,314 @@
+"""The only module that writes SQL: migrations, idempotent inserts, read helpers.
+
+Keys that must survive a merge of databases are content-derived (CDX digest, text hash,
+the (archive, url, timestamp, digest) of a capture); integer ids are local conveniences.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import StorageError
+
+# Captures failed this many times are not retried by later runs.
+MAX_ATTEMPTS = 5
+TERMINAL_STATES = ("fetched", "duplicate", "skipped")
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_crawl_backbone", """
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    company TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (company, name)
+);
+CREATE TABLE targets (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    company TEXT NOT NULL,
+    url TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    target_id INTEGER NOT NULL REFERENCES targets(id),
+    archive TEXT NOT NULL,
+    url TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    statuscode TEXT,
+    mimetype TEXT,
+    digest TEXT NOT NULL,
+    length INTEGER,
+    source TEXT NOT NULL DEFAULT 'cdx',
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'fetched', 'duplicate', 'skipped', 'failed')),
+    reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    redirect_to TEXT,
+    version_id INTEGER REFERENCES versions(id),
+    listed_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (archive, url, timestamp, digest)
+);
+CREATE INDEX captures_digest ON captures(digest);
+CREATE INDEX captures_target_ts ON captures(target_id, timestamp);
+CREATE TABLE snapshots (
+    digest TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    body BLOB NOT NULL,
+    codec TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    status INTEGER,
+    mimetype TEXT,
+    headers TEXT NOT NULL,
+    digest_ok INTEGER,
+    redirect_to TEXT,
+    fetched_url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE extractions (
+    digest TEXT NOT NULL REFERENCES snapshots(digest),
+    extractor TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT,
+    title TEXT,
+    text_hash TEXT,
+    text TEXT,
+    PRIMARY KEY (digest, extractor)
+);
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    target_id INTEGER NOT NULL REFERENCES targets(id),
+    text_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    first_seen TEXT,
+    last_seen TEXT,
+    capture_count INTEGER NOT NULL DEFAULT 0,
+    extractor TEXT NOT NULL,
+    UNIQUE (document_id, text_hash)
+);
+CREATE TABLE spans (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    position INTEGER NOT NULL,
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    first_capture_id INTEGER NOT NULL REFERENCES captures(id),
+    last_capture_id INTEGER NOT NULL REFERENCES captures(id),
+    start_ts TEXT NOT NULL,
+    end_ts TEXT NOT NULL,
+    capture_count INTEGER NOT NULL,
+    UNIQUE (document_id, position)
+);
+"""),
+]
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """A policytrail database: opened, migrated, WAL mode."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.db = sqlite_utils.Database(conn)
+            self.conn = conn
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open database {self.path}: {exc}. "
+                               f"Is it a policytrail SQLite database?") from None
+
+    # -- schema -------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply pending named migrations, each in its own transaction."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction():
+                for statement in sql.split(";\n"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow()))
+            applied.append(name)
+        return applied
+
+    def transaction(self):
+        return _Transaction(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- targets ------------------------------------------------------------------------
+    def upsert_target(self, company: str, url: str, document: str) -> int:
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO documents (company, name) VALUES (?, ?)", (company, document))
+            doc_id = self.conn.execute("SELECT id FROM documents WHERE company = ? AND name = ?",
+                                       (company, document)).fetchone()[0]
+            self.conn.execute(
+                "INSERT INTO targets (document_id, company, url, added_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET document_id = excluded.document_id, company = excluded.company",
+                (doc_id, company, url, utcnow()))
+            return self.conn.execute("SELECT id FROM targets WHERE url = ?", (url,)).fetchone()[0]
+
+    # -- captures -----------------------------------------------------------------------
+    def record_capture(self, *, target_id: int, archive: str, url: str, timestamp: str, statuscode: str,
+                       mimetype: str, digest: str, length: int | None, state: str = "pending",
+                       reason: str | None = None, source: str = "cdx") -> bool:
+        """Insert one capture if new (True); a known digest makes it a duplicate at once."""
+        now = utcnow()
+        with self.transaction():
+            known = self._known_outcome(digest) if state == "pending" else None
+            if known:
+                state, reason = known
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO captures (target_id, archive, url, timestamp, statuscode, mimetype, digest,"
+                " length, source, state, reason, listed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (target_id, archive, url, timestamp, statuscode, mimetype, digest, length, source, state, reason,
+                 now, now))
+            if cur.rowcount == 0 and known:
+                self.conn.execute(
+                    "UPDATE captures SET state=?, reason=?, updated_at=? WHERE archive=? AND url=?"
+                    " AND timestamp=? AND digest=? AND state IN ('pending','failed')",
+                    (*known, now, archive, url, timestamp, digest))
+            return cur.rowcount == 1
+
+    def _known_outcome(self, digest: str) -> tuple[str, str | None] | None:
+        """A capture whose digest is already stored needs no fetch: a duplicate, or the same redirect."""
+        row = self.conn.execute("SELECT redirect_to FROM snapshots WHERE digest = ?", (digest,)).fetchone()
+        if row is None:
+            return None
+        return ("skipped", f"redirect to {row[0]}") if row[0] else ("duplicate", None)
+
+    def capture_state(self, archive: str, url: str, timestamp: str, digest: str) -> tuple[str, int] | None:
+        row = self.conn.execute(
+            "SELECT state, attempts FROM captures WHERE archive=? AND url=? AND timestamp=? AND digest=?",
+            (archive, url, timestamp, digest)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def has_snapshot(self, digest: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM snapshots WHERE digest = ?", (digest,)).fetchone() is not None
+
+    def store_snapshot(self, *, digest: str, body: bytes, headers: dict, status: int, mimetype: str,
+                       fetched_url: str, sha256: str, digest_ok: bool | None, archive: str, url: str,
+                       timestamp: str, redirect_to: str | None = None) -> None:
+        """Store one raw body (once per digest) and settle the captures that share it, in one transaction."""
+        now = utcnow()
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO snapshots (digest, sha256, body, codec, length, status, mimetype, headers,"
+                " digest_ok, redirect_to, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (digest, sha256, zlib.compress(body, 6), "zlib", len(body), status, mimetype,
+                 json.dumps(headers, sort_keys=True), None if digest_ok is None else int(digest_ok), redirect_to,
+                 fetched_url, now))
+            if redirect_to:
+                self.conn.execute(
+                    "UPDATE captures SET state='skipped', reason=?, redirect_to=?, updated_at=? "
+                    "WHERE digest=? AND state IN ('pending','failed')",
+                    (f"redirect to {redirect_to}", redirect_to, now, digest))
+            else:
+                self.conn.execute(
+                    "UPDATE captures SET state='fetched', reason=NULL, updated_at=? "
+                    "WHERE archive=? AND url=? AND timestamp=? AND digest=?", (now, archive, url, timestamp, digest))
+                self.conn.execute(
+                    "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? "
+                    "WHERE digest=? AND state IN ('pending','failed')", (now, digest))
+
+    def mark_failed(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE captures SET state='failed', reason=?, attempts=attempts+1, updated_at=? "
+                "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
+                (reason, utcnow(), archive, url, timestamp, digest))
+
+    def mark_skipped(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE captures SET state='skipped', reason=?, updated_at=? "
+                "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
+                (reason, utcnow(), archive, url, timestamp, digest))
+
+    # -- reads for derive ---------------------------------------------------------------
+    def snapshot_body(self, digest: str) -> tuple[bytes, dict, str | None]:
+        body, codec, headers, mimetype = self.conn.execute(
+            "SELECT body, codec, headers, mimetype FROM snapshots WHERE digest = ?", (digest,)).fetchone()
+        if codec == "zlib":
+            body = zlib.decompress(body)
+        return body, json.loads(headers), mimetype
+
+    def documents(self, companies: Iterable[str] = ()) -> list[sqlite3.Row]:
+        sql = "SELECT id, company, name FROM documents"
+        params: list[str] = []
+        companies = list(companies)
+        if companies:
+            sql += f" WHERE company IN ({','.join('?' * len(companies))})"
+            params = companies
+        return list(self.conn.execute(sql + " ORDER BY company, name", params))
+
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        return list(self.conn.execute(sql, tuple(params)))
+
+    def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, tuple(params))
+
+    def save_extraction(self, digest: str, extractor: str, verdict: str, reason: str, title: str,
+                        text_hash: str | None, text: str | None) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO extractions (digest, extractor, verdict, reason, title, text_hash, text)"
+            " VALUES (?,?,?,?,?,?,?)", (digest, extractor, verdict, reason, title, text_hash, text))
+
+    def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
+        """Per company: captures by state and versions."""
+        companies = list(companies)
+        where = f"WHERE d.company IN ({','.join('?' * len(companies))})" if companies else ""
+        rows = self.conn.execute(f"""
+            SELECT d.company,
+                   count(c.id),
+                   sum(c.state = 'fetched'), sum(c.state = 'duplicate'), sum(c.state = 'skipped'),
+                   sum(c.state = 'failed'), sum(c.state = 'pending'),
+                   (SELECT count(*) FROM versions v JOIN documents d2 ON v.document_id = d2.id
+                     WHERE d2.company = d.company AND v.capture_count > 0)
+            FROM documents d JOIN targets t ON t.document_id = d.id
+            LEFT JOIN captures c ON c.target_id = t.id
+            {where} GROUP BY d.company ORDER BY d.company""", companies).fetchall()
+        keys = ("company", "captures", "fetched", "duplicate", "skipped", "failed", "pending", "versions")
+        return [{k: (v or 0) if k != "company" else v for k, v in zip(keys, row)} for row in rows]
+
+
+class _Transaction:
+    """``with store.transaction():`` -- BEGIN IMMEDIATE / COMMIT, or ROLLBACK on error; nestable."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if not self.outer:
+            return
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

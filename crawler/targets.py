@@ -1,0 +1,110 @@
+"""Load and validate the targets file (``company,url[,document,...]``).
+
+A bad row never half-loads: every problem is collected with its line number and the whole
+file is refused, so nothing is crawled until it is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import TargetsError
+
+REQUIRED_COLUMNS = ("company", "url")
+DEFAULT_DOCUMENT = "privacy policy"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One policy URL of one company's document; rows sharing company+document form one timeline."""
+
+    company: str
+    url: str
+    document: str = DEFAULT_DOCUMENT
+    line: int = 0
+
+
+def _check_url(url: str) -> str | None:
+    if not url:
+        return "missing url"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"url {url!r} is not an http(s) URL"
+    if not parts.hostname or "." not in parts.hostname.strip("."):
+        return f"url {url!r} has no valid host name"
+    if any(ch.isspace() for ch in url):
+        return f"url {url!r} contains whitespace"
+    return None
+
+
+def parse_targets(text: str, source: str = "<targets>") -> list[Target]:
+    """Parse CSV text into targets, or raise ``TargetsError`` listing every bad line."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    problems: list[str] = []
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise TargetsError(source, ["the file is empty; expected a header line 'company,url'"]) from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise TargetsError(source, [f"line 1: header must name the columns {', '.join(REQUIRED_COLUMNS)}"
+                                    f" (missing: {', '.join(missing)})"])
+    col = {name: i for i, name in enumerate(header)}
+    targets: list[Target] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if row[0].lstrip().startswith("#"):
+            continue
+
+        def cell(name: str) -> str:
+            i = col.get(name)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        company, url = cell("company"), cell("url")
+        document = cell("document") or DEFAULT_DOCUMENT
+        if not company:
+            problems.append(f"line {line}: missing company")
+        bad = _check_url(url)
+        if bad:
+            problems.append(f"line {line}: {bad}")
+        elif url in seen:
+            problems.append(f"line {line}: duplicate url {url} (first on line {seen[url]})")
+        else:
+            seen[url] = line
+        if company and not bad:
+            targets.append(Target(company=company, url=url, document=document, line=line))
+    if problems:
+        raise TargetsError(source, problems)
+    if not targets:
+        raise TargetsError(source, ["no targets: add at least one 'company,url' row"])
+    return targets
+
+
+def load_targets(path: str | Path, companies: tuple[str, ...] | list[str] = ()) -> list[Target]:
+    """Read and validate a targets file; keep only ``companies`` when given (case-insensitive)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TargetsError(str(path), ["file not found; pass --targets PATH or create data/targets.csv"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TargetsError(str(path), [f"line {line}: not valid UTF-8 (byte {exc.start})"]) from None
+    targets = parse_targets(text, str(path))
+    if companies:
+        wanted = {c.casefold() for c in companies}
+        chosen = [t for t in targets if t.company.casefold() in wanted]
+        unknown = wanted - {t.company.casefold() for t in chosen}
+        if unknown:
+            raise TargetsError(str(path), [f"no target for company {c!r}" for c in sorted(unknown)])
+        return chosen
+    return targets

@@ -1,0 +1,1 @@
+"""Scrapy spiders of policytrail (SPIDER_MODULES = ["spiders"])."""

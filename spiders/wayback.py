@@ -1,0 +1,239 @@
+"""List every capture of each target through CDX and fetch each distinct digest once (``id_``).
+
+The spider records facts only: CDX rows become ``CaptureItem``s, raw bodies ``SnapshotItem``s,
+failures ``CaptureOutcome``s. It never extracts, hashes text or writes SQL; it reads the store
+only to skip what earlier runs already have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    NoRouteError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+
+from crawler.archive import Archive, http_date_to_ts, payload_digest, triage
+from crawler.errors import UnexpectedResponseFormat
+from crawler.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.storage import MAX_ATTEMPTS, TERMINAL_STATES, Store
+from crawler.targets import load_targets
+
+logger = logging.getLogger(__name__)
+
+CDX_SLOT = "policytrail-cdx"
+MEMENTO_SLOT = "policytrail-memento"
+_UNREACHABLE = (ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError, TimeoutError)
+
+
+def politeness_slots(settings) -> dict:
+    """One download slot per endpoint, spaced to the configured per-minute limits."""
+    archive = Archive(settings.get("POLICYTRAIL_ARCHIVE"), settings.get("POLICYTRAIL_DIALECT"))
+    if settings.getbool("POLICYTRAIL_UNTHROTTLED") and archive.is_local:
+        return {CDX_SLOT: {"concurrency": 4, "delay": 0, "jitter": 0},
+                MEMENTO_SLOT: {"concurrency": 8, "delay": 0, "jitter": 0}}
+    if settings.getbool("POLICYTRAIL_UNTHROTTLED"):
+        logger.warning("POLICYTRAIL_UNTHROTTLED is honoured only for an archive on 127.0.0.0/8; "
+                       "keeping the rate limits for %s", archive.base)
+    cdx = settings.getfloat("POLICYTRAIL_CDX_PER_MINUTE")
+    mementos = settings.getfloat("POLICYTRAIL_MEMENTOS_PER_MINUTE")
+    return {CDX_SLOT: {"concurrency": 1, "delay": 60.0 / cdx, "jitter": 0},
+            MEMENTO_SLOT: {"concurrency": 4, "delay": 60.0 / mementos, "jitter": 0}}
+
+
+class WaybackSpider(scrapy.Spider):
+    name = "wayback"
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        settings.set("DOWNLOAD_SLOTS", politeness_slots(settings), priority="spider")
+
+    def __init__(self, *args, targets: str | None = None, db: str | None = None, archive: str | None = None,
+                 dialect: str | None = None, company: str | list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._args = {"targets": targets, "db": db, "archive": archive, "dialect": dialect, "company": company}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup(crawler.settings)
+        return spider
+
+    def setup(self, settings) -> None:
+        a = self._args
+        self.archive = Archive(a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"),
+                               a["dialect"] or settings.get("POLICYTRAIL_DIALECT"))
+        company = a["company"] or settings.getlist("POLICYTRAIL_COMPANIES")
+        companies = [company] if isinstance(company, str) else list(company or [])
+        self.targets = load_targets(a["targets"] or settings.get("POLICYTRAIL_TARGETS"), companies)
+        self.companies = sorted({t.company for t in self.targets})
+        self.store = Store(a["db"] or settings.get("POLICYTRAIL_DB"))
+        self.max_hops = settings.getint("POLICYTRAIL_MAX_REDIRECT_HOPS")
+        self.target_ids = {t.url: self.store.upsert_target(t.company, t.url, t.document) for t in self.targets}
+        self.requested: set[str] = set()
+
+    # -- CDX ---------------------------------------------------------------------------
+    async def start(self):
+        for target in self.targets:
+            yield self._cdx_request(target.url, self.target_ids[target.url])
+
+    def _cdx_request(self, url: str, target_id: int, resume_key: str | None = None,
+                     from_ts: str | None = None) -> scrapy.Request:
+        return scrapy.Request(
+            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts),
+            callback=self.parse_cdx, errback=self.cdx_failed, dont_filter=True,
+            meta={"download_slot": CDX_SLOT, "target_url": url, "target_id": target_id,
+                  "handle_httpstatus_all": True, "dont_redirect": True})
+
+    def parse_cdx(self, response):
+        meta = response.meta
+        stats = self.crawler.stats
+        if response.status != 200:
+            text = response.text[:300] if response.body else ""
+            why = ("the archive blocks this URL" if response.status == 403 and "Blocked" in text
+                   else f"CDX answered HTTP {response.status}")
+            stats.inc_value("policytrail/cdx_failed")
+            logger.error("Listing %s failed: %s", meta["target_url"], why)
+            return
+        try:
+            page = self.archive.parse_cdx(response.body, response.url)
+        except UnexpectedResponseFormat as exc:
+            stats.inc_value("policytrail/cdx_failed")
+            logger.error("Listing %s failed: %s", meta["target_url"], exc)
+            return
+        stats.inc_value("policytrail/cdx_pages")
+        for record in page.records:
+            yield from self._triage(record, meta["target_id"])
+        if page.resume_key:
+            yield self._cdx_request(meta["target_url"], meta["target_id"], resume_key=page.resume_key)
+        elif self.archive.dialect == "pywb" and page.records and len(page.records) >= self._page_limit(response):
+            # pywb has no resume key: continue from the last timestamp (known rows dedup by key)
+            last = page.records[-1].timestamp
+            if last != meta.get("from_ts"):
+                req = self._cdx_request(meta["target_url"], meta["target_id"], from_ts=last)
+                req.meta["from_ts"] = last
+                yield req
+
+    @staticmethod
+    def _page_limit(response) -> int:
+        from urllib.parse import parse_qs, urlsplit
+
+        return int(parse_qs(urlsplit(response.url).query).get("limit", ["0"])[0] or 0)
+
+    def _triage(self, record, target_id: int):
+        stats = self.crawler.stats
+        stats.inc_value("policytrail/cdx_rows")
+        known = self.store.capture_state(self.archive.key, record.url, record.timestamp, record.digest)
+        skip = triage(record)
+        yield CaptureItem(target_id=target_id, archive=self.archive.key, url=record.url,
+                          timestamp=record.timestamp, statuscode=record.statuscode, mimetype=record.mimetype,
+                          digest=record.digest, length=record.length,
+                          state="skipped" if skip else "pending", reason=skip)
+        if skip or (known and known[0] in TERMINAL_STATES):
+            return
+        if known and known[0] == "failed" and known[1] >= MAX_ATTEMPTS:
+            stats.inc_value("policytrail/gave_up")
+            return
+        if record.digest in self.requested or self.store.has_snapshot(record.digest):
+            return
+        self.requested.add(record.digest)
+        yield self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
+
+    # -- mementos ----------------------------------------------------------------------
+    def _memento_request(self, timestamp: str, url: str, *, capture, target_id: int, hops: int = 0,
+                         seen: tuple = ()) -> scrapy.Request:
+        return scrapy.Request(
+            self.archive.memento_url(timestamp, url), callback=self.parse_memento, errback=self.memento_failed,
+            dont_filter=True,
+            meta={"download_slot": MEMENTO_SLOT, "capture": capture, "target_id": target_id, "hops": hops,
+                  "seen": seen + ((timestamp, url),), "handle_httpstatus_all": True, "dont_redirect": True})
+
+    def parse_memento(self, response):
+        meta = response.meta
+        capture, hops = meta["capture"], meta["hops"]
+        stats = self.crawler.stats
+        stats.inc_value("policytrail/mementos")
+        memento_dt = response.headers.get(b"Memento-Datetime")
+        status = response.status
+        location = response.headers.get(b"Location")
+        here = self.archive.parse_memento_url(response.url) or (capture.timestamp, capture.url)
+
+        if 300 <= status < 400 and location:
+            try:
+                ts, url = self.archive.resolve_redirect(location.decode("latin-1"), response.url, here[0])
+            except UnexpectedResponseFormat as exc:
+                yield self._outcome(capture, "skipped", f"redirect: {exc}")
+                return
+            redirect_to = url
+            if memento_dt is not None:  # an archived redirect: a fact worth keeping
+                yield from self._snapshot(response, capture, hops, here, redirect_to=redirect_to)
+            if (ts, url) in meta["seen"]:
+                yield self._outcome(capture, "skipped", "redirect loop in the archive")
+                return
+            if hops >= self.max_hops:
+                if memento_dt is None:
+                    yield self._outcome(capture, "failed", f"more than {self.max_hops} redirects in the archive")
+                return
+            stats.inc_value("policytrail/redirects_followed")
+            yield self._memento_request(ts, url, capture=capture, target_id=meta["target_id"], hops=hops + 1,
+                                        seen=meta["seen"])
+            return
+        if memento_dt is None:
+            if hops == 0:
+                why = ("no memento: the archive cannot replay this capture" if status == 404
+                       else f"the archive answered HTTP {status}")
+                yield self._outcome(capture, "failed", why)
+            else:
+                logger.info("Archived redirect of %s leads nowhere in the archive (HTTP %s)", capture.url, status)
+            return
+        yield from self._snapshot(response, capture, hops, here)
+
+    def _snapshot(self, response, capture, hops: int, here: tuple[str, str], redirect_to: str | None = None):
+        body = response.body
+        computed = payload_digest(body)
+        headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        mimetype = content_type.split(";")[0].strip().lower()
+        if hops == 0:
+            digest, url, ts, digest_ok = capture.digest, capture.url, capture.timestamp, computed == capture.digest
+        else:
+            # reached through an archived redirect: a capture of its own, keyed by its payload digest
+            ts = http_date_to_ts(response.headers.get(b"Memento-Datetime").decode("latin-1")) or here[0]
+            url, digest, digest_ok = here[1], computed, True
+            yield CaptureItem(target_id=response.meta["target_id"], archive=self.archive.key, url=url,
+                              timestamp=ts, statuscode=str(response.status), mimetype=mimetype or "unk",
+                              digest=digest, length=len(body), source="redirect")
+        yield SnapshotItem(archive=self.archive.key, url=url, timestamp=ts, digest=digest, body=body,
+                            headers=headers, status=response.status, mimetype=mimetype, fetched_url=response.url,
+                            sha256=hashlib.sha256(body).hexdigest(), digest_ok=digest_ok,
+                            redirect_to=redirect_to)
+
+    def _outcome(self, capture, state: str, reason: str) -> CaptureOutcome:
+        self.crawler.stats.inc_value(f"policytrail/{state}")
+        return CaptureOutcome(archive=self.archive.key, url=capture.url, timestamp=capture.timestamp,
+                              digest=capture.digest, state=state, reason=reason)
+
+    # -- failures ----------------------------------------------------------------------
+    def cdx_failed(self, failure):
+        if failure.check(IgnoreRequest):
+            return
+        stats = self.crawler.stats
+        stats.inc_value("policytrail/cdx_failed")
+        if failure.check(*_UNREACHABLE):
+            stats.inc_value("policytrail/cdx_unreachable")
+        logger.error("Listing %s failed: %s", failure.request.meta.get("target_url"), failure.getErrorMessage())
+
+    def memento_failed(self, failure):
+        if failure.check(IgnoreRequest):
+            return None  # stopped on rate limits: the capture stays pending for the next run
+        capture = failure.request.meta["capture"]
+        return self._outcome(capture, "failed", f"fetch failed: {failure.type.__name__}: "
+                                                f"{failure.getErrorMessage()}"[:300])
