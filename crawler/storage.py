@@ -69,7 +69,6 @@ CREATE TABLE snapshots (
     mimetype TEXT,
     headers TEXT NOT NULL,
     digest_ok INTEGER,
-    redirect_to TEXT,
     fetched_url TEXT NOT NULL,
     fetched_at TEXT NOT NULL
 );
@@ -191,11 +190,15 @@ class Store:
             return cur.rowcount == 1
 
     def _known_outcome(self, digest: str) -> tuple[str, str | None] | None:
-        """A capture whose digest is already stored needs no fetch: a duplicate, or the same redirect."""
-        row = self.conn.execute("SELECT redirect_to FROM snapshots WHERE digest = ?", (digest,)).fetchone()
-        if row is None:
+        """A capture whose digest is already stored needs no fetch: it is a duplicate.
+
+        Not so for redirects: their bodies are often identical while their ``Location`` differs,
+        so each archived redirect is fetched for itself.
+        """
+        row = self.conn.execute("SELECT status FROM snapshots WHERE digest = ?", (digest,)).fetchone()
+        if row is None or (row[0] is not None and 300 <= row[0] < 400):
             return None
-        return ("skipped", f"redirect to {row[0]}") if row[0] else ("duplicate", None)
+        return ("duplicate", None)
 
     def capture_state(self, archive: str, url: str, timestamp: str, digest: str) -> tuple[str, int] | None:
         row = self.conn.execute(
@@ -214,22 +217,23 @@ class Store:
         with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO snapshots (digest, sha256, body, codec, length, status, mimetype, headers,"
-                " digest_ok, redirect_to, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " digest_ok, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (digest, sha256, zlib.compress(body, 6), "zlib", len(body), status, mimetype,
-                 json.dumps(headers, sort_keys=True), None if digest_ok is None else int(digest_ok), redirect_to,
+                 json.dumps(headers, sort_keys=True), None if digest_ok is None else int(digest_ok),
                  fetched_url, now))
             if redirect_to:
                 self.conn.execute(
                     "UPDATE captures SET state='skipped', reason=?, redirect_to=?, updated_at=? "
-                    "WHERE digest=? AND state IN ('pending','failed')",
-                    (f"redirect to {redirect_to}", redirect_to, now, digest))
+                    "WHERE archive=? AND url=? AND timestamp=? AND digest=?",
+                    (f"redirect to {redirect_to}", redirect_to, now, archive, url, timestamp, digest))
             else:
                 self.conn.execute(
                     "UPDATE captures SET state='fetched', reason=NULL, updated_at=? "
                     "WHERE archive=? AND url=? AND timestamp=? AND digest=?", (now, archive, url, timestamp, digest))
                 self.conn.execute(
-                    "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? "
-                    "WHERE digest=? AND state IN ('pending','failed')", (now, digest))
+                    "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? WHERE digest=?"
+                    " AND state IN ('pending','failed') AND (statuscode NOT LIKE '3%' OR statuscode IS NULL)",
+                    (now, digest))
 
     def mark_failed(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():

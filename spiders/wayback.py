@@ -142,9 +142,11 @@ class WaybackSpider(scrapy.Spider):
         if known and known[0] == "failed" and known[1] >= MAX_ATTEMPTS:
             stats.inc_value("policytrail/gave_up")
             return
-        if record.digest in self.requested or self.store.has_snapshot(record.digest):
-            return
-        self.requested.add(record.digest)
+        is_redirect = record.statuscode.startswith("3")  # same body, another Location: fetch each
+        if not is_redirect:
+            if record.digest in self.requested or self.store.has_snapshot(record.digest):
+                return
+            self.requested.add(record.digest)
         yield self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
 
     # -- mementos ----------------------------------------------------------------------

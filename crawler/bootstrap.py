@@ -1,0 +1,66 @@
+"""Set up policytrail from a fresh clone and run the demo or the tests (standard library only).
+
+    python3 crawler/bootstrap.py demo     # set up, then `policytrail demo`
+    python3 crawler/bootstrap.py test     # set up (with test extras), then the whole test suite
+
+Idempotent: the virtualenvs (.venv for policytrail, .venv-pywb for pywb) are created once and
+reinstalled only when pyproject.toml or the Python version changes. Extra arguments are
+passed on to `policytrail demo` or to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+
+
+def _run(cmd: list[str], **kwargs) -> None:
+    print("+ " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project (editable) when missing or out of date."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"policytrail needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()
+                            + sys.version.encode()).hexdigest()
+    stamp = VENV / ".policytrail-stamp"
+    if (BIN / "python").exists() and stamp.exists() and stamp.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        _run([sys.executable, "-m", "venv", str(VENV)])
+    _run([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"])
+    target = f".[{extras}]" if extras else "."
+    _run([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target])
+    stamp.write_text(wanted)
+
+
+def ensure_pywb() -> None:
+    _run([str(BIN / "python"), "-c", "from crawler.localarchive import ensure_pywb; print(ensure_pywb())"])
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test", "setup"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_venv("test" if command in ("test", "setup") else "")
+    ensure_pywb()
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if command == "demo":
+        return subprocess.run([str(BIN / "policytrail"), "demo", *rest], cwd=ROOT, env=env).returncode
+    if command == "test":
+        return subprocess.run([str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT, env=env).returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

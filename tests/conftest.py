@@ -1,0 +1,109 @@
+"""Shared fixtures: a real pywb serving WARCs built here with warcio, the IA shim, a decoy live site."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from crawler.localarchive import LocalArchive
+from crawler.warcbuild import read_manifest, write_warc
+
+from .archive_shim import ArchiveShim
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Decoy:
+    """Stands for the live web: the crawler must never send it a request."""
+
+    def __init__(self):
+        self.hits: list[str] = []
+        decoy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                decoy.hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "4")
+                self.end_headers()
+                self.wfile.write(b"live")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture(scope="session")
+def decoy():
+    d = Decoy()
+    yield d
+    d.server.shutdown()
+    d.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def pywb_archive(tmp_path_factory, decoy):
+    """The fixture archive (tests/fixtures/archive) served by a real pywb subprocess."""
+    root = tmp_path_factory.mktemp("pywb")
+    specs = read_manifest(FIXTURES / "archive" / "captures.csv")
+    for spec in specs:
+        spec.location = spec.location.replace("{decoy}", decoy.url)
+    warc = write_warc(specs, root / "fixture.warc.gz")
+    archive = LocalArchive(root / "coll")
+    archive.build([warc])
+    archive.start()
+    yield archive
+    archive.stop()
+
+
+@pytest.fixture
+def ia_shim(pywb_archive):
+    with ArchiveShim(pywb_archive.url, mode="ia") as shim:
+        yield shim
+
+
+@pytest.fixture
+def pywb_shim(pywb_archive):
+    with ArchiveShim(pywb_archive.url, mode="pywb") as shim:
+        yield shim
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``policytrail`` in a subprocess (Scrapy's reactor runs once per process)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=cwd or ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def crawl(shim_or_url, db: Path, *extra: str, dialect: str = "ia",
+          targets: Path = FIXTURES / "archive" / "targets.csv") -> subprocess.CompletedProcess:
+    base = shim_or_url if isinstance(shim_or_url, str) else shim_or_url.url
+    return run_cli("crawl", "--targets", str(targets), "--db", str(db), "--archive", base, "--dialect", dialect,
+                   "--unthrottled", "--format", "json", *extra)
+
+
+def rows(db: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    names = ["targets", "captures", "snapshots", "versions", "spans", "extractions"]
+    return {n: rows(db, f"SELECT count(*) FROM {n}")[0][0] for n in names}

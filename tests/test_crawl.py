@@ -1,0 +1,126 @@
+"""End-to-end crawls through the CLI against a real pywb (IA behaviour through the shim)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import crawl, rows, table_counts
+
+ACME = "https://www.acme.example/privacy"
+ACME_LEGAL = "https://www.acme.example/legal/privacy"
+
+
+def captures(db, url):
+    return {ts: (state, reason, version) for ts, state, reason, version in rows(
+        db, "SELECT timestamp, state, reason, version_id FROM captures WHERE url = ? ORDER BY timestamp", (url,))}
+
+
+@pytest.fixture
+def crawled(ia_shim, tmp_path):
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db)
+    assert result.returncode == 0, result.stderr
+    return db, ia_shim, result
+
+
+def test_each_digest_is_fetched_once_and_revisits_are_not_fetched(crawled):
+    db, shim, _ = crawled
+    fetched = [r.path for r in shim.requests("/web/") if "id_/" + ACME in r.path]
+    # 20190901 repeats 20180301's bytes and 20191001 is a revisit of them: neither is fetched
+    assert not any("20190901000000" in p or "20191001000000" in p for p in fetched)
+    assert len(fetched) == len(set(fetched))
+    by_ts = captures(db, ACME)
+    assert by_ts["20190901000000"][0] == "duplicate"
+    assert by_ts["20191001000000"][0] == "duplicate"
+    digests = rows(db, "SELECT digest, count(*) FROM snapshots GROUP BY digest HAVING count(*) > 1")
+    assert digests == []
+
+
+def test_same_text_in_different_html_is_one_version(crawled):
+    db, _, _ = crawled
+    by_ts = captures(db, ACME)
+    assert by_ts["20180301000000"][2] == by_ts["20180901000000"][2] is not None
+
+
+def test_text_edit_gives_a_new_version_and_a_b_a_gives_three_spans(crawled):
+    db, _, _ = crawled
+    by_ts = captures(db, ACME)
+    a, b = by_ts["20180301000000"][2], by_ts["20190610000000"][2]
+    assert a != b and by_ts["20190901000000"][2] == a
+    spans = rows(db, """SELECT s.version_id, s.start_ts, s.end_ts FROM spans s JOIN documents d ON d.id = s.document_id
+                        WHERE d.company = 'Acme' ORDER BY position""")
+    assert [s[0] for s in spans[:3]] == [a, b, a]
+    assert spans[0][1:] == ("20180301000000", "20180901000000")
+
+
+def test_two_urls_of_one_company_make_one_timeline(crawled):
+    db, _, _ = crawled
+    docs = rows(db, "SELECT count(DISTINCT document_id) FROM targets WHERE company = 'Acme'")
+    assert docs == [(1,)]
+    spans = rows(db, """SELECT v.text FROM spans s JOIN versions v ON v.id = s.version_id
+                        JOIN documents d ON d.id = s.document_id WHERE d.company = 'Acme' ORDER BY position""")
+    assert len(spans) == 4 and "as long as your account is open" in spans[-1][0]
+
+
+def test_archived_redirect_is_followed_inside_the_archive(crawled):
+    db, shim, _ = crawled
+    by_ts = captures(db, ACME)
+    state, reason, version = by_ts["20200101000000"]
+    assert state == "skipped" and reason == f"redirect to {ACME_LEGAL}" and version is None
+    assert any(f"id_/{ACME_LEGAL}" in r.path for r in shim.requests("/web/"))
+    assert captures(db, ACME_LEGAL)["20200101000002"][2] is not None
+
+
+def test_404_and_pdf_make_no_version_and_say_why(crawled):
+    db, _, _ = crawled
+    assert captures(db, ACME)["20200601000000"] == ("skipped", "archived HTTP 404", None)
+    state, reason, version = captures(db, ACME_LEGAL)["20210101000000"]
+    assert state == "skipped" and "application/pdf" in reason and version is None
+    # the PDF itself is stored, so a later extractor can read it without the network
+    assert rows(db, "SELECT count(*) FROM snapshots WHERE mimetype = 'application/pdf'") == [(1,)]
+
+
+def test_summary_per_company(crawled):
+    _, _, result = crawled
+    summary = {row["company"]: row for row in json.loads(result.stdout)}
+    acme = summary["Acme"]
+    assert acme["captures"] == 9 and acme["versions"] == 3
+    assert acme["fetched"] + acme["duplicate"] + acme["skipped"] + acme["failed"] == acme["captures"]
+    assert acme["failed"] == 0 and acme["pending"] == 0
+
+
+def test_second_run_adds_no_rows_and_fetches_nothing(crawled, ia_shim):
+    db, shim, _ = crawled
+    before = table_counts(db)
+    state_before = rows(db, "SELECT * FROM captures ORDER BY id")
+    n = len(shim.requests())
+    again = crawl(ia_shim, db)
+    assert again.returncode == 0, again.stderr
+    assert table_counts(db) == before
+    assert rows(db, "SELECT * FROM captures ORDER BY id") == state_before
+    new = shim.requests()[n:]
+    assert new and all(r.path.startswith("/cdx/") for r in new)
+
+
+def test_pywb_dialect_gives_the_same_timeline_as_ia(pywb_shim, ia_shim, tmp_path):
+    ia_db, pywb_db = tmp_path / "ia.db", tmp_path / "pywb.db"
+    assert crawl(ia_shim, ia_db).returncode == 0
+    result = crawl(pywb_shim, pywb_db, dialect="pywb")
+    assert result.returncode == 0, result.stderr
+    query = """SELECT d.company, v.text_hash, s.start_ts, s.end_ts FROM spans s JOIN versions v ON v.id = s.version_id
+               JOIN documents d ON d.id = s.document_id ORDER BY d.company, s.position"""
+    assert rows(ia_db, query) == rows(pywb_db, query)
+
+
+def test_no_request_ever_leaves_the_archive(pywb_shim, decoy, tmp_path):
+    """Beta's archived 302 points at a live URL (the decoy): it is looked up in the archive only."""
+    db = tmp_path / "t.db"
+    result = crawl(pywb_shim, db, "--company", "Beta", dialect="pywb")
+    assert result.returncode == 0, result.stderr
+    assert decoy.hits == []
+    followed = [r.path for r in pywb_shim.requests("/web/") if "beta-moved" in r.path]
+    assert followed and all("id_/" in p for p in followed)
+    reason = rows(db, "SELECT reason FROM captures WHERE statuscode = '302'")[0][0]
+    assert reason == f"redirect to {decoy.url}/beta-moved"
