@@ -280,7 +280,7 @@ def parse_ia_cdx(text: str, query: str = "") -> CdxPage:
         blank = lines.index("")
         tail = [ln for ln in lines[blank + 1:] if ln.strip()]
         if len(tail) == 1 and " " not in tail[0].strip():
-            resume_key = unquote(tail[0].strip())
+            resume_key = tail[0].strip()  # sent back verbatim (it is already URL-encoded)
             lines = lines[:blank]
     records = []
     for line in lines:

@@ -128,14 +128,13 @@ Demo database: {db}. Try next:
 @cli.command()
 @click.option("--targets", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
               help="CSV file of company,url[,document] rows.")
-@db_option()
 @click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the Wayback Machine.")
 @click.option("--company", "companies", multiple=True, help="Save only this company's pages (repeatable).")
 @click.option("--per-minute", type=float, default=4.0, show_default=True,
               help="Save requests per minute (Save Page Now allows about 15; stay well below).")
 @format_option
 @clean_errors
-def save(targets, db, archive, companies, per_minute, fmt):
+def save(targets, archive, companies, per_minute, fmt):
     """Ask the Wayback Machine's Save Page Now to capture today's policy pages.
 
     Scheduled jobs run it so that later crawls have fresh captures to diff.
@@ -146,7 +145,7 @@ def save(targets, db, archive, companies, per_minute, fmt):
     """
     from .save import save_targets
 
-    result = save_targets(targets=targets, db=db, archive=Archive(archive, "ia"), companies=companies,
+    result = save_targets(targets=targets, archive=Archive(archive, "ia"), companies=companies,
                           per_minute=per_minute)
     emit_rows(result.rows, fmt)
     click.echo(result.message, err=True)

@@ -54,6 +54,12 @@ class WaybackSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings):
         super().update_settings(settings)
+        if settings.get("POLICYTRAIL_ARCHIVE") is None:  # started without the project's settings
+            import crawler.settings as defaults
+
+            for key in dir(defaults):
+                if key.isupper() and settings.getpriority(key) in (None, 0):
+                    settings.set(key, getattr(defaults, key), priority="project")
         settings.set("DOWNLOAD_SLOTS", politeness_slots(settings), priority="spider")
 
     def __init__(self, *args, targets: str | None = None, db: str | None = None, archive: str | None = None,
@@ -97,7 +103,7 @@ class WaybackSpider(scrapy.Spider):
         meta = response.meta
         stats = self.crawler.stats
         if response.status != 200:
-            text = response.text[:300] if response.body else ""
+            text = response.body[:300].decode("utf-8", "replace")
             why = ("the archive blocks this URL" if response.status == 403 and "Blocked" in text
                    else f"CDX answered HTTP {response.status}")
             stats.inc_value("policytrail/cdx_failed")

@@ -37,7 +37,8 @@ class Fault:
 
 @dataclass
 class LoggedRequest:
-    at: float
+    at: float  # arrival
+    answered: float
     path: str
     status: int
 
@@ -59,6 +60,7 @@ class ArchiveShim:
                 pass
 
             def do_GET(self):
+                self.arrived = time.monotonic()
                 shim._handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -84,7 +86,7 @@ class ArchiveShim:
     # -- plumbing -----------------------------------------------------------------------
     def _send(self, h, status: int, body: bytes, headers: list[tuple[str, str]] = ()) -> None:
         with self.lock:
-            self.log.append(LoggedRequest(time.monotonic(), h.path, status))
+            self.log.append(LoggedRequest(getattr(h, "arrived", time.monotonic()), time.monotonic(), h.path, status))
         h.send_response(status)
         for k, v in headers:
             h.send_header(k, v)

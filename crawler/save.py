@@ -1,0 +1,80 @@
+"""``policytrail save``: ask Save Page Now (through waybackpy) to capture today's policy pages.
+
+A few requests per minute at most, spaced by the clock; a 429 waits for Retry-After once,
+a second 429 in a row stops the run (exit 3) so that the IP is not firewalled.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from waybackpy import WaybackMachineSaveAPI
+from waybackpy.exceptions import MaximumSaveRetriesExceeded, TooManyRequestsError, WaybackError
+
+from .archive import Archive
+from .errors import UsageError
+from .middlewares import retry_after_seconds
+from .settings import USER_AGENT
+from .targets import load_targets
+
+DEFAULT_RETRY_AFTER = 60.0
+
+
+@dataclass
+class SaveResult:
+    exit_code: int
+    message: str
+    rows: list[dict] = field(default_factory=list)
+
+
+def _save_one(url: str, archive: Archive, user_agent: str) -> str:
+    api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=1)
+    api.request_url = f"{archive.base}/save/{api.url}"  # waybackpy hard-codes web.archive.org
+    try:
+        saved = api.save()
+    except TooManyRequestsError:
+        raise _RateLimited(retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER))
+    # waybackpy reports the capture on web.archive.org; show where it really is
+    return saved.replace("https://web.archive.org", archive.base, 1)
+
+
+class _RateLimited(Exception):
+    def __init__(self, wait: float):
+        self.wait = wait
+
+
+def save_targets(*, targets: str, archive: Archive, companies=(), per_minute: float = 4.0,
+                 user_agent: str = USER_AGENT, sleep=time.sleep) -> SaveResult:
+    """Request one capture per target URL, politely; one row per URL says what happened."""
+    chosen = load_targets(targets, companies)
+    if per_minute <= 0 or (per_minute > 12 and not archive.is_local):
+        raise UsageError("--per-minute must be between 0 and 12 for the Wayback Machine (Save Page Now "
+                         "allows about 15 captures a minute per IP)")
+    gap = 60.0 / per_minute
+    rows: list[dict] = []
+    last = None
+    for target in chosen:
+        for attempt in (1, 2):
+            if last is not None:
+                sleep(max(0.0, gap - (time.monotonic() - last)))
+            last = time.monotonic()
+            try:
+                saved = _save_one(target.url, archive, user_agent)
+                rows.append({"company": target.company, "url": target.url, "status": "saved", "capture": saved})
+                break
+            except _RateLimited as exc:
+                if attempt == 2:
+                    rows.append({"company": target.company, "url": target.url, "status": "rate limited",
+                                 "capture": ""})
+                    return SaveResult(3, f"Save Page Now answered 429 twice in a row: stopped after "
+                                         f"{len(rows) - 1} of {len(chosen)} pages. Try again in an hour.", rows)
+                sleep(exc.wait)
+            except (MaximumSaveRetriesExceeded, WaybackError, OSError) as exc:
+                rows.append({"company": target.company, "url": target.url, "status": "failed",
+                             "capture": str(exc).splitlines()[0][:200]})
+                break
+    failed = sum(r["status"] != "saved" for r in rows)
+    if failed:
+        return SaveResult(1, f"{len(rows) - failed} of {len(rows)} pages saved; {failed} failed.", rows)
+    return SaveResult(0, f"{len(rows)} page(s) saved.", rows)

@@ -1,0 +1,85 @@
+"""Politeness as the archive sees it (from the shim's request log), 429s, and the archive-only guard."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares import ArchiveGuardMiddleware, retry_after_seconds
+
+from .archive_shim import Fault
+from .conftest import crawl, rows
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def test_per_endpoint_limits_hold_as_the_archive_sees_them(ia_shim, tmp_path):
+    result = crawl(ia_shim, tmp_path / "t.db", "--cdx-per-minute", "120", "--mementos-per-minute", "600",
+                   throttled=True)
+    assert result.returncode == 0, result.stderr
+    cdx = [r.at for r in ia_shim.requests("/cdx/")]
+    mementos = [r.at for r in ia_shim.requests("/web/")]
+    assert len(cdx) == 3 and len(mementos) >= 8
+    # 120/min -> one CDX request per 0.5 s; 600/min -> one memento per 0.1 s (5 % clock slack)
+    assert min(gaps(cdx)) >= 0.5 * 0.95
+    assert min(gaps(mementos)) >= 0.1 * 0.95
+
+
+def test_a_429_pauses_every_request_for_retry_after(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/", 429, times=1, retry_after="2"))
+    result = crawl(ia_shim, tmp_path / "t.db", "--company", "Acme", "--cdx-per-minute", "600",
+                   "--mementos-per-minute", "600", throttled=True)
+    assert result.returncode == 0, result.stderr
+    log = ia_shim.requests()
+    refused = next(r for r in log if r.status == 429)
+    # every request sent after the 429 reached the crawler (requests already on the wire, answered
+    # within a few ms, excepted) reached the archive Retry-After later, whatever its endpoint
+    later = [r.at - refused.answered for r in log if r.at > refused.answered + 0.005]
+    assert later and min(later) >= 2.0 * 0.95
+    # the refused memento was fetched after the pause; nothing is left pending
+    assert rows(tmp_path / "t.db", "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
+
+
+def test_repeated_429s_stop_the_crawl_cleanly_with_exit_3(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/", 429, times=100, retry_after="1"))
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme", "--mementos-per-minute", "600", throttled=True)
+    assert result.returncode == 3, result.stderr
+    assert "429" in result.stderr and "run the same command again" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([r for r in ia_shim.requests("/web/") if r.status == 429]) == 3
+    # progress saved: what was listed is kept; the unfetched captures wait for the next run
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT count(*) FROM captures WHERE state = 'pending'").fetchone()[0] >= 1
+    conn.close()
+    # the next run, with the archive friendly again, completes the work
+    ia_shim.faults.clear()
+    again = crawl(ia_shim, db, "--company", "Acme")
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM captures") == [(9,)]
+
+
+@pytest.mark.parametrize("header,expected", [(b"7", 7.0), (None, 60.0), (b"soon", 60.0)])
+def test_retry_after_reads_seconds_or_falls_back_to_60(header, expected):
+    assert retry_after_seconds(header, 60.0) == expected
+
+
+def test_guard_refuses_any_host_but_the_archive():
+    crawler = get_crawler(settings_dict={"POLICYTRAIL_ARCHIVE": "http://127.0.0.1:8080",
+                                         "POLICYTRAIL_RETRY_AFTER_DEFAULT": 60, "POLICYTRAIL_MAX_429_IN_A_ROW": 3})
+    crawler.stats.open_spider()
+    guard = ArchiveGuardMiddleware.from_crawler(crawler)
+    assert asyncio.run(guard.process_request(Request("http://127.0.0.1:8080/web/2019id_/https://a.example/"))) is None
+    for outside in ("http://127.0.0.1:9090/web/2019id_/x", "https://www.krop.com/legal/privacy"):
+        with pytest.raises(IgnoreRequest):
+            asyncio.run(guard.process_request(Request(outside)))
+    assert crawler.stats.get_value("policytrail/refused_outside_archive") == 2

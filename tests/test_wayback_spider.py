@@ -1,0 +1,131 @@
+"""The spider's callbacks, offline, on real recorded Wayback Machine answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from crawler.archive import CdxRecord
+from crawler.items import CaptureItem, CaptureOutcome, SnapshotItem
+from spiders.wayback import CDX_SLOT, MEMENTO_SLOT, WaybackSpider, politeness_slots
+
+from .recordings import Exchange, load
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def spider(tmp_path):
+    targets = tmp_path / "targets.csv"
+    targets.write_text("company,url\nEPA,https://www.epa.gov/ghgreporting/san5779-factsheet\n")
+    crawler = get_crawler(WaybackSpider, {"POLICYTRAIL_DB": str(tmp_path / "t.db"),
+                                          "POLICYTRAIL_TARGETS": str(targets)})
+    crawler._apply_settings()
+    spider = crawler._create_spider()
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    yield spider
+    spider.store.close()
+
+
+def memento_response(ex: Exchange, capture: CdxRecord, hops: int = 0, seen: tuple = ()) -> Response:
+    request = Request(ex.uri, meta={"capture": capture, "target_id": 1, "hops": hops,
+                                    "seen": seen + ((capture.timestamp, capture.url),)})
+    headers = {k: v for k, v in ex.headers.items() if k.lower() != "content-length"}
+    return Response(ex.uri, status=ex.status, headers=headers, body=ex.body, request=request)
+
+
+def record(ts: str, url: str, status: str = "200", digest: str = "D") -> CdxRecord:
+    return CdxRecord("k", ts, url, "text/html", status, digest, 100)
+
+
+def test_start_lists_each_target_through_the_cdx_slot(spider):
+    import asyncio
+
+    async def collect():
+        return [r async for r in spider.start()]
+
+    (request,) = asyncio.run(collect())
+    assert request.url.startswith("https://web.archive.org/cdx/search/cdx?url=https%3A%2F%2Fwww.epa.gov")
+    assert request.meta["download_slot"] == CDX_SLOT
+
+
+def test_an_archived_redirect_is_stored_and_followed_inside_the_archive(spider):
+    first, internal, final = load("test_get_memento_with_redirects")
+    capture = record("20180808094144", "https://www.epa.gov/ghgreporting/san5779-factsheet", "301")
+    out = list(spider.parse_memento(memento_response(first, capture)))
+    snapshot, follow = out
+    assert isinstance(snapshot, SnapshotItem) and snapshot.status == 301
+    assert snapshot.redirect_to.endswith("addition-global-warming")
+    assert isinstance(follow, Request) and follow.url == first.headers["Location"][0]
+    assert follow.meta["download_slot"] == MEMENTO_SLOT
+    # the archive's own redirect to the exact timestamp (no Memento-Datetime) is followed, not stored
+    out = list(spider.parse_memento(memento_response(internal, capture, hops=1)))
+    assert len(out) == 1 and out[0].url == internal.headers["Location"][0]
+    # the final memento becomes a capture of its own, keyed by its payload digest
+    capture_item, snap = spider.parse_memento(memento_response(final, capture, hops=2))
+    assert isinstance(capture_item, CaptureItem) and capture_item.source == "redirect"
+    assert capture_item.timestamp == "20180808104500" and capture_item.digest == snap.digest
+    assert snap.status == 200 and snap.digest_ok
+
+
+def test_a_redirect_loop_in_the_archive_ends_with_a_reason(spider):
+    exchanges = load("test_get_memento_raises_for_mementos_that_redirect_in_a_loop")
+    capture = record("20200925075402", "https://link.springer.com/article/10.1007/s00382-012-1331-2", "303")
+    response = memento_response(exchanges[0], capture)
+    items = []
+    seen = response.meta["seen"]
+    hops = 0
+    for ex in exchanges[1:] + exchanges[:1]:
+        out = list(spider.parse_memento(response))
+        items += [o for o in out if not isinstance(o, Request)]
+        follow = [o for o in out if isinstance(o, Request)]
+        if not follow:
+            break
+        hops += 1
+        seen = follow[0].meta["seen"]
+        ex = next(e for e in exchanges if e.uri == follow[0].url)
+        response = memento_response(ex, capture, hops=hops, seen=seen[:-1])
+    outcome = items[-1]
+    assert isinstance(outcome, CaptureOutcome) and outcome.reason == "redirect loop in the archive"
+
+
+def test_a_recorded_429_page_is_an_archived_capture_not_a_rate_limit(spider):
+    (ex,) = load("test_get_memento_works_on_archived_rate_limit_responses")[:1]
+    capture = record("20150129034904", "http://www.reddit.com/r/PokemonGiveaway")
+    (snapshot,) = spider.parse_memento(memento_response(ex, capture))
+    assert isinstance(snapshot, SnapshotItem) and snapshot.status == 429
+
+
+def test_no_memento_marks_the_capture_failed(spider):
+    (ex,) = load("test_get_memento_raises_no_memento_error")[:1]
+    capture = record("20170929002712", "https://this-is-not-real-url.whatever/")
+    (outcome,) = spider.parse_memento(memento_response(ex, capture))
+    assert outcome.state == "failed" and "no memento" in outcome.reason
+
+
+def test_a_blocked_url_is_reported_and_lists_nothing(spider, caplog):
+    (ex,) = load("test_search_raises_for_blocked_urls")
+    request = Request(ex.uri, meta={"target_url": "https://nationalpost.com/health", "target_id": 1})
+    response = Response(ex.uri, status=ex.status, body=ex.body, request=request)
+    assert list(spider.parse_cdx(response)) == []
+    assert "the archive blocks this URL" in caplog.text
+    assert spider.crawler.stats.get_value("policytrail/cdx_failed") == 1
+
+
+def test_politeness_slots_sit_at_80_percent_of_the_known_limits_unless_local_and_lifted():
+    from scrapy.settings import Settings
+
+    s = Settings()
+    s.setmodule("crawler.settings")
+    slots = politeness_slots(s)
+    assert slots[CDX_SLOT]["delay"] == pytest.approx(60 / 24) and slots[CDX_SLOT]["concurrency"] == 1
+    assert slots[MEMENTO_SLOT]["delay"] == pytest.approx(60 / 480)
+    s.set("POLICYTRAIL_UNTHROTTLED", True)
+    assert politeness_slots(s)[CDX_SLOT]["delay"] == pytest.approx(60 / 24)  # not for web.archive.org
+    s.set("POLICYTRAIL_ARCHIVE", "http://127.0.0.1:8080")
+    assert politeness_slots(s)[CDX_SLOT]["delay"] == 0
