@@ -11,7 +11,12 @@ import hashlib
 import logging
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -30,7 +35,8 @@ logger = logging.getLogger(__name__)
 
 CDX_SLOT = "policytrail-cdx"
 MEMENTO_SLOT = "policytrail-memento"
-_UNREACHABLE = (ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError, TimeoutError)
+_UNREACHABLE = (DownloadConnectionRefusedError, CannotResolveHostError, DownloadTimeoutError,
+                ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError, TimeoutError)
 
 
 def politeness_slots(settings) -> dict:
