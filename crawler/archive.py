@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
@@ -52,6 +52,7 @@ class CdxPage(NamedTuple):
 
 # --------------------------------------------------------------------------- timestamps
 
+
 def parse_time(value: str, *, upper: bool = False) -> str:
     """Parse a 4-14 digit archive timestamp or an ISO date/time (UTC) into 14 digits.
 
@@ -65,10 +66,12 @@ def parse_time(value: str, *, upper: bool = False) -> str:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise UsageError(f"cannot read {value!r} as a time: use 4-14 digits (20190501) "
-                             f"or an ISO date (2019-05-01, 2019-05-01T12:00:00Z)") from None
+            raise UsageError(
+                f"cannot read {value!r} as a time: use 4-14 digits (20190501) "
+                f"or an ISO date (2019-05-01, 2019-05-01T12:00:00Z)"
+            ) from None
         if dt.tzinfo is not None:
-            dt = dt.astimezone(timezone.utc)
+            dt = dt.astimezone(UTC)
         if len(text) == 10:  # a bare date: pad like a partial timestamp
             digits = dt.strftime("%Y%m%d")
         else:
@@ -76,9 +79,9 @@ def parse_time(value: str, *, upper: bool = False) -> str:
     pad = "1231235959" if upper else "0101000000"
     if upper and len(digits) == 6:  # a month: its last day
         nxt = datetime(int(digits[:4]) + (digits[4:6] == "12"), int(digits[4:6]) % 12 + 1, 1)
-        last = (nxt.toordinal() - 1)
+        last = nxt.toordinal() - 1
         digits = datetime.fromordinal(last).strftime("%Y%m%d")
-    full = digits + pad[len(digits) - 4:] if len(digits) < 14 else digits
+    full = digits + pad[len(digits) - 4 :] if len(digits) < 14 else digits
     try:
         datetime.strptime(full, "%Y%m%d%H%M%S")
     except ValueError:
@@ -102,6 +105,7 @@ def http_date_to_ts(value: str) -> str | None:
 
 # --------------------------------------------------------------------------- digests
 
+
 def payload_digest(body: bytes) -> str:
     """The CDX/WARC payload digest: base32 of the body's SHA-1."""
     return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
@@ -116,6 +120,7 @@ def normalise_digest(digest: str) -> str:
 
 
 # --------------------------------------------------------------------------- the archive
+
 
 @dataclass(frozen=True)
 class Archive:
@@ -156,12 +161,24 @@ class Archive:
         return host in ("localhost", "::1") or host.startswith("127.")
 
     # -- CDX --------------------------------------------------------------------------
-    def cdx_url(self, url: str, *, resume_key: str | None = None, from_ts: str | None = None,
-                to_ts: str | None = None, limit: int = CDX_PAGE_SIZE) -> str:
+    def cdx_url(
+        self,
+        url: str,
+        *,
+        resume_key: str | None = None,
+        from_ts: str | None = None,
+        to_ts: str | None = None,
+        limit: int = CDX_PAGE_SIZE,
+    ) -> str:
         """The CDX query listing every capture (all statuses) of ``url``."""
         if self.dialect == "ia":
-            params: list[tuple[str, str]] = [("url", url), ("output", "json"), ("fl", ",".join(CDX_FIELDS)),
-                                             ("limit", str(limit)), ("showResumeKey", "true")]
+            params: list[tuple[str, str]] = [
+                ("url", url),
+                ("output", "json"),
+                ("fl", ",".join(CDX_FIELDS)),
+                ("limit", str(limit)),
+                ("showResumeKey", "true"),
+            ]
             endpoint = f"{self.base}/cdx/search/cdx"
         else:
             params = [("url", url), ("output", "json"), ("limit", str(limit))]
@@ -198,7 +215,7 @@ class Archive:
         path = parts.path
         prefix = urlsplit(self.base).path
         if prefix and path.startswith(prefix):
-            path = path[len(prefix):]
+            path = path[len(prefix) :]
         m = _MEMENTO_PATH_RE.match(path + (f"?{parts.query}" if parts.query else ""))
         if not m or m.group("coll") != self.collection:
             return None
@@ -227,6 +244,7 @@ class Archive:
 
 
 # --------------------------------------------------------------------------- parsers
+
 
 def _record(fields: dict[str, str], query: str) -> CdxRecord:
     ts = (fields.get("timestamp") or "").strip()
@@ -257,7 +275,8 @@ def parse_ia_cdx(text: str, query: str = "") -> CdxPage:
             rows = json.loads(stripped)
         except json.JSONDecodeError as exc:
             raise UnexpectedResponseFormat(
-                f"CDX answer to {query} is not valid JSON ({exc.msg} at {exc.pos}): {stripped[:200]!r}") from None
+                f"CDX answer to {query} is not valid JSON ({exc.msg} at {exc.pos}): {stripped[:200]!r}"
+            ) from None
         if not rows:
             return CdxPage([], None)
         header, body = rows[0], rows[1:]
@@ -278,7 +297,7 @@ def parse_ia_cdx(text: str, query: str = "") -> CdxPage:
     resume_key = None
     if "" in lines:
         blank = lines.index("")
-        tail = [ln for ln in lines[blank + 1:] if ln.strip()]
+        tail = [ln for ln in lines[blank + 1 :] if ln.strip()]
         if len(tail) == 1 and " " not in tail[0].strip():
             resume_key = tail[0].strip()  # sent back verbatim (it is already URL-encoded)
             lines = lines[:blank]
@@ -309,13 +328,17 @@ def parse_pywb_cdx(text: str, query: str = "") -> list[CdxRecord]:
     return records
 
 
-
-
 # --------------------------------------------------------------------------- triage
 
 # Captures of these types may hold a policy; anything else (images, scripts, ...) is never fetched.
-DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf", "unk",
-                  "application/octet-stream")
+DOCUMENT_TYPES = (
+    "text/html",
+    "application/xhtml+xml",
+    "text/plain",
+    "application/pdf",
+    "unk",
+    "application/octet-stream",
+)
 
 
 def triage(record: CdxRecord) -> str | None:

@@ -28,10 +28,9 @@ def _run(cmd: list[str], **kwargs) -> None:
 
 def ensure_venv(extras: str) -> None:
     """Create .venv and install the project (editable) when missing or out of date."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 -- this file runs before anything is installed
         sys.exit(f"policytrail needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()
-                            + sys.version.encode()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode() + sys.version.encode()).hexdigest()
     stamp = VENV / ".policytrail-stamp"
     if (BIN / "python").exists() and stamp.exists() and stamp.read_text() == wanted:
         return

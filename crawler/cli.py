@@ -22,8 +22,13 @@ DEFAULT_TARGETS = "data/targets.csv"
 
 
 def db_option(default: str = DEFAULT_DB):
-    return click.option("--db", default=default, show_default=True, type=click.Path(dir_okay=False),
-                        help="SQLite database to read and write.")
+    return click.option(
+        "--db",
+        default=default,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="SQLite database to read and write.",
+    )
 
 
 def clean_errors(fn):
@@ -58,12 +63,22 @@ def _print_summary(result, fmt: str | None) -> None:
 
 
 @cli.command()
-@click.option("--targets", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
-              help="CSV file of company,url[,document] rows.")
+@click.option(
+    "--targets",
+    default=DEFAULT_TARGETS,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="CSV file of company,url[,document] rows.",
+)
 @db_option()
 @click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the web archive.")
-@click.option("--dialect", type=click.Choice(DIALECTS), default="ia", show_default=True,
-              help="ia: the Internet Archive's Wayback Machine; pywb: pywb and institutional archives.")
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECTS),
+    default="ia",
+    show_default=True,
+    help="ia: the Internet Archive's Wayback Machine; pywb: pywb and institutional archives.",
+)
 @click.option("--collection", default="web", show_default=True, help="Collection name (pywb archives).")
 @click.option("--company", "companies", multiple=True, help="Crawl only this company (repeatable).")
 @click.option("--cdx-per-minute", type=float, default=None, help="CDX requests per minute [default: 24].")
@@ -74,8 +89,21 @@ def _print_summary(result, fmt: str | None) -> None:
 @click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Write the crawl log to this file.")
 @format_option
 @clean_errors
-def crawl(targets, db, archive, dialect, collection, companies, cdx_per_minute, mementos_per_minute, unthrottled,
-          user_agent, verbose, log_file, fmt):
+def crawl(
+    targets,
+    db,
+    archive,
+    dialect,
+    collection,
+    companies,
+    cdx_per_minute,
+    mementos_per_minute,
+    unthrottled,
+    user_agent,
+    verbose,
+    log_file,
+    fmt,
+):
     """List every archived capture of each target, fetch each distinct body once, derive versions.
 
     Talks to the Internet Archive by default, at 24 CDX requests and 480 mementos per minute.
@@ -89,9 +117,17 @@ def crawl(targets, db, archive, dialect, collection, companies, cdx_per_minute, 
     from .crawl import crawl_settings, run_crawl
 
     settings = crawl_settings(
-        db=db, targets=targets, archive=Archive(archive, dialect, collection), companies=companies,
-        cdx_per_minute=cdx_per_minute, mementos_per_minute=mementos_per_minute, unthrottled=unthrottled,
-        user_agent=user_agent, log_level="INFO" if verbose else "WARNING", log_file=log_file)
+        db=db,
+        targets=targets,
+        archive=Archive(archive, dialect, collection),
+        companies=companies,
+        cdx_per_minute=cdx_per_minute,
+        mementos_per_minute=mementos_per_minute,
+        unthrottled=unthrottled,
+        user_agent=user_agent,
+        log_level="INFO" if verbose else "WARNING",
+        log_file=log_file,
+    )
     result = run_crawl(settings)
     _print_summary(result, fmt)
     sys.exit(result.exit_code)
@@ -99,8 +135,13 @@ def crawl(targets, db, archive, dialect, collection, companies, cdx_per_minute, 
 
 @cli.command()
 @db_option(default="data/demo.db")
-@click.option("--workdir", default="data/.demo-archive", show_default=True, type=click.Path(file_okay=False),
-              help="Where the sample WARCs and the pywb collection are built.")
+@click.option(
+    "--workdir",
+    default="data/.demo-archive",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the sample WARCs and the pywb collection are built.",
+)
 @format_option
 @clean_errors
 def demo(db, workdir, fmt):
@@ -126,12 +167,22 @@ Demo database: {db}. Try next:
 
 
 @cli.command()
-@click.option("--targets", default=DEFAULT_TARGETS, show_default=True, type=click.Path(dir_okay=False),
-              help="CSV file of company,url[,document] rows.")
+@click.option(
+    "--targets",
+    default=DEFAULT_TARGETS,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="CSV file of company,url[,document] rows.",
+)
 @click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the Wayback Machine.")
 @click.option("--company", "companies", multiple=True, help="Save only this company's pages (repeatable).")
-@click.option("--per-minute", type=float, default=4.0, show_default=True,
-              help="Save requests per minute (Save Page Now allows about 15; stay well below).")
+@click.option(
+    "--per-minute",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Save requests per minute (Save Page Now allows about 15; stay well below).",
+)
 @format_option
 @clean_errors
 def save(targets, archive, companies, per_minute, fmt):
@@ -145,8 +196,7 @@ def save(targets, archive, companies, per_minute, fmt):
     """
     from .save import save_targets
 
-    result = save_targets(targets=targets, archive=Archive(archive, "ia"), companies=companies,
-                          per_minute=per_minute)
+    result = save_targets(targets=targets, archive=Archive(archive, "ia"), companies=companies, per_minute=per_minute)
     emit_rows(result.rows, fmt)
     click.echo(result.message, err=True)
     sys.exit(result.exit_code)

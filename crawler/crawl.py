@@ -29,21 +29,40 @@ class CrawlResult:
     summary: list[dict] = field(default_factory=list)
 
 
-def crawl_settings(*, db: str | Path, targets: str | Path, archive: Archive, companies: tuple[str, ...] = (),
-                   cdx_per_minute: float | None = None, mementos_per_minute: float | None = None,
-                   unthrottled: bool = False, user_agent: str | None = None, log_level: str = "WARNING",
-                   log_file: str | None = None, extra: dict | None = None) -> Settings:
+def crawl_settings(
+    *,
+    db: str | Path,
+    targets: str | Path,
+    archive: Archive,
+    companies: tuple[str, ...] = (),
+    cdx_per_minute: float | None = None,
+    mementos_per_minute: float | None = None,
+    unthrottled: bool = False,
+    user_agent: str | None = None,
+    log_level: str = "WARNING",
+    log_file: str | None = None,
+    extra: dict | None = None,
+) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     if unthrottled and not archive.is_local:
-        raise UsageError(f"--unthrottled is only allowed for an archive on this machine (127.0.0.1), "
-                         f"not {archive.base}: the rate limits protect the archive and your IP address")
+        raise UsageError(
+            f"--unthrottled is only allowed for an archive on this machine (127.0.0.1), "
+            f"not {archive.base}: the rate limits protect the archive and your IP address"
+        )
     for key, value in {
-        "POLICYTRAIL_DB": str(db), "POLICYTRAIL_TARGETS": str(targets), "POLICYTRAIL_ARCHIVE": archive.base,
-        "POLICYTRAIL_DIALECT": archive.dialect, "POLICYTRAIL_COMPANIES": list(companies),
-        "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute, "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
-        "POLICYTRAIL_UNTHROTTLED": unthrottled, "USER_AGENT": user_agent, "LOG_LEVEL": log_level,
-        "LOG_FILE": log_file, **(extra or {}),
+        "POLICYTRAIL_DB": str(db),
+        "POLICYTRAIL_TARGETS": str(targets),
+        "POLICYTRAIL_ARCHIVE": archive.base,
+        "POLICYTRAIL_DIALECT": archive.dialect,
+        "POLICYTRAIL_COMPANIES": list(companies),
+        "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute,
+        "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
+        "POLICYTRAIL_UNTHROTTLED": unthrottled,
+        "USER_AGENT": user_agent,
+        "LOG_LEVEL": log_level,
+        "LOG_FILE": log_file,
+        **(extra or {}),
     }.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
@@ -78,19 +97,25 @@ def judge(stats: dict, settings: Settings) -> tuple[int, str]:
     reason = stats.get("finish_reason")
     if reason == "rate_limited":
         wait = stats.get("policytrail/last_retry_after") or 60
-        return 3, (f"Stopped: {archive} kept answering 429 Too Many Requests. Progress is saved; "
-                   f"run the same command again in {max(wait / 60, 60):.0f} minutes or more.")
+        return 3, (
+            f"Stopped: {archive} kept answering 429 Too Many Requests. Progress is saved; "
+            f"run the same command again in {max(wait / 60, 60):.0f} minutes or more."
+        )
     pages = stats.get("policytrail/cdx_pages", 0)
     if stats.get("policytrail/cdx_unreachable", 0) and not pages:
-        return 3, (f"The archive at {archive} could not be reached. Check the network (or --archive), "
-                   f"then run the same command again: nothing was lost.")
+        return 3, (
+            f"The archive at {archive} could not be reached. Check the network (or --archive), "
+            f"then run the same command again: nothing was lost."
+        )
     if stats.get("policytrail/refused_outside_archive", 0):
         return 1, "Some archived redirects pointed outside the archive and were refused (see the log)."
     failed_lists = stats.get("policytrail/cdx_failed", 0)
     failed = stats.get("policytrail/failed", 0)
     if failed_lists or failed:
-        return 1, (f"Finished with failures: {failed_lists} listing(s) and {failed} capture fetch(es) failed; "
-                   f"a later run retries them.")
+        return 1, (
+            f"Finished with failures: {failed_lists} listing(s) and {failed} capture fetch(es) failed; "
+            f"a later run retries them."
+        )
     if reason not in (None, "finished"):
         return 1, f"The crawl ended early ({reason})."
     return 0, "Finished."

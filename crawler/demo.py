@@ -23,6 +23,7 @@ def build_sample_archive(workdir: Path, sample: Path = SAMPLE_DIR) -> LocalArchi
 def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR) -> CrawlResult:
     local = build_sample_archive(workdir, sample)
     with local:
-        settings = crawl_settings(db=db, targets=sample / "targets.csv", archive=Archive(local.url, "pywb"),
-                                  unthrottled=True)
+        settings = crawl_settings(
+            db=db, targets=sample / "targets.csv", archive=Archive(local.url, "pywb"), unthrottled=True
+        )
         return run_crawl(settings)

@@ -24,23 +24,78 @@ TEXT_TYPES = ("text/plain",)
 # Captures of these types are fetched and stored (a later extractor may read them) but make no version yet.
 STORED_UNSUPPORTED = ("application/pdf",)
 
-_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
-              "nav", "header", "footer", "aside", "dialog", "object", "embed", "canvas", "video", "audio",
-              "head", "link", "meta")
-_CHROME_RE = re.compile(r"(^|[\s_-])(cookie|consent|gdpr-banner|navbar|nav-bar|menu|breadcrumb|"
-                        r"header|footer|site-header|site-footer|skip-link|share|social)([\s_-]|$)", re.I)
-_BLOCK = {"p", "div", "section", "article", "main", "blockquote", "pre", "address", "dl", "dt", "dd",
-          "figure", "figcaption", "table", "tbody", "thead", "tfoot", "center", "hr", "body", "html", "caption"}
+_DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "form",
+    "button",
+    "select",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "dialog",
+    "object",
+    "embed",
+    "canvas",
+    "video",
+    "audio",
+    "head",
+    "link",
+    "meta",
+)
+_CHROME_RE = re.compile(
+    r"(^|[\s_-])(cookie|consent|gdpr-banner|navbar|nav-bar|menu|breadcrumb|"
+    r"header|footer|site-header|site-footer|skip-link|share|social)([\s_-]|$)",
+    re.I,
+)
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "blockquote",
+    "pre",
+    "address",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "center",
+    "hr",
+    "body",
+    "html",
+    "caption",
+}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _WS = re.compile(r"\s+")
 
-_CHALLENGE = re.compile(r"just a moment\.\.\.|attention required!? \| cloudflare|checking your browser|"
-                        r"cf-browser-verification|incapsula incident|request unsuccessful\. incapsula|"
-                        r"access denied|are you a robot|captcha", re.I)
-_NOT_FOUND = re.compile(r"\b(404|page not found|not found|page (you|you're) looking for|no longer available|"
-                        r"doesn't exist|does not exist)\b", re.I)
-_POLICY_WORDS = re.compile(r"privacy|personal (data|information)|datenschutz|données|privacidad|"
-                           r"privacidade|riservatezza|cookie", re.I)
+_CHALLENGE = re.compile(
+    r"just a moment\.\.\.|attention required!? \| cloudflare|checking your browser|"
+    r"cf-browser-verification|incapsula incident|request unsuccessful\. incapsula|"
+    r"access denied|are you a robot|captcha",
+    re.I,
+)
+_NOT_FOUND = re.compile(
+    r"\b(404|page not found|not found|page (you|you're) looking for|no longer available|"
+    r"doesn't exist|does not exist)\b",
+    re.I,
+)
+_POLICY_WORDS = re.compile(
+    r"privacy|personal (data|information)|datenschutz|données|privacidad|"
+    r"privacidade|riservatezza|cookie",
+    re.I,
+)
 MIN_POLICY_CHARS = 400
 
 
@@ -107,10 +162,10 @@ def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
         out.newline()
     elif tag in _HEADINGS:
         out.flush()
+        out.prefix = "#" * _HEADINGS[tag] + " "
         out.text(el.text)
         for child in el:
             _walk(child, out, lists)
-        out.prefix = "#" * _HEADINGS[tag] + " "
         out.flush()
     elif tag in ("ul", "ol", "menu"):
         out.flush()
@@ -129,15 +184,18 @@ def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
             lists[-1][1] += 1
         else:
             marker = "- "
+        out.prefix = indent + marker  # a nested list flushes the item's own text with it
         out.text(el.text)
         for child in el:
             _walk(child, out, lists)
-        out.prefix = indent + marker
         out.flush()
     elif tag == "tr":
         out.flush()
-        cells = [_WS.sub(" ", c.text_content()).strip() for c in el if isinstance(c.tag, str)
-                 and c.tag.lower() in ("td", "th")]
+        cells = [
+            _WS.sub(" ", c.text_content()).strip()
+            for c in el
+            if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
+        ]
         if any(cells):
             out.blocks.append(" | ".join(cells))
     elif tag in _BLOCK or tag in ("li",):
@@ -208,8 +266,7 @@ def _judge(text: str, title: str) -> Extraction:
             return Extraction("not_policy", reason="soft 404 (page not found)", title=title)
         return Extraction("not_policy", reason=f"near-empty page ({len(text)} characters of text)", title=title)
     if not _POLICY_WORDS.search(head) and not _POLICY_WORDS.search(text):
-        return Extraction("not_policy", reason="no privacy wording: another page is served at this URL",
-                          title=title)
+        return Extraction("not_policy", reason="no privacy wording: another page is served at this URL", title=title)
     return Extraction("policy", text=text, title=title)
 
 

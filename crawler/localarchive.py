@@ -48,17 +48,19 @@ def ensure_pywb(quiet: bool = False) -> Path:
     if python.exists() and stamp.exists() and stamp.read_text() == PYWB_REQUIREMENT:
         return python
     if not quiet:
-        print(f"Installing {PYWB_REQUIREMENT} into its own virtualenv at {venv} (first run only)...",
-              file=sys.stderr)
+        print(f"Installing {PYWB_REQUIREMENT} into its own virtualenv at {venv} (first run only)...", file=sys.stderr)
     try:
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        PYWB_REQUIREMENT], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", PYWB_REQUIREMENT], check=True
+        )
     except (subprocess.CalledProcessError, OSError) as exc:
-        raise LocalArchiveError(f"could not install {PYWB_REQUIREMENT} into {venv}: {exc}. "
-                                f"Check that pip can reach PyPI, or set POLICYTRAIL_PYWB_VENV "
-                                f"to a virtualenv that has pywb.") from None
+        raise LocalArchiveError(
+            f"could not install {PYWB_REQUIREMENT} into {venv}: {exc}. "
+            f"Check that pip can reach PyPI, or set POLICYTRAIL_PYWB_VENV "
+            f"to a virtualenv that has pywb."
+        ) from None
     stamp.write_text(PYWB_REQUIREMENT)
     return python
 
@@ -95,8 +97,12 @@ class LocalArchive:
         rules.write_text("default_filters:\n  url_normalize: []\nrules: []\n")
         (self.root / "config.yaml").write_text(_CONFIG.format(rules=rules))
         manager = python.parent / "wb-manager"
-        result = subprocess.run([str(manager), "add", self.collection, *[str(Path(w).resolve()) for w in warcs]],
-                                cwd=self.root, capture_output=True, text=True)
+        result = subprocess.run(
+            [str(manager), "add", self.collection, *[str(Path(w).resolve()) for w in warcs]],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise LocalArchiveError(f"pywb could not index the sample WARCs: {result.stderr.strip()[-500:]}")
 
@@ -104,9 +110,20 @@ class LocalArchive:
         """Start pywb on 127.0.0.1 on an ephemeral port; return its base URL."""
         python = ensure_pywb()
         self.process = subprocess.Popen(
-            [str(python), str(_SERVER_SCRIPT), "--root", str(self.root), "--port", "0",
-             "--access-log", str(self.access_log)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                str(python),
+                str(_SERVER_SCRIPT),
+                "--root",
+                str(self.root),
+                "--port",
+                "0",
+                "--access-log",
+                str(self.access_log),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
         reader.start()
@@ -148,7 +165,7 @@ class LocalArchive:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
 
-    def __enter__(self) -> "LocalArchive":
+    def __enter__(self) -> LocalArchive:
         if self.process is None:
             self.start()
         return self

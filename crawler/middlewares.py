@@ -82,8 +82,12 @@ class ArchiveGuardMiddleware:
             if not self.stopping:
                 self.stopping = True
                 self._drop_queued_requests()  # nothing else leaves while the crawl closes
-                logger.error("The archive answered 429 %d times in a row (Retry-After %.0f s): stopping; "
-                             "progress is saved, run again later.", self.in_a_row, wait)
+                logger.error(
+                    "The archive answered 429 %d times in a row (Retry-After %.0f s): stopping; "
+                    "progress is saved, run again later.",
+                    self.in_a_row,
+                    wait,
+                )
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="rate_limited"))
             raise IgnoreRequest("rate limited")
         self.resume_at = max(self.resume_at, time.monotonic() + wait)

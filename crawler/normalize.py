@@ -3,7 +3,8 @@
 The hash must change when the policy's words change and only then. What it ignores:
 Unicode compatibility forms (NFKC), typographic quotes and dashes (mapped to ASCII),
 zero-width characters, NUL and other control characters, and runs of whitespace
-(collapsed; trailing spaces and blank-line runs dropped). Dates, numbers, case and
+(collapsed inside a line; trailing spaces and blank-line runs dropped; a line's indentation,
+which marks nested list items, is kept). Dates, numbers, case and
 punctuation inside the policy are kept: they are part of what the policy says.
 """
 
@@ -13,14 +14,38 @@ import hashlib
 import re
 import unicodedata
 
-_TRANSLATE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u00a0": " ", "\u2007": " ", "\u202f": " ",
-    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
-})
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u00ad": None,
+    }
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANKS = re.compile(r"\n{3,}")
@@ -30,8 +55,17 @@ def normalize_text(text: str) -> str:
     """The canonical form of a policy text, the one that is hashed and stored."""
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [_line(line) for line in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _line(line: str) -> str:
+    """Collapse spaces inside a line; keep its indentation (nested list items), drop trailing space."""
+    body = line.lstrip(" \t")
+    if not body.strip():
+        return ""
+    indent = len(line) - len(body)
+    return " " * indent + _SPACES.sub(" ", body).rstrip()
 
 
 def text_hash(text: str) -> str:

@@ -12,8 +12,13 @@ FORMATS = ("table", "csv", "json", "jsonl")
 
 
 def format_option(fn):
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                        help="Output format for tables (default: table on a terminal, jsonl otherwise).")(fn)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format for tables (default: table on a terminal, jsonl otherwise).",
+    )(fn)
 
 
 def emit_rows(rows: list[dict], fmt: str | None, stream=None) -> None:

@@ -32,20 +32,38 @@ class StoragePipeline:
     def process_item(self, item):
         store = self.store
         if isinstance(item, CaptureItem):
-            store.record_capture(target_id=item.target_id, archive=item.archive, url=item.url,
-                                 timestamp=item.timestamp, statuscode=item.statuscode, mimetype=item.mimetype,
-                                 digest=item.digest, length=item.length, state=item.state, reason=item.reason,
-                                 source=item.source)
+            store.record_capture(
+                target_id=item.target_id,
+                archive=item.archive,
+                url=item.url,
+                timestamp=item.timestamp,
+                statuscode=item.statuscode,
+                mimetype=item.mimetype,
+                digest=item.digest,
+                length=item.length,
+                state=item.state,
+                reason=item.reason,
+                source=item.source,
+            )
         elif isinstance(item, SnapshotItem):
-            store.store_snapshot(digest=item.digest, body=item.body, headers=item.headers, status=item.status,
-                                 mimetype=item.mimetype, fetched_url=item.fetched_url, sha256=item.sha256,
-                                 digest_ok=item.digest_ok, archive=item.archive, url=item.url,
-                                 timestamp=item.timestamp, redirect_to=item.redirect_to)
+            store.store_snapshot(
+                digest=item.digest,
+                body=item.body,
+                headers=item.headers,
+                status=item.status,
+                mimetype=item.mimetype,
+                fetched_url=item.fetched_url,
+                sha256=item.sha256,
+                digest_ok=item.digest_ok,
+                archive=item.archive,
+                url=item.url,
+                timestamp=item.timestamp,
+                redirect_to=item.redirect_to,
+            )
             self.crawler.stats.inc_value("policytrail/snapshots")
         elif isinstance(item, CaptureOutcome):
             mark = store.mark_failed if item.state == "failed" else store.mark_skipped
-            mark(archive=item.archive, url=item.url, timestamp=item.timestamp, digest=item.digest,
-                 reason=item.reason)
+            mark(archive=item.archive, url=item.url, timestamp=item.timestamp, digest=item.digest, reason=item.reason)
         return item
 
     def close_spider(self) -> None:
@@ -56,6 +74,11 @@ class StoragePipeline:
             report = derive(self.store, companies)
             self.crawler.stats.set_value("policytrail/versions", report.versions)
             self.crawler.stats.set_value("policytrail/spans", report.spans)
-            logger.info("derive: %d snapshots extracted, %d versions over %d spans in %d documents",
-                        report.extracted, report.versions, report.spans, report.documents)
+            logger.info(
+                "derive: %d snapshots extracted, %d versions over %d spans in %d documents",
+                report.extracted,
+                report.versions,
+                report.spans,
+                report.documents,
+            )
         self.store.close()

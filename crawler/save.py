@@ -6,11 +6,12 @@ a second 429 in a row stops the run (exit 3) so that the IP is not firewalled.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
 from waybackpy import WaybackMachineSaveAPI
-from waybackpy.exceptions import MaximumSaveRetriesExceeded, TooManyRequestsError, WaybackError
+from waybackpy.exceptions import TooManyRequestsError, WaybackError
 
 from .archive import Archive
 from .errors import UsageError
@@ -29,12 +30,19 @@ class SaveResult:
 
 
 def _save_one(url: str, archive: Archive, user_agent: str) -> str:
+    """One Save Page Now request; the new capture's archive URL."""
     api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=1)
     api.request_url = f"{archive.base}/save/{api.url}"  # waybackpy hard-codes web.archive.org
     try:
-        saved = api.save()
+        api.get_save_request_headers()  # waybackpy's session, retries and 429/509 errors
     except TooManyRequestsError:
-        raise _RateLimited(retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER))
+        raise _RateLimited(retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER)) from None
+    location = (api.headers or {}).get("Content-Location", "")
+    if re.match(r"^/web/\d{14}/", location):
+        return archive.base + location
+    saved = api.archive_url_parser()  # Link header or the redirected URL
+    if not saved:
+        raise WaybackError(f"Save Page Now answered HTTP {api.status_code} without naming a capture")
     # waybackpy reports the capture on web.archive.org; show where it really is
     return saved.replace("https://web.archive.org", archive.base, 1)
 
@@ -44,13 +52,22 @@ class _RateLimited(Exception):
         self.wait = wait
 
 
-def save_targets(*, targets: str, archive: Archive, companies=(), per_minute: float = 4.0,
-                 user_agent: str = USER_AGENT, sleep=time.sleep) -> SaveResult:
+def save_targets(
+    *,
+    targets: str,
+    archive: Archive,
+    companies=(),
+    per_minute: float = 4.0,
+    user_agent: str = USER_AGENT,
+    sleep=time.sleep,
+) -> SaveResult:
     """Request one capture per target URL, politely; one row per URL says what happened."""
     chosen = load_targets(targets, companies)
     if per_minute <= 0 or (per_minute > 12 and not archive.is_local):
-        raise UsageError("--per-minute must be between 0 and 12 for the Wayback Machine (Save Page Now "
-                         "allows about 15 captures a minute per IP)")
+        raise UsageError(
+            "--per-minute must be between 0 and 12 for the Wayback Machine (Save Page Now "
+            "allows about 15 captures a minute per IP)"
+        )
     gap = 60.0 / per_minute
     rows: list[dict] = []
     last = None
@@ -65,14 +82,23 @@ def save_targets(*, targets: str, archive: Archive, companies=(), per_minute: fl
                 break
             except _RateLimited as exc:
                 if attempt == 2:
-                    rows.append({"company": target.company, "url": target.url, "status": "rate limited",
-                                 "capture": ""})
-                    return SaveResult(3, f"Save Page Now answered 429 twice in a row: stopped after "
-                                         f"{len(rows) - 1} of {len(chosen)} pages. Try again in an hour.", rows)
+                    rows.append({"company": target.company, "url": target.url, "status": "rate limited", "capture": ""})
+                    return SaveResult(
+                        3,
+                        f"Save Page Now answered 429 twice in a row: stopped after "
+                        f"{len(rows) - 1} of {len(chosen)} pages. Try again in an hour.",
+                        rows,
+                    )
                 sleep(exc.wait)
-            except (MaximumSaveRetriesExceeded, WaybackError, OSError) as exc:
-                rows.append({"company": target.company, "url": target.url, "status": "failed",
-                             "capture": str(exc).splitlines()[0][:200]})
+            except (WaybackError, OSError) as exc:
+                rows.append(
+                    {
+                        "company": target.company,
+                        "url": target.url,
+                        "status": "failed",
+                        "capture": str(exc).splitlines()[0][:200],
+                    }
+                )
                 break
     failed = sum(r["status"] != "saved" for r in rows)
     if failed:

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -22,7 +22,9 @@ MAX_ATTEMPTS = 5
 TERMINAL_STATES = ("fetched", "duplicate", "skipped")
 
 MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_crawl_backbone", """
+    (
+        "0001_crawl_backbone",
+        """
 CREATE TABLE documents (
     id INTEGER PRIMARY KEY,
     company TEXT NOT NULL,
@@ -106,12 +108,13 @@ CREATE TABLE spans (
     capture_count INTEGER NOT NULL,
     UNIQUE (document_id, position)
 );
-"""),
+""",
+    ),
 ]
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Store:
@@ -129,8 +132,9 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             self.migrate()
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open database {self.path}: {exc}. "
-                               f"Is it a policytrail SQLite database?") from None
+            raise StorageError(
+                f"cannot open database {self.path}: {exc}. Is it a policytrail SQLite database?"
+            ) from None
 
     # -- schema -------------------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -159,18 +163,32 @@ class Store:
     def upsert_target(self, company: str, url: str, document: str) -> int:
         with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO documents (company, name) VALUES (?, ?)", (company, document))
-            doc_id = self.conn.execute("SELECT id FROM documents WHERE company = ? AND name = ?",
-                                       (company, document)).fetchone()[0]
+            doc_id = self.conn.execute(
+                "SELECT id FROM documents WHERE company = ? AND name = ?", (company, document)
+            ).fetchone()[0]
             self.conn.execute(
                 "INSERT INTO targets (document_id, company, url, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (url) DO UPDATE SET document_id = excluded.document_id, company = excluded.company",
-                (doc_id, company, url, utcnow()))
+                (doc_id, company, url, utcnow()),
+            )
             return self.conn.execute("SELECT id FROM targets WHERE url = ?", (url,)).fetchone()[0]
 
     # -- captures -----------------------------------------------------------------------
-    def record_capture(self, *, target_id: int, archive: str, url: str, timestamp: str, statuscode: str,
-                       mimetype: str, digest: str, length: int | None, state: str = "pending",
-                       reason: str | None = None, source: str = "cdx") -> bool:
+    def record_capture(
+        self,
+        *,
+        target_id: int,
+        archive: str,
+        url: str,
+        timestamp: str,
+        statuscode: str,
+        mimetype: str,
+        digest: str,
+        length: int | None,
+        state: str = "pending",
+        reason: str | None = None,
+        source: str = "cdx",
+    ) -> bool:
         """Insert one capture if new (True); a known digest makes it a duplicate at once."""
         now = utcnow()
         with self.transaction():
@@ -180,13 +198,28 @@ class Store:
             cur = self.conn.execute(
                 "INSERT OR IGNORE INTO captures (target_id, archive, url, timestamp, statuscode, mimetype, digest,"
                 " length, source, state, reason, listed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (target_id, archive, url, timestamp, statuscode, mimetype, digest, length, source, state, reason,
-                 now, now))
+                (
+                    target_id,
+                    archive,
+                    url,
+                    timestamp,
+                    statuscode,
+                    mimetype,
+                    digest,
+                    length,
+                    source,
+                    state,
+                    reason,
+                    now,
+                    now,
+                ),
+            )
             if cur.rowcount == 0 and known:
                 self.conn.execute(
                     "UPDATE captures SET state=?, reason=?, updated_at=? WHERE archive=? AND url=?"
                     " AND timestamp=? AND digest=? AND state IN ('pending','failed')",
-                    (*known, now, archive, url, timestamp, digest))
+                    (*known, now, archive, url, timestamp, digest),
+                )
             return cur.rowcount == 1
 
     def _known_outcome(self, digest: str) -> tuple[str, str | None] | None:
@@ -203,56 +236,88 @@ class Store:
     def capture_state(self, archive: str, url: str, timestamp: str, digest: str) -> tuple[str, int] | None:
         row = self.conn.execute(
             "SELECT state, attempts FROM captures WHERE archive=? AND url=? AND timestamp=? AND digest=?",
-            (archive, url, timestamp, digest)).fetchone()
+            (archive, url, timestamp, digest),
+        ).fetchone()
         return (row[0], row[1]) if row else None
 
     def has_snapshot(self, digest: str) -> bool:
         return self.conn.execute("SELECT 1 FROM snapshots WHERE digest = ?", (digest,)).fetchone() is not None
 
-    def store_snapshot(self, *, digest: str, body: bytes, headers: dict, status: int, mimetype: str,
-                       fetched_url: str, sha256: str, digest_ok: bool | None, archive: str, url: str,
-                       timestamp: str, redirect_to: str | None = None) -> None:
+    def store_snapshot(
+        self,
+        *,
+        digest: str,
+        body: bytes,
+        headers: dict,
+        status: int,
+        mimetype: str,
+        fetched_url: str,
+        sha256: str,
+        digest_ok: bool | None,
+        archive: str,
+        url: str,
+        timestamp: str,
+        redirect_to: str | None = None,
+    ) -> None:
         """Store one raw body (once per digest) and settle the captures that share it, in one transaction."""
         now = utcnow()
         with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO snapshots (digest, sha256, body, codec, length, status, mimetype, headers,"
                 " digest_ok, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (digest, sha256, zlib.compress(body, 6), "zlib", len(body), status, mimetype,
-                 json.dumps(headers, sort_keys=True), None if digest_ok is None else int(digest_ok),
-                 fetched_url, now))
+                (
+                    digest,
+                    sha256,
+                    zlib.compress(body, 6),
+                    "zlib",
+                    len(body),
+                    status,
+                    mimetype,
+                    json.dumps(headers, sort_keys=True),
+                    None if digest_ok is None else int(digest_ok),
+                    fetched_url,
+                    now,
+                ),
+            )
             if redirect_to:
                 self.conn.execute(
                     "UPDATE captures SET state='skipped', reason=?, redirect_to=?, updated_at=? "
                     "WHERE archive=? AND url=? AND timestamp=? AND digest=?",
-                    (f"redirect to {redirect_to}", redirect_to, now, archive, url, timestamp, digest))
+                    (f"redirect to {redirect_to}", redirect_to, now, archive, url, timestamp, digest),
+                )
             else:
                 self.conn.execute(
                     "UPDATE captures SET state='fetched', reason=NULL, updated_at=? "
-                    "WHERE archive=? AND url=? AND timestamp=? AND digest=?", (now, archive, url, timestamp, digest))
+                    "WHERE archive=? AND url=? AND timestamp=? AND digest=?",
+                    (now, archive, url, timestamp, digest),
+                )
                 self.conn.execute(
                     "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? WHERE digest=?"
                     " AND state IN ('pending','failed') AND (statuscode NOT LIKE '3%' OR statuscode IS NULL)",
-                    (now, digest))
+                    (now, digest),
+                )
 
     def mark_failed(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE captures SET state='failed', reason=?, attempts=attempts+1, updated_at=? "
                 "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
-                (reason, utcnow(), archive, url, timestamp, digest))
+                (reason, utcnow(), archive, url, timestamp, digest),
+            )
 
     def mark_skipped(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE captures SET state='skipped', reason=?, updated_at=? "
                 "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
-                (reason, utcnow(), archive, url, timestamp, digest))
+                (reason, utcnow(), archive, url, timestamp, digest),
+            )
 
     # -- reads for derive ---------------------------------------------------------------
     def snapshot_body(self, digest: str) -> tuple[bytes, dict, str | None]:
         body, codec, headers, mimetype = self.conn.execute(
-            "SELECT body, codec, headers, mimetype FROM snapshots WHERE digest = ?", (digest,)).fetchone()
+            "SELECT body, codec, headers, mimetype FROM snapshots WHERE digest = ?", (digest,)
+        ).fetchone()
         if codec == "zlib":
             body = zlib.decompress(body)
         return body, json.loads(headers), mimetype
@@ -272,17 +337,28 @@ class Store:
     def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, tuple(params))
 
-    def save_extraction(self, digest: str, extractor: str, verdict: str, reason: str, title: str,
-                        text_hash: str | None, text: str | None) -> None:
+    def save_extraction(
+        self,
+        digest: str,
+        extractor: str,
+        verdict: str,
+        reason: str,
+        title: str,
+        text_hash: str | None,
+        text: str | None,
+    ) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO extractions (digest, extractor, verdict, reason, title, text_hash, text)"
-            " VALUES (?,?,?,?,?,?,?)", (digest, extractor, verdict, reason, title, text_hash, text))
+            " VALUES (?,?,?,?,?,?,?)",
+            (digest, extractor, verdict, reason, title, text_hash, text),
+        )
 
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
         """Per company: captures by state and versions."""
         companies = list(companies)
         where = f"WHERE d.company IN ({','.join('?' * len(companies))})" if companies else ""
-        rows = self.conn.execute(f"""
+        rows = self.conn.execute(
+            f"""
             SELECT d.company,
                    count(c.id),
                    sum(c.state = 'fetched'), sum(c.state = 'duplicate'), sum(c.state = 'skipped'),
@@ -291,7 +367,9 @@ class Store:
                      WHERE d2.company = d.company AND v.capture_count > 0)
             FROM documents d JOIN targets t ON t.document_id = d.id
             LEFT JOIN captures c ON c.target_id = t.id
-            {where} GROUP BY d.company ORDER BY d.company""", companies).fetchall()
+            {where} GROUP BY d.company ORDER BY d.company""",
+            companies,
+        ).fetchall()
         keys = ("company", "captures", "fetched", "duplicate", "skipped", "failed", "pending", "versions")
         return [{k: (v or 0) if k != "company" else v for k, v in zip(keys, row)} for row in rows]
 

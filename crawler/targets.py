@@ -41,6 +41,11 @@ def _check_url(url: str) -> str | None:
     return None
 
 
+def _cell(row: list[str], col: dict[str, int], name: str) -> str:
+    i = col.get(name)
+    return row[i].strip() if i is not None and i < len(row) else ""
+
+
 def parse_targets(text: str, source: str = "<targets>") -> list[Target]:
     """Parse CSV text into targets, or raise ``TargetsError`` listing every bad line."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
@@ -51,8 +56,10 @@ def parse_targets(text: str, source: str = "<targets>") -> list[Target]:
         raise TargetsError(source, ["the file is empty; expected a header line 'company,url'"]) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise TargetsError(source, [f"line 1: header must name the columns {', '.join(REQUIRED_COLUMNS)}"
-                                    f" (missing: {', '.join(missing)})"])
+        raise TargetsError(
+            source,
+            [f"line 1: header must name the columns {', '.join(REQUIRED_COLUMNS)} (missing: {', '.join(missing)})"],
+        )
     col = {name: i for i, name in enumerate(header)}
     targets: list[Target] = []
     seen: dict[str, int] = {}
@@ -63,12 +70,8 @@ def parse_targets(text: str, source: str = "<targets>") -> list[Target]:
         if row[0].lstrip().startswith("#"):
             continue
 
-        def cell(name: str) -> str:
-            i = col.get(name)
-            return row[i].strip() if i is not None and i < len(row) else ""
-
-        company, url = cell("company"), cell("url")
-        document = cell("document") or DEFAULT_DOCUMENT
+        company, url = _cell(row, col, "company"), _cell(row, col, "url")
+        document = _cell(row, col, "document") or DEFAULT_DOCUMENT
         if not company:
             problems.append(f"line {line}: missing company")
         bad = _check_url(url)

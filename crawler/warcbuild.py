@@ -46,15 +46,17 @@ def read_manifest(path: str | Path) -> list[CaptureSpec]:
                 continue
             body_name = (row.get("body") or "").strip()
             body = (path.parent / body_name).read_bytes() if body_name else b""
-            specs.append(CaptureSpec(
-                url=row["url"].strip(),
-                timestamp=row["timestamp"].strip(),
-                status=int(row.get("status") or 200),
-                content_type=(row.get("content_type") or "text/html; charset=utf-8").strip(),
-                body=body,
-                location=(row.get("location") or "").strip(),
-                revisit=(row.get("revisit") or "").strip().lower() in ("yes", "true", "1"),
-            ))
+            specs.append(
+                CaptureSpec(
+                    url=row["url"].strip(),
+                    timestamp=row["timestamp"].strip(),
+                    status=int(row.get("status") or 200),
+                    content_type=(row.get("content_type") or "text/html; charset=utf-8").strip(),
+                    body=body,
+                    location=(row.get("location") or "").strip(),
+                    revisit=(row.get("revisit") or "").strip().lower() in ("yes", "true", "1"),
+                )
+            )
     return specs
 
 
@@ -81,12 +83,21 @@ def write_warc(specs: list[CaptureSpec], out: str | Path) -> Path:
             if spec.revisit and digest in first_seen:
                 ref_uri, ref_date = first_seen[digest]
                 record = writer.create_revisit_record(
-                    spec.url, digest="sha1:" + digest, refers_to_uri=ref_uri, refers_to_date=ref_date,
-                    http_headers=http_headers, warc_headers_dict={"WARC-Date": date})
+                    spec.url,
+                    digest="sha1:" + digest,
+                    refers_to_uri=ref_uri,
+                    refers_to_date=ref_date,
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": date},
+                )
             else:
                 record = writer.create_warc_record(
-                    spec.url, "response", payload=io.BytesIO(spec.body), http_headers=http_headers,
-                    warc_headers_dict={"WARC-Date": date})
+                    spec.url,
+                    "response",
+                    payload=io.BytesIO(spec.body),
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": date},
+                )
                 first_seen.setdefault(digest, (spec.url, date))
             writer.write_record(record)
     return out

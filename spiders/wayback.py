@@ -35,23 +35,37 @@ logger = logging.getLogger(__name__)
 
 CDX_SLOT = "policytrail-cdx"
 MEMENTO_SLOT = "policytrail-memento"
-_UNREACHABLE = (DownloadConnectionRefusedError, CannotResolveHostError, DownloadTimeoutError,
-                ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError, TimeoutError)
+_UNREACHABLE = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    DownloadTimeoutError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    NoRouteError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 
 
 def politeness_slots(settings) -> dict:
     """One download slot per endpoint, spaced to the configured per-minute limits."""
     archive = Archive(settings.get("POLICYTRAIL_ARCHIVE"), settings.get("POLICYTRAIL_DIALECT"))
     if settings.getbool("POLICYTRAIL_UNTHROTTLED") and archive.is_local:
-        return {CDX_SLOT: {"concurrency": 4, "delay": 0, "jitter": 0},
-                MEMENTO_SLOT: {"concurrency": 8, "delay": 0, "jitter": 0}}
+        return {
+            CDX_SLOT: {"concurrency": 4, "delay": 0, "jitter": 0},
+            MEMENTO_SLOT: {"concurrency": 8, "delay": 0, "jitter": 0},
+        }
     if settings.getbool("POLICYTRAIL_UNTHROTTLED"):
-        logger.warning("POLICYTRAIL_UNTHROTTLED is honoured only for an archive on 127.0.0.0/8; "
-                       "keeping the rate limits for %s", archive.base)
+        logger.warning(
+            "POLICYTRAIL_UNTHROTTLED is honoured only for an archive on 127.0.0.0/8; keeping the rate limits for %s",
+            archive.base,
+        )
     cdx = settings.getfloat("POLICYTRAIL_CDX_PER_MINUTE")
     mementos = settings.getfloat("POLICYTRAIL_MEMENTOS_PER_MINUTE")
-    return {CDX_SLOT: {"concurrency": 1, "delay": 60.0 / cdx, "jitter": 0},
-            MEMENTO_SLOT: {"concurrency": 4, "delay": 60.0 / mementos, "jitter": 0}}
+    return {
+        CDX_SLOT: {"concurrency": 1, "delay": 60.0 / cdx, "jitter": 0},
+        MEMENTO_SLOT: {"concurrency": 4, "delay": 60.0 / mementos, "jitter": 0},
+    }
 
 
 class WaybackSpider(scrapy.Spider):
@@ -68,8 +82,16 @@ class WaybackSpider(scrapy.Spider):
                     settings.set(key, getattr(defaults, key), priority="project")
         settings.set("DOWNLOAD_SLOTS", politeness_slots(settings), priority="spider")
 
-    def __init__(self, *args, targets: str | None = None, db: str | None = None, archive: str | None = None,
-                 dialect: str | None = None, company: str | list | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        targets: str | None = None,
+        db: str | None = None,
+        archive: str | None = None,
+        dialect: str | None = None,
+        company: str | list | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self._args = {"targets": targets, "db": db, "archive": archive, "dialect": dialect, "company": company}
 
@@ -81,8 +103,9 @@ class WaybackSpider(scrapy.Spider):
 
     def setup(self, settings) -> None:
         a = self._args
-        self.archive = Archive(a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"),
-                               a["dialect"] or settings.get("POLICYTRAIL_DIALECT"))
+        self.archive = Archive(
+            a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"), a["dialect"] or settings.get("POLICYTRAIL_DIALECT")
+        )
         company = a["company"] or settings.getlist("POLICYTRAIL_COMPANIES")
         companies = [company] if isinstance(company, str) else list(company or [])
         self.targets = load_targets(a["targets"] or settings.get("POLICYTRAIL_TARGETS"), companies)
@@ -97,21 +120,33 @@ class WaybackSpider(scrapy.Spider):
         for target in self.targets:
             yield self._cdx_request(target.url, self.target_ids[target.url])
 
-    def _cdx_request(self, url: str, target_id: int, resume_key: str | None = None,
-                     from_ts: str | None = None) -> scrapy.Request:
+    def _cdx_request(
+        self, url: str, target_id: int, resume_key: str | None = None, from_ts: str | None = None
+    ) -> scrapy.Request:
         return scrapy.Request(
             self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts),
-            callback=self.parse_cdx, errback=self.cdx_failed, dont_filter=True,
-            meta={"download_slot": CDX_SLOT, "target_url": url, "target_id": target_id,
-                  "handle_httpstatus_all": True, "dont_redirect": True})
+            callback=self.parse_cdx,
+            errback=self.cdx_failed,
+            dont_filter=True,
+            meta={
+                "download_slot": CDX_SLOT,
+                "target_url": url,
+                "target_id": target_id,
+                "handle_httpstatus_all": True,
+                "dont_redirect": True,
+            },
+        )
 
     def parse_cdx(self, response):
         meta = response.meta
         stats = self.crawler.stats
         if response.status != 200:
             text = response.body[:300].decode("utf-8", "replace")
-            why = ("the archive blocks this URL" if response.status == 403 and "Blocked" in text
-                   else f"CDX answered HTTP {response.status}")
+            why = (
+                "the archive blocks this URL"
+                if response.status == 403 and "Blocked" in text
+                else f"CDX answered HTTP {response.status}"
+            )
             stats.inc_value("policytrail/cdx_failed")
             logger.error("Listing %s failed: %s", meta["target_url"], why)
             return
@@ -145,10 +180,18 @@ class WaybackSpider(scrapy.Spider):
         stats.inc_value("policytrail/cdx_rows")
         known = self.store.capture_state(self.archive.key, record.url, record.timestamp, record.digest)
         skip = triage(record)
-        yield CaptureItem(target_id=target_id, archive=self.archive.key, url=record.url,
-                          timestamp=record.timestamp, statuscode=record.statuscode, mimetype=record.mimetype,
-                          digest=record.digest, length=record.length,
-                          state="skipped" if skip else "pending", reason=skip)
+        yield CaptureItem(
+            target_id=target_id,
+            archive=self.archive.key,
+            url=record.url,
+            timestamp=record.timestamp,
+            statuscode=record.statuscode,
+            mimetype=record.mimetype,
+            digest=record.digest,
+            length=record.length,
+            state="skipped" if skip else "pending",
+            reason=skip,
+        )
         if skip or (known and known[0] in TERMINAL_STATES):
             return
         if known and known[0] == "failed" and known[1] >= MAX_ATTEMPTS:
@@ -162,13 +205,24 @@ class WaybackSpider(scrapy.Spider):
         yield self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
 
     # -- mementos ----------------------------------------------------------------------
-    def _memento_request(self, timestamp: str, url: str, *, capture, target_id: int, hops: int = 0,
-                         seen: tuple = ()) -> scrapy.Request:
+    def _memento_request(
+        self, timestamp: str, url: str, *, capture, target_id: int, hops: int = 0, seen: tuple = ()
+    ) -> scrapy.Request:
         return scrapy.Request(
-            self.archive.memento_url(timestamp, url), callback=self.parse_memento, errback=self.memento_failed,
+            self.archive.memento_url(timestamp, url),
+            callback=self.parse_memento,
+            errback=self.memento_failed,
             dont_filter=True,
-            meta={"download_slot": MEMENTO_SLOT, "capture": capture, "target_id": target_id, "hops": hops,
-                  "seen": seen + ((timestamp, url),), "handle_httpstatus_all": True, "dont_redirect": True})
+            meta={
+                "download_slot": MEMENTO_SLOT,
+                "capture": capture,
+                "target_id": target_id,
+                "hops": hops,
+                "seen": seen + ((timestamp, url),),
+                "handle_httpstatus_all": True,
+                "dont_redirect": True,
+            },
+        )
 
     def parse_memento(self, response):
         meta = response.meta
@@ -197,13 +251,17 @@ class WaybackSpider(scrapy.Spider):
                     yield self._outcome(capture, "failed", f"more than {self.max_hops} redirects in the archive")
                 return
             stats.inc_value("policytrail/redirects_followed")
-            yield self._memento_request(ts, url, capture=capture, target_id=meta["target_id"], hops=hops + 1,
-                                        seen=meta["seen"])
+            yield self._memento_request(
+                ts, url, capture=capture, target_id=meta["target_id"], hops=hops + 1, seen=meta["seen"]
+            )
             return
         if memento_dt is None:
             if hops == 0:
-                why = ("no memento: the archive cannot replay this capture" if status == 404
-                       else f"the archive answered HTTP {status}")
+                why = (
+                    "no memento: the archive cannot replay this capture"
+                    if status == 404
+                    else f"the archive answered HTTP {status}"
+                )
                 yield self._outcome(capture, "failed", why)
             else:
                 logger.info("Archived redirect of %s leads nowhere in the archive (HTTP %s)", capture.url, status)
@@ -222,18 +280,42 @@ class WaybackSpider(scrapy.Spider):
             # reached through an archived redirect: a capture of its own, keyed by its payload digest
             ts = http_date_to_ts(response.headers.get(b"Memento-Datetime").decode("latin-1")) or here[0]
             url, digest, digest_ok = here[1], computed, True
-            yield CaptureItem(target_id=response.meta["target_id"], archive=self.archive.key, url=url,
-                              timestamp=ts, statuscode=str(response.status), mimetype=mimetype or "unk",
-                              digest=digest, length=len(body), source="redirect")
-        yield SnapshotItem(archive=self.archive.key, url=url, timestamp=ts, digest=digest, body=body,
-                            headers=headers, status=response.status, mimetype=mimetype, fetched_url=response.url,
-                            sha256=hashlib.sha256(body).hexdigest(), digest_ok=digest_ok,
-                            redirect_to=redirect_to)
+            yield CaptureItem(
+                target_id=response.meta["target_id"],
+                archive=self.archive.key,
+                url=url,
+                timestamp=ts,
+                statuscode=str(response.status),
+                mimetype=mimetype or "unk",
+                digest=digest,
+                length=len(body),
+                source="redirect",
+            )
+        yield SnapshotItem(
+            archive=self.archive.key,
+            url=url,
+            timestamp=ts,
+            digest=digest,
+            body=body,
+            headers=headers,
+            status=response.status,
+            mimetype=mimetype,
+            fetched_url=response.url,
+            sha256=hashlib.sha256(body).hexdigest(),
+            digest_ok=digest_ok,
+            redirect_to=redirect_to,
+        )
 
     def _outcome(self, capture, state: str, reason: str) -> CaptureOutcome:
         self.crawler.stats.inc_value(f"policytrail/{state}")
-        return CaptureOutcome(archive=self.archive.key, url=capture.url, timestamp=capture.timestamp,
-                              digest=capture.digest, state=state, reason=reason)
+        return CaptureOutcome(
+            archive=self.archive.key,
+            url=capture.url,
+            timestamp=capture.timestamp,
+            digest=capture.digest,
+            state=state,
+            reason=reason,
+        )
 
     # -- failures ----------------------------------------------------------------------
     def cdx_failed(self, failure):
@@ -249,5 +331,6 @@ class WaybackSpider(scrapy.Spider):
         if failure.check(IgnoreRequest):
             return None  # stopped on rate limits: the capture stays pending for the next run
         capture = failure.request.meta["capture"]
-        return self._outcome(capture, "failed", f"fetch failed: {failure.type.__name__}: "
-                                                f"{failure.getErrorMessage()}"[:300])
+        return self._outcome(
+            capture, "failed", f"fetch failed: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        )

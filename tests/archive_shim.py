@@ -19,7 +19,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -71,7 +71,7 @@ class ArchiveShim:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> "ArchiveShim":
+    def __enter__(self) -> ArchiveShim:
         self.thread.start()
         return self
 
@@ -133,15 +133,21 @@ class ArchiveShim:
         fl = q.get("fl", [",".join(IA_FIELDS)])[0].split(",")
         table = []
         for r in rows:
-            full = {"urlkey": r["urlkey"], "timestamp": r["timestamp"], "original": r["url"],
-                    "mimetype": r.get("mime", "unk"), "statuscode": r.get("status", "-"),
-                    "digest": r.get("digest", "-"), "length": r.get("length", "-")}
+            full = {
+                "urlkey": r["urlkey"],
+                "timestamp": r["timestamp"],
+                "original": r["url"],
+                "mimetype": r.get("mime", "unk"),
+                "statuscode": r.get("status", "-"),
+                "digest": r.get("digest", "-"),
+                "length": r.get("length", "-"),
+            }
             table.append([full[f] for f in fl])
         start = 0
         if "resumeKey" in q:
             start = int(q["resumeKey"][0].rsplit(" ", 1)[1])
         limit = int(q.get("limit", ["100000"])[0])
-        page = table[start:start + limit]
+        page = table[start : start + limit]
         more = start + limit < len(table)
         if q.get("output", [""])[0] == "json":
             out = [fl] + page if (page or more) else []
@@ -171,7 +177,7 @@ class ArchiveShim:
     def _rewrite_location(self, path: str, location: str) -> str:
         pywb_base = f"http://{self.pywb.hostname}:{self.pywb.port}"
         if location.startswith(pywb_base):
-            return self.url + location[len(pywb_base):]
+            return self.url + location[len(pywb_base) :]
         if self.mode == "ia" and location.startswith(("http://", "https://")):
             # IA rewrites an archived redirect's Location into the archive, at the same timestamp
             ts = path.split("/")[2][:14]
@@ -179,8 +185,10 @@ class ArchiveShim:
         return location
 
     def _save(self, h) -> None:
-        url = unquote(h.path[len("/save/"):])
+        url = unquote(h.path[len("/save/") :])
         self.saved.append(url)
-        ts = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
-        self._send(h, 200, b"<html>saved</html>", [("Content-Type", "text/html"),
-                                                    ("Content-Location", f"/web/{ts}/{url}")])
+        ts = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        # as Save Page Now answers: the new capture in Content-Location
+        self._send(
+            h, 200, b"<html>saved</html>", [("Content-Type", "text/html"), ("Content-Location", f"/web/{ts}/{url}")]
+        )

@@ -85,17 +85,42 @@ def pywb_shim(pywb_archive):
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``policytrail`` in a subprocess (Scrapy's reactor runs once per process)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=cwd or ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=cwd or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-def crawl(shim_or_url, db: Path, *extra: str, dialect: str = "ia", throttled: bool = False,
-          targets: Path = FIXTURES / "archive" / "targets.csv") -> subprocess.CompletedProcess:
+def crawl(
+    shim_or_url,
+    db: Path,
+    *extra: str,
+    dialect: str = "ia",
+    throttled: bool = False,
+    targets: Path = FIXTURES / "archive" / "targets.csv",
+) -> subprocess.CompletedProcess:
     """``policytrail crawl`` of the fixture targets; limits lifted unless ``throttled``."""
     base = shim_or_url if isinstance(shim_or_url, str) else shim_or_url.url
     lift = () if throttled else ("--unthrottled",)
-    return run_cli("crawl", "--targets", str(targets), "--db", str(db), "--archive", base, "--dialect", dialect,
-                   *lift, "--format", "json", *extra)
+    return run_cli(
+        "crawl",
+        "--targets",
+        str(targets),
+        "--db",
+        str(db),
+        "--archive",
+        base,
+        "--dialect",
+        dialect,
+        *lift,
+        "--format",
+        "json",
+        *extra,
+    )
 
 
 def rows(db: Path, sql: str, params=()) -> list[tuple]:

@@ -16,17 +16,20 @@ FIXTURES = Path(__file__).parent / "fixtures"
 IA = Archive("https://web.archive.org")
 
 
-@pytest.mark.parametrize("value,upper,expected", [
-    ("2019", False, "20190101000000"),
-    ("2019", True, "20191231235959"),
-    ("201902", True, "20190228235959"),
-    ("20200229", True, "20200229235959"),
-    ("20170327070820", False, "20170327070820"),
-    ("2019-05-01", False, "20190501000000"),
-    ("2019-05-01", True, "20190501235959"),
-    ("2019-05-01T12:00:00Z", False, "20190501120000"),
-    ("2019-05-01T12:00:00+02:00", False, "20190501100000"),
-])
+@pytest.mark.parametrize(
+    "value,upper,expected",
+    [
+        ("2019", False, "20190101000000"),
+        ("2019", True, "20191231235959"),
+        ("201902", True, "20190228235959"),
+        ("20200229", True, "20200229235959"),
+        ("20170327070820", False, "20170327070820"),
+        ("2019-05-01", False, "20190501000000"),
+        ("2019-05-01", True, "20190501235959"),
+        ("2019-05-01T12:00:00Z", False, "20190501120000"),
+        ("2019-05-01T12:00:00+02:00", False, "20190501100000"),
+    ],
+)
 def test_parse_time_reads_archive_timestamps_and_iso_dates_as_utc(value, upper, expected):
     assert parse_time(value, upper=upper) == expected
 
@@ -61,15 +64,24 @@ def test_multipage_text_cdx_from_the_real_archive_yields_each_page_and_its_resum
 def test_cdx_record_fields_are_typed():
     page = parse_ia_cdx(load("test_search_multipage")[0].body.decode())
     rec = page.records[0]
-    assert rec == CdxRecord("com,cnn)/", "20010410213930", "http://www.cnn.com:80/", "text/html", "200",
-                            "YTEQQRWKL47VHUWFV2NXX7XLEOHMNWZ6", 12942)
+    assert rec == CdxRecord(
+        "com,cnn)/",
+        "20010410213930",
+        "http://www.cnn.com:80/",
+        "text/html",
+        "200",
+        "YTEQQRWKL47VHUWFV2NXX7XLEOHMNWZ6",
+        12942,
+    )
 
 
 def test_json_cdx_with_resume_key_and_empty_answer():
-    body = ('[["urlkey","timestamp","original","mimetype","statuscode","digest","length"],'
-            '["com,krop)/privacy","20170327070820","https://www.krop.com/privacy","text/html","200","ABC","100"],'
-            '["com,krop)/privacy","20180101000000","https://www.krop.com/privacy","warc/revisit","-","ABC","-"],'
-            '[],["com%2Ckrop%29%2Fprivacy+20180101000000"]]')
+    body = (
+        '[["urlkey","timestamp","original","mimetype","statuscode","digest","length"],'
+        '["com,krop)/privacy","20170327070820","https://www.krop.com/privacy","text/html","200","ABC","100"],'
+        '["com,krop)/privacy","20180101000000","https://www.krop.com/privacy","warc/revisit","-","ABC","-"],'
+        '[],["com%2Ckrop%29%2Fprivacy+20180101000000"]]'
+    )
     page = parse_ia_cdx(body)
     assert [r.timestamp for r in page.records] == ["20170327070820", "20180101000000"]
     assert page.records[1].length is None and page.resume_key == "com%2Ckrop%29%2Fprivacy+20180101000000"
@@ -87,8 +99,10 @@ def test_malformed_cdx_raises_with_the_offending_text():
 
 
 def test_pywb_ndjson_uses_its_own_field_names():
-    line = ('{"urlkey": "com,krop)/privacy", "timestamp": "20170327070820", "url": "https://www.krop.com/privacy",'
-            ' "mime": "warc/revisit", "digest": "sha1:uyjw", "length": "396"}')
+    line = (
+        '{"urlkey": "com,krop)/privacy", "timestamp": "20170327070820", "url": "https://www.krop.com/privacy",'
+        ' "mime": "warc/revisit", "digest": "sha1:uyjw", "length": "396"}'
+    )
     (rec,) = parse_pywb_cdx(line)
     assert rec.mimetype == "warc/revisit" and rec.statuscode == "-" and rec.digest == "UYJW"
 
@@ -104,8 +118,11 @@ def test_archived_redirects_from_the_real_archive_resolve_inside_it():
     absolute = load("test_get_memento_with_redirects")[0]
     loc = absolute.headers["Location"][0]
     ts, url = IA.resolve_redirect(loc, absolute.uri, "20180808094144")
-    assert (ts, url) == ("20180808094144", "https://www.epa.gov/ghgreporting/proposed-rule-fact-sheet-greenhouse-"
-                                           "gas-reporting-program-addition-global-warming")
+    assert (ts, url) == (
+        "20180808094144",
+        "https://www.epa.gov/ghgreporting/proposed-rule-fact-sheet-greenhouse-"
+        "gas-reporting-program-addition-global-warming",
+    )
     path_based = load("test_get_memento_with_path_based_redirects")[0]
     ts, url = IA.resolve_redirect(path_based.headers["Location"][0], path_based.uri, "20201027215555")
     assert url == "https://www.whitehouse.gov/ostp/about/student/faqs"
@@ -113,9 +130,11 @@ def test_archived_redirects_from_the_real_archive_resolve_inside_it():
 
 def test_a_live_location_is_looked_up_in_the_archive_not_fetched():
     pywb = Archive("http://127.0.0.1:8080", "pywb")
-    ts, url = pywb.resolve_redirect("https://www.krop.com/legal/privacy",
-                                    "http://127.0.0.1:8080/web/20190310084500id_/https://www.krop.com/privacy",
-                                    "20190310084500")
+    ts, url = pywb.resolve_redirect(
+        "https://www.krop.com/legal/privacy",
+        "http://127.0.0.1:8080/web/20190310084500id_/https://www.krop.com/privacy",
+        "20190310084500",
+    )
     assert pywb.memento_url(ts, url).startswith("http://127.0.0.1:8080/web/20190310084500id_/")
 
 
@@ -124,15 +143,18 @@ def test_payload_digest_matches_the_archive():
     assert payload_digest(b"") == "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
 
 
-@pytest.mark.parametrize("status,mime,skip", [
-    ("200", "text/html", None),
-    ("-", "warc/revisit", None),
-    ("301", "text/html", None),
-    ("404", "text/html", "archived HTTP 404"),
-    ("503", "text/html", "archived HTTP 503"),
-    ("200", "image/png", "not a document: image/png"),
-    ("200", "application/pdf", None),
-])
+@pytest.mark.parametrize(
+    "status,mime,skip",
+    [
+        ("200", "text/html", None),
+        ("-", "warc/revisit", None),
+        ("301", "text/html", None),
+        ("404", "text/html", "archived HTTP 404"),
+        ("503", "text/html", "archived HTTP 503"),
+        ("200", "image/png", "not a document: image/png"),
+        ("200", "application/pdf", None),
+    ],
+)
 def test_triage_says_which_captures_need_a_fetch(status, mime, skip):
     assert triage(CdxRecord("k", "20200101000000", "https://a.example/", mime, status, "D", 1)) == skip
 

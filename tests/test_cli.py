@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bad_targets_file_exits_2_naming_the_line_and_crawls_nothing(tmp_path):
     db = tmp_path / "t.db"
-    result = run_cli("crawl", "--targets", str(FIXTURES / "targets" / "bad.csv"), "--db", str(db),
-                     "--archive", "http://127.0.0.1:9")
+    result = run_cli(
+        "crawl", "--targets", str(FIXTURES / "targets" / "bad.csv"), "--db", str(db), "--archive", "http://127.0.0.1:9"
+    )
     assert result.returncode == 2
     assert "line 3: url 'ftp://acme.example/privacy' is not an http(s) URL" in result.stderr
     assert "Traceback" not in result.stderr
@@ -39,8 +40,9 @@ def test_unreachable_archive_exits_3_with_a_clear_message(tmp_path):
 
 
 def test_limits_are_lifted_only_for_a_local_archive(tmp_path):
-    result = run_cli("crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(tmp_path / "t.db"),
-                     "--unthrottled")
+    result = run_cli(
+        "crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(tmp_path / "t.db"), "--unthrottled"
+    )
     assert result.returncode == 2
     assert "only allowed for an archive on this machine" in result.stderr
 
@@ -48,8 +50,15 @@ def test_limits_are_lifted_only_for_a_local_archive(tmp_path):
 def test_a_corrupt_database_is_refused_without_a_traceback(tmp_path):
     db = tmp_path / "t.db"
     db.write_bytes(b"this is not sqlite" * 100)
-    result = run_cli("crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(db),
-                     "--archive", "http://127.0.0.1:9")
+    result = run_cli(
+        "crawl",
+        "--targets",
+        str(FIXTURES / "archive" / "targets.csv"),
+        "--db",
+        str(db),
+        "--archive",
+        "http://127.0.0.1:9",
+    )
     assert result.returncode == 1 and "cannot open database" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -13,8 +13,12 @@ ACME_LEGAL = "https://www.acme.example/legal/privacy"
 
 
 def captures(db, url):
-    return {ts: (state, reason, version) for ts, state, reason, version in rows(
-        db, "SELECT timestamp, state, reason, version_id FROM captures WHERE url = ? ORDER BY timestamp", (url,))}
+    return {
+        ts: (state, reason, version)
+        for ts, state, reason, version in rows(
+            db, "SELECT timestamp, state, reason, version_id FROM captures WHERE url = ? ORDER BY timestamp", (url,)
+        )
+    }
 
 
 @pytest.fixture
@@ -49,8 +53,11 @@ def test_text_edit_gives_a_new_version_and_a_b_a_gives_three_spans(crawled):
     by_ts = captures(db, ACME)
     a, b = by_ts["20180301000000"][2], by_ts["20190610000000"][2]
     assert a != b and by_ts["20190901000000"][2] == a
-    spans = rows(db, """SELECT s.version_id, s.start_ts, s.end_ts FROM spans s JOIN documents d ON d.id = s.document_id
-                        WHERE d.company = 'Acme' ORDER BY position""")
+    spans = rows(
+        db,
+        """SELECT s.version_id, s.start_ts, s.end_ts FROM spans s JOIN documents d ON d.id = s.document_id
+                        WHERE d.company = 'Acme' ORDER BY position""",
+    )
     assert [s[0] for s in spans[:3]] == [a, b, a]
     assert spans[0][1:] == ("20180301000000", "20180901000000")
 
@@ -59,8 +66,11 @@ def test_two_urls_of_one_company_make_one_timeline(crawled):
     db, _, _ = crawled
     docs = rows(db, "SELECT count(DISTINCT document_id) FROM targets WHERE company = 'Acme'")
     assert docs == [(1,)]
-    spans = rows(db, """SELECT v.text FROM spans s JOIN versions v ON v.id = s.version_id
-                        JOIN documents d ON d.id = s.document_id WHERE d.company = 'Acme' ORDER BY position""")
+    spans = rows(
+        db,
+        """SELECT v.text FROM spans s JOIN versions v ON v.id = s.version_id
+                        JOIN documents d ON d.id = s.document_id WHERE d.company = 'Acme' ORDER BY position""",
+    )
     assert len(spans) == 4 and "as long as your account is open" in spans[-1][0]
 
 

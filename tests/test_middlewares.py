@@ -21,8 +21,9 @@ def gaps(times: list[float]) -> list[float]:
 
 
 def test_per_endpoint_limits_hold_as_the_archive_sees_them(ia_shim, tmp_path):
-    result = crawl(ia_shim, tmp_path / "t.db", "--cdx-per-minute", "120", "--mementos-per-minute", "600",
-                   throttled=True)
+    result = crawl(
+        ia_shim, tmp_path / "t.db", "--cdx-per-minute", "120", "--mementos-per-minute", "600", throttled=True
+    )
     assert result.returncode == 0, result.stderr
     cdx = [r.at for r in ia_shim.requests("/cdx/")]
     mementos = [r.at for r in ia_shim.requests("/web/")]
@@ -34,8 +35,17 @@ def test_per_endpoint_limits_hold_as_the_archive_sees_them(ia_shim, tmp_path):
 
 def test_a_429_pauses_every_request_for_retry_after(ia_shim, tmp_path):
     ia_shim.faults.append(Fault("/web/", 429, times=1, retry_after="2"))
-    result = crawl(ia_shim, tmp_path / "t.db", "--company", "Acme", "--cdx-per-minute", "600",
-                   "--mementos-per-minute", "600", throttled=True)
+    result = crawl(
+        ia_shim,
+        tmp_path / "t.db",
+        "--company",
+        "Acme",
+        "--cdx-per-minute",
+        "600",
+        "--mementos-per-minute",
+        "600",
+        throttled=True,
+    )
     assert result.returncode == 0, result.stderr
     log = ia_shim.requests()
     refused = next(r for r in log if r.status == 429)
@@ -74,8 +84,13 @@ def test_retry_after_reads_seconds_or_falls_back_to_60(header, expected):
 
 
 def test_guard_refuses_any_host_but_the_archive():
-    crawler = get_crawler(settings_dict={"POLICYTRAIL_ARCHIVE": "http://127.0.0.1:8080",
-                                         "POLICYTRAIL_RETRY_AFTER_DEFAULT": 60, "POLICYTRAIL_MAX_429_IN_A_ROW": 3})
+    crawler = get_crawler(
+        settings_dict={
+            "POLICYTRAIL_ARCHIVE": "http://127.0.0.1:8080",
+            "POLICYTRAIL_RETRY_AFTER_DEFAULT": 60,
+            "POLICYTRAIL_MAX_429_IN_A_ROW": 3,
+        }
+    )
     crawler.stats.open_spider()
     guard = ArchiveGuardMiddleware.from_crawler(crawler)
     assert asyncio.run(guard.process_request(Request("http://127.0.0.1:8080/web/2019id_/https://a.example/"))) is None

@@ -22,8 +22,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def spider(tmp_path):
     targets = tmp_path / "targets.csv"
     targets.write_text("company,url\nEPA,https://www.epa.gov/ghgreporting/san5779-factsheet\n")
-    crawler = get_crawler(WaybackSpider, {"POLICYTRAIL_DB": str(tmp_path / "t.db"),
-                                          "POLICYTRAIL_TARGETS": str(targets)})
+    crawler = get_crawler(
+        WaybackSpider, {"POLICYTRAIL_DB": str(tmp_path / "t.db"), "POLICYTRAIL_TARGETS": str(targets)}
+    )
     crawler._apply_settings()
     spider = crawler._create_spider()
     crawler.spider = spider
@@ -33,8 +34,10 @@ def spider(tmp_path):
 
 
 def memento_response(ex: Exchange, capture: CdxRecord, hops: int = 0, seen: tuple = ()) -> Response:
-    request = Request(ex.uri, meta={"capture": capture, "target_id": 1, "hops": hops,
-                                    "seen": seen + ((capture.timestamp, capture.url),)})
+    request = Request(
+        ex.uri,
+        meta={"capture": capture, "target_id": 1, "hops": hops, "seen": seen + ((capture.timestamp, capture.url),)},
+    )
     headers = {k: v for k, v in ex.headers.items() if k.lower() != "content-length"}
     return Response(ex.uri, status=ex.status, headers=headers, body=ex.body, request=request)
 

@@ -1,0 +1,43 @@
+"""What the text hash ignores, and what it keeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.normalize import normalize_text, text_hash
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("We don\u2019t sell \u201cdata\u201d", 'We don\'t sell "data"'),
+        ("opt\u2013out \u2014 now", "opt-out - now"),
+        ("zero\u200bwidth\u00adsoft", "zerowidthsoft"),
+        ("nul\x00 byte", "nul byte"),
+        ("spaced   out \t text  \n\n\n\nnext", "spaced out text\n\nnext"),
+        ("  - nested   item ", "  - nested item"),
+        ("\ufb01le", "file"),  # NFKC ligature
+        ("a\r\nb", "a\nb"),
+    ],
+)
+def test_invisible_and_typographic_differences_do_not_change_the_hash(a, b):
+    assert normalize_text(a) == normalize_text(b)
+    assert text_hash(a) == text_hash(b)
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("last modified on March 24, 2016", "last modified on May 24, 2018"),
+        ("We do not sell data", "We do sell data"),
+        ("Retention: 30 days", "Retention: 90 days"),
+        ("We Sell", "we sell"),
+    ],
+)
+def test_words_dates_numbers_and_case_are_part_of_the_policy(a, b):
+    assert text_hash(a) != text_hash(b)
+
+
+def test_hash_is_sha256_hex_and_stable():
+    assert text_hash("policy") == text_hash("policy")
+    assert len(text_hash("policy")) == 64

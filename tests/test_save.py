@@ -1,0 +1,55 @@
+"""`policytrail save` asks Save Page Now (through waybackpy), politely, 429-aware."""
+
+from __future__ import annotations
+
+import json
+
+from crawler.archive import Archive
+from crawler.save import save_targets
+
+from .archive_shim import Fault
+from .conftest import FIXTURES, run_cli
+
+TARGETS = FIXTURES / "archive" / "targets.csv"
+
+
+def test_save_requests_one_capture_per_url_and_reports_where(ia_shim):
+    result = run_cli(
+        "save",
+        "--targets",
+        str(TARGETS),
+        "--company",
+        "Acme",
+        "--archive",
+        ia_shim.url,
+        "--per-minute",
+        "120",
+        "--format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    saved = json.loads(result.stdout)
+    assert [r["url"] for r in saved] == ["https://www.acme.example/privacy", "https://www.acme.example/legal/privacy"]
+    assert all(r["status"] == "saved" and r["capture"].startswith(ia_shim.url + "/web/") for r in saved)
+    assert ia_shim.saved == [r["url"] for r in saved]
+    times = [r.at for r in ia_shim.requests("/save/")]
+    assert times[1] - times[0] >= 0.5 * 0.95  # 120 a minute
+
+
+def test_a_429_waits_for_retry_after_then_a_second_stops_with_exit_3(ia_shim):
+    waits = []
+    ia_shim.faults.append(Fault("/save/", 429, times=1, retry_after="7"))
+    ok = save_targets(
+        targets=str(TARGETS), archive=Archive(ia_shim.url), companies=["Beta"], per_minute=60, sleep=waits.append
+    )
+    assert ok.exit_code == 0 and 7.0 in waits
+    ia_shim.faults.append(Fault("/save/", 429, times=2, retry_after="7"))
+    stopped = save_targets(
+        targets=str(TARGETS), archive=Archive(ia_shim.url), companies=["Beta"], per_minute=60, sleep=waits.append
+    )
+    assert stopped.exit_code == 3 and "429" in stopped.message
+
+
+def test_save_refuses_impolite_rates_for_the_wayback_machine():
+    result = run_cli("save", "--targets", str(TARGETS), "--per-minute", "30")
+    assert result.returncode == 2 and "--per-minute" in result.stderr

@@ -1,0 +1,113 @@
+"""Storage: migrations, idempotent inserts, snapshots stored once and compressed."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+
+from crawler.storage import MIGRATIONS, Store
+
+
+def capture(store, target_id, ts, digest, status="200", url="https://a.example/privacy"):
+    return store.record_capture(
+        target_id=target_id,
+        archive="web.archive.org",
+        url=url,
+        timestamp=ts,
+        statuscode=status,
+        mimetype="text/html",
+        digest=digest,
+        length=10,
+    )
+
+
+def snapshot(store, digest, ts, body=b"<p>policy</p>", status=200, redirect_to=None, url="https://a.example/privacy"):
+    store.store_snapshot(
+        digest=digest,
+        body=body,
+        headers={"Content-Type": ["text/html"]},
+        status=status,
+        mimetype="text/html",
+        fetched_url="u",
+        sha256="s",
+        digest_ok=True,
+        archive="web.archive.org",
+        url=url,
+        timestamp=ts,
+        redirect_to=redirect_to,
+    )
+
+
+def test_migrations_apply_once_and_reopening_changes_nothing(tmp_path):
+    db = tmp_path / "t.db"
+    store = Store(db)
+    assert store.migrate() == []
+    store.close()
+    conn = sqlite3.connect(db)
+    assert [r[0] for r in conn.execute("SELECT name FROM _migrations")] == [m[0] for m in MIGRATIONS]
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_capture_is_recorded_once(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+    assert store.upsert_target("Acme", "https://a.example/privacy", "privacy policy") == tid
+    assert capture(store, tid, "20200101000000", "D1") is True
+    assert capture(store, tid, "20200101000000", "D1") is False
+    assert store.query("SELECT count(*) FROM captures") == [(1,)]
+
+
+def test_a_snapshot_settles_every_capture_sharing_its_digest(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+    capture(store, tid, "20200101000000", "D1")
+    capture(store, tid, "20200201000000", "D1")
+    snapshot(store, "D1", "20200101000000")
+    capture(store, tid, "20200301000000", "D1")  # listed after the fetch: a duplicate at once
+    states = store.query("SELECT timestamp, state FROM captures ORDER BY timestamp")
+    assert states == [("20200101000000", "fetched"), ("20200201000000", "duplicate"), ("20200301000000", "duplicate")]
+    body, codec = store.query("SELECT body, codec FROM snapshots")[0]
+    assert codec == "zlib" and zlib.decompress(body) == b"<p>policy</p>"
+    assert store.snapshot_body("D1")[0] == b"<p>policy</p>"
+
+
+def test_redirects_sharing_a_body_keep_their_own_locations(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+    capture(store, tid, "20200101000000", "R", status="301")
+    capture(store, tid, "20210101000000", "R", status="302")
+    snapshot(store, "R", "20200101000000", b"moved", 301, redirect_to="https://a.example/legal")
+    # same body, not yet fetched: still pending, because its Location may differ
+    assert store.capture_state("web.archive.org", "https://a.example/privacy", "20210101000000", "R")[0] == "pending"
+    snapshot(store, "R", "20210101000000", b"moved", 302, redirect_to="https://b.example/")
+    reasons = store.query("SELECT reason FROM captures ORDER BY timestamp")
+    assert reasons == [("redirect to https://a.example/legal",), ("redirect to https://b.example/",)]
+
+
+def test_failures_count_attempts(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+    capture(store, tid, "20200101000000", "D1")
+    for _ in range(2):
+        store.mark_failed(
+            archive="web.archive.org",
+            url="https://a.example/privacy",
+            timestamp="20200101000000",
+            digest="D1",
+            reason="timeout",
+        )
+    assert store.capture_state("web.archive.org", "https://a.example/privacy", "20200101000000", "D1") == ("failed", 2)
+    snapshot(store, "D1", "20200101000000")
+    assert store.query("SELECT state, reason FROM captures") == [("fetched", None)]
+
+
+def test_a_failing_write_rolls_back_whole(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+    try:
+        with store.transaction():
+            capture(store, tid, "20200101000000", "D1")
+            raise RuntimeError("killed mid-way")
+    except RuntimeError:
+        pass
+    assert store.query("SELECT count(*) FROM captures") == [(0,)]
