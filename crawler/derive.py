@@ -37,7 +37,7 @@ def extract_pending(store: Store, extractor: str = EXTRACTOR_VERSION) -> int:
         body, headers, mimetype = store.snapshot_body(digest)
         content_type = _header(headers, "content-type") or mimetype
         result = extract(body, content_type)
-        th = text_hash(result.text) if result.is_policy else None
+        th = text_hash(result.text, normalized=True) if result.is_policy else None
         with store.transaction():
             store.save_extraction(
                 digest,

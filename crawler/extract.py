@@ -247,7 +247,8 @@ def html_to_text(html: str) -> tuple[str, str]:
     for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
-    for el in [e for e in root.iter() if isinstance(e.tag, str) and _is_chrome(e)]:
+    candidates = root.xpath("//*[@id or @class or @role or @aria-hidden or @hidden]")
+    for el in [e for e in candidates if _is_chrome(e)]:
         if el.getparent() is not None:
             el.drop_tree()
     out = _Blocks()

@@ -65,6 +65,11 @@ def ensure_pywb(quiet: bool = False) -> Path:
     return python
 
 
+def _drain(pipe) -> None:
+    for _ in pipe:
+        pass
+
+
 class LocalArchive:
     """A pywb collection named ``web`` under ``root``; ``with archive.serve():`` runs it."""
 
@@ -135,8 +140,9 @@ class LocalArchive:
             self.stop()
             raise LocalArchiveError(f"pywb did not start within {timeout:.0f} s. {err}".strip())
         self.port = int(line[0].split()[1])
-        # drain stderr so pywb never blocks on a full pipe
-        threading.Thread(target=self.process.stderr.read, daemon=True).start()
+        # drain both pipes, or pywb blocks for good once one fills up (64 KiB)
+        for pipe in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=_drain, args=(pipe,), daemon=True).start()
         self._wait_ready(timeout)
         return self.url
 

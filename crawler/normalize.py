@@ -14,38 +14,16 @@ import hashlib
 import re
 import unicodedata
 
-_TRANSLATE = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2015": "-",
-        "\u2212": "-",
-        "\u00a0": " ",
-        "\u2007": " ",
-        "\u202f": " ",
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u2060": None,
-        "\ufeff": None,
-        "\u00ad": None,
-    }
-)
+# Typographic quotes, dashes and spaces -> ASCII; invisible characters -> nothing.
+_MAP = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    **dict.fromkeys("\u00a0\u2007\u202f", " "),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad", ""),
+}
+# A regex finds the few characters to map much faster than str.translate walks a long text.
+_MAPPED = re.compile("[" + "".join(_MAP) + "]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANKS = re.compile(r"\n{3,}")
@@ -53,7 +31,7 @@ _BLANKS = re.compile(r"\n{3,}")
 
 def normalize_text(text: str) -> str:
     """The canonical form of a policy text, the one that is hashed and stored."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _MAPPED.sub(lambda m: _MAP[m.group()], unicodedata.normalize("NFKC", text))
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_line(line) for line in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
@@ -68,6 +46,9 @@ def _line(line: str) -> str:
     return " " * indent + _SPACES.sub(" ", body).rstrip()
 
 
-def text_hash(text: str) -> str:
-    """SHA-256 (hex) of the normalised text; stable across runs, machines and databases."""
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+def text_hash(text: str, *, normalized: bool = False) -> str:
+    """SHA-256 (hex) of the normalised text; stable across runs, machines and databases.
+
+    Pass ``normalized=True`` for text that is already in canonical form (an extraction's text).
+    """
+    return hashlib.sha256((text if normalized else normalize_text(text)).encode("utf-8")).hexdigest()
