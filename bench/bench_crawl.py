@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import http.client
 import io
 import json
 import random
@@ -21,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import http.client
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -56,9 +56,12 @@ def synthetic(n_urls: int, per_url: int, seed: int = 7) -> tuple[list[CaptureSpe
             chrome = rng.randrange(3)
             ts = f"{2010 + i // 2:04d}{(i % 12) + 1:02d}15{u % 24:02d}0000"
             paras = PARAGRAPHS[: 3 + version % 4] + [f"This policy was last updated in version {version}."]
-            body = (f"<html><head><title>Privacy</title></head><body><nav>menu {chrome}</nav><main>"
-                    f"<h1>Privacy Policy of Company {u}</h1>" + "".join(f"<p>{p}</p>" for p in paras) +
-                    f"</main><footer>&copy; {2010 + chrome}</footer></body></html>").encode()
+            body = (
+                f"<html><head><title>Privacy</title></head><body><nav>menu {chrome}</nav><main>"
+                f"<h1>Privacy Policy of Company {u}</h1>"
+                + "".join(f"<p>{p}</p>" for p in paras)
+                + f"</main><footer>&copy; {2010 + chrome}</footer></body></html>"
+            ).encode()
             specs.append(CaptureSpec(url=url, timestamp=ts, body=body))
     return specs, "\n".join(targets) + "\n"
 
@@ -72,9 +75,28 @@ def run_policytrail(archive_url: str, targets: Path, db: Path, access_log: Path)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     fetched_before = memento_requests(access_log)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "--targets", str(targets), "--db", str(db),
-                           "--archive", archive_url, "--dialect", "pywb", "--unthrottled", "--format", "json"],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "crawl",
+            "--targets",
+            str(targets),
+            "--db",
+            str(db),
+            "--archive",
+            archive_url,
+            "--dialect",
+            "pywb",
+            "--unthrottled",
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
@@ -84,8 +106,13 @@ def run_policytrail(archive_url: str, targets: Path, db: Path, access_log: Path)
     fetches = memento_requests(access_log) - fetched_before
     versions = conn.execute("SELECT count(*) FROM versions WHERE capture_count > 0").fetchone()[0]
     conn.close()
-    return {"captures": captures, "fetches": fetches, "versions": versions, "seconds": elapsed,
-            "rss_mb": max(rss, before) / 1024}
+    return {
+        "captures": captures,
+        "fetches": fetches,
+        "versions": versions,
+        "seconds": elapsed,
+        "rss_mb": max(rss, before) / 1024,
+    }
 
 
 def run_baseline(archive_url: str, urls: list[str]) -> dict:
@@ -101,15 +128,23 @@ def run_baseline(archive_url: str, urls: list[str]) -> dict:
         return conn.getresponse().read()
 
     for url in urls:
-        rows = [json.loads(line) for line in get(f"/web/cdx?url={quote(url, safe='')}&output=json").decode()
-                .splitlines() if line.strip()]
+        rows = [
+            json.loads(line)
+            for line in get(f"/web/cdx?url={quote(url, safe='')}&output=json").decode().splitlines()
+            if line.strip()
+        ]
         captures += len(rows)
         for row in rows:
             get(f"/web/{row['timestamp']}id_/{row['url']}")
             fetches += 1
     conn.close()
-    return {"captures": captures, "fetches": fetches, "versions": "-", "seconds": time.perf_counter() - t0,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "captures": captures,
+        "fetches": fetches,
+        "versions": "-",
+        "seconds": time.perf_counter() - t0,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def bench(name: str, specs: list[CaptureSpec], targets_text: str, work: Path) -> list[dict]:
@@ -125,11 +160,23 @@ def bench(name: str, specs: list[CaptureSpec], targets_text: str, work: Path) ->
         base = run_baseline(local.url, urls)
         first = run_policytrail(local.url, targets, work / "t.db", local.access_log)
         second = run_policytrail(local.url, targets, work / "t.db", local.access_log)
-    for label, r in (("baseline: sequential http.client, every capture", base),
-                     ("policytrail crawl (first run)", first), ("policytrail crawl (second run)", second)):
-        rows.append({"archive": name, "run": label, "captures": r["captures"], "fetches": r["fetches"],
-                     "versions": r["versions"], "seconds": f"{r['seconds']:.2f}",
-                     "captures/s": f"{r['captures'] / r['seconds']:.0f}", "peak RSS MB": f"{r['rss_mb']:.0f}"})
+    for label, r in (
+        ("baseline: sequential http.client, every capture", base),
+        ("policytrail crawl (first run)", first),
+        ("policytrail crawl (second run)", second),
+    ):
+        rows.append(
+            {
+                "archive": name,
+                "run": label,
+                "captures": r["captures"],
+                "fetches": r["fetches"],
+                "versions": r["versions"],
+                "seconds": f"{r['seconds']:.2f}",
+                "captures/s": f"{r['captures'] / r['seconds']:.0f}",
+                "peak RSS MB": f"{r['rss_mb']:.0f}",
+            }
+        )
     return rows
 
 

@@ -64,12 +64,21 @@ def main() -> None:
     bodies = [f.read_bytes() for f in files]
     mb = sum(map(len, bodies)) / 2**20
     rows = []
-    for label, fn in (("baseline: lxml text_content + hash", baseline),
-                      ("policytrail extract + normalise + hash", policytrail)):
+    for label, fn in (
+        ("baseline: lxml text_content + hash", baseline),
+        ("policytrail extract + normalise + hash", policytrail),
+    ):
         secs = measure(fn, bodies, args.repeat)
-        rows.append({"method": label, "snapshots": len(bodies), "MB": f"{mb:.1f}", "seconds (best of "
-                     f"{args.repeat})": f"{secs:.3f}", "snapshots/s": f"{len(bodies) / secs:.0f}",
-                     "MB/s": f"{mb / secs:.1f}"})
+        rows.append(
+            {
+                "method": label,
+                "snapshots": len(bodies),
+                "MB": f"{mb:.1f}",
+                f"seconds (best of {args.repeat})": f"{secs:.3f}",
+                "snapshots/s": f"{len(bodies) / secs:.0f}",
+                "MB/s": f"{mb / secs:.1f}",
+            }
+        )
     verdicts = [extract(b, "text/html").verdict for b in bodies]
     print(f"### Extract + normalise + hash ({today()}, commit {git_rev()})\n\nMachine: {machine()}\n")
     print(table(rows))
