@@ -60,6 +60,8 @@ def parse_time(value: str, *, upper: bool = False) -> str:
     which is what ``--to/--until`` mean.
     """
     text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}", text):  # ISO year-month
+        text = text.replace("-", "")
     if _TS_RE.match(text):
         digits = text
     else:

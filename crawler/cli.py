@@ -202,6 +202,56 @@ def save(targets, archive, companies, per_minute, fmt):
     sys.exit(result.exit_code)
 
 
+@cli.command()
+@click.argument("company")
+@click.option("--from", "from_ts", default=None, help="Compare the version in force at this time (timestamp or ISO).")
+@click.option("--to", "to_ts", default=None, help="... with the version in force at this time [default: latest].")
+@click.option("--document", default=None, help="Which document, when the company has several.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour the text diff [default: on a terminal].")
+@db_option()
+@clean_errors
+def diff(company, from_ts, to_ts, document, fmt, color, db):
+    """Show clause by clause how a company's policy changed between two versions.
+
+    Without --from/--to: the latest change. With them: the versions in force at those times.
+
+    \b
+    Example:
+        policytrail diff Krop --db data/demo.db
+        policytrail diff Krop --from 2017 --to 2022-12-31 --format html > krop.html
+    """
+    from .derive import load_clauses
+    from .diffing import diff_clauses
+    from .history import pair_to_compare
+    from .reports import diff_html, diff_json, diff_text, dumps
+
+    store = _open_existing(db)
+    pair = pair_to_compare(store, company, from_ts, to_ts, document)
+    if pair is None:
+        click.echo(f"{company}: only one version is known so far; nothing to compare.", err=True)
+        return
+    result = diff_clauses(load_clauses(store, pair.old.version_id), load_clauses(store, pair.new.version_id))
+    if fmt == "json":
+        click.echo(dumps(diff_json(pair, result)))
+    elif fmt == "html":
+        click.echo(diff_html(pair, result))
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        click.echo(diff_text(pair, result, use_color), color=use_color)
+
+
+def _open_existing(db: str):
+    """Open a database that must already exist (read commands never create one)."""
+    from .errors import UsageError
+    from .storage import Store
+
+    if not Path(db).exists():
+        raise UsageError(f"no database at {db}: run `policytrail crawl` (or `policytrail demo`) first, "
+                         f"or pass --db")
+    return Store(db)
+
+
 def main() -> None:
     cli(prog_name="policytrail")
 

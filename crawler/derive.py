@@ -7,11 +7,15 @@ safe: extraction results are cached per (digest, extractor), versions are keyed 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
+from .clauses import SEGMENTER_VERSION, Clause, segment
+from .diffing import DIFFER_VERSION, diff_clauses
 from .extract import EXTRACTOR_VERSION, extract
 from .normalize import text_hash
 from .storage import Store
+from .taxonomy import Taxonomy, load_taxonomy
 
 
 @dataclass
@@ -20,6 +24,7 @@ class DeriveReport:
     documents: int = 0
     versions: int = 0
     spans: int = 0
+    changes_computed: int = 0
     not_policy: dict[str, int] = field(default_factory=dict)
 
 
@@ -134,7 +139,98 @@ def derive(
     report = DeriveReport(extracted=extract_pending(store, extractor))
     for doc in store.documents(companies):
         v, s = derive_document(store, doc[0], extractor)
+        segment_versions(store, doc[0])
+        report.changes_computed += derive_changes(store, doc[0])
         report.documents += 1
         report.versions += v
         report.spans += s
     return report
+
+
+# --------------------------------------------------------------------------- clauses, changes
+
+
+def load_clauses(store: Store, version_id: int) -> list[Clause]:
+    return [Clause(text, sep, kind, section, pos) for text, sep, kind, section, pos, _ in
+            store.version_clauses(version_id)]
+
+
+def segment_versions(store: Store, document_id: int) -> int:
+    """Segment every version of the document that has no clauses yet."""
+    todo = store.query("SELECT v.id, v.text FROM versions v WHERE v.document_id = ? AND NOT EXISTS"
+                       " (SELECT 1 FROM version_clauses vc WHERE vc.version_id = v.id)", (document_id,))
+    with store.transaction():
+        for vid, text in todo:
+            store.save_version_clauses(vid, segment(text), SEGMENTER_VERSION)
+    return len(todo)
+
+
+def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy | None = None) -> int:
+    """One change per consecutive pair of spans, with its clause changes; lineage carried forward.
+
+    A change already stored for the same pair of versions by the same differ is kept.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    spans = store.query("SELECT position, version_id, first_capture_id, last_capture_id, start_ts, end_ts"
+                        " FROM spans WHERE document_id = ? ORDER BY position", (document_id,))
+    existing = {pos: (fv, tv, differ) for pos, fv, tv, differ in store.query(
+        "SELECT position, from_version_id, to_version_id, differ FROM changes WHERE document_id = ?",
+        (document_id,))}
+    clauses: dict[int, list[Clause]] = {}
+    lineage: dict[int, list[str]] = {}
+
+    def clauses_of(vid: int) -> list[Clause]:
+        if vid not in clauses:
+            clauses[vid] = load_clauses(store, vid)
+        return clauses[vid]
+
+    made = 0
+    with store.transaction():
+        for k, span in enumerate(spans):
+            vid = span[1]
+            diff = None
+            if k > 0:
+                prev = spans[k - 1]
+                if existing.get(k - 1) != (prev[1], vid, DIFFER_VERSION):
+                    diff = diff_clauses(clauses_of(prev[1]), clauses_of(vid), taxonomy=taxonomy)
+                    _store_change(store, document_id, k - 1, prev, span, diff)
+                    made += 1
+            if vid in lineage:
+                continue
+            stored = [row[5] for row in store.version_clauses(vid)]
+            if stored and all(stored):
+                lineage[vid] = stored
+                continue
+            if k == 0:
+                lineage[vid] = [f"{vid}:{c.position}" for c in clauses_of(vid)]
+            else:
+                prev_vid = spans[k - 1][1]
+                diff = diff or diff_clauses(clauses_of(prev_vid), clauses_of(vid), taxonomy=taxonomy)
+                lineage[vid] = [lineage[prev_vid][olds[0]] if olds and how != "added" else f"{vid}:{n}"
+                                for n, (how, olds, _) in enumerate(diff.sources)]
+            store.executemany("UPDATE version_clauses SET lineage = ? WHERE version_id = ? AND position = ?",
+                              [(lin, vid, n) for n, lin in enumerate(lineage[vid])])
+        store.execute("DELETE FROM changes WHERE document_id = ? AND position >= ?",
+                      (document_id, max(len(spans) - 1, 0)))
+    return made
+
+
+def _store_change(store: Store, document_id: int, position: int, old_span: tuple, new_span: tuple, diff) -> None:
+    store.execute("DELETE FROM changes WHERE document_id = ? AND position = ?", (document_id, position))
+    counts = diff.counts()
+    tags = sorted({t for c in diff.changes for t in c.tags})
+    cur = store.execute(
+        "INSERT INTO changes (document_id, position, from_version_id, to_version_id, window_start, window_end,"
+        " window_start_capture_id, window_end_capture_id, added, removed, modified, moved, split, merged,"
+        " substantive, cosmetic, tags, fallback, differ) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (document_id, position, old_span[1], new_span[1], old_span[5], new_span[4], old_span[3], new_span[2],
+         counts["added"], counts["removed"], counts["modified"], counts["moved"], counts["split"],
+         counts["merged"], sum(c.significance == "substantive" for c in diff.changes),
+         sum(c.significance == "cosmetic" for c in diff.changes), json.dumps(tags),
+         "; ".join(diff.fallbacks) or None, DIFFER_VERSION))
+    store.executemany(
+        "INSERT INTO clause_changes (change_id, position, kind, old_positions, new_positions, old_text, new_text,"
+        " section, word_diff, significance, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [(cur.lastrowid, i, c.kind, json.dumps(c.old_positions), json.dumps(c.new_positions), c.old_text,
+          c.new_text, c.section, json.dumps([list(op) for op in c.word_diff], ensure_ascii=False),
+          c.significance, json.dumps(c.tags)) for i, c in enumerate(diff.changes)])

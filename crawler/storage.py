@@ -110,6 +110,60 @@ CREATE TABLE spans (
 );
 """,
     ),
+    ("0002_clauses_and_changes", """
+CREATE TABLE clauses (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL
+);
+CREATE TABLE version_clauses (
+    version_id INTEGER NOT NULL REFERENCES versions(id),
+    position INTEGER NOT NULL,
+    clause_id INTEGER NOT NULL REFERENCES clauses(id),
+    kind TEXT NOT NULL,
+    section TEXT NOT NULL,
+    sep TEXT NOT NULL,
+    lineage TEXT,
+    segmenter TEXT NOT NULL,
+    PRIMARY KEY (version_id, position)
+);
+CREATE INDEX version_clauses_clause ON version_clauses(clause_id);
+CREATE INDEX version_clauses_lineage ON version_clauses(lineage);
+CREATE TABLE changes (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    position INTEGER NOT NULL,
+    from_version_id INTEGER NOT NULL REFERENCES versions(id),
+    to_version_id INTEGER NOT NULL REFERENCES versions(id),
+    window_start TEXT NOT NULL,
+    window_end TEXT NOT NULL,
+    window_start_capture_id INTEGER NOT NULL REFERENCES captures(id),
+    window_end_capture_id INTEGER NOT NULL REFERENCES captures(id),
+    added INTEGER NOT NULL, removed INTEGER NOT NULL, modified INTEGER NOT NULL,
+    moved INTEGER NOT NULL, split INTEGER NOT NULL, merged INTEGER NOT NULL,
+    substantive INTEGER NOT NULL, cosmetic INTEGER NOT NULL,
+    tags TEXT NOT NULL,
+    fallback TEXT,
+    differ TEXT NOT NULL,
+    UNIQUE (document_id, position)
+);
+CREATE TABLE clause_changes (
+    id INTEGER PRIMARY KEY,
+    change_id INTEGER NOT NULL REFERENCES changes(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('added', 'removed', 'modified', 'moved', 'split', 'merged')),
+    old_positions TEXT NOT NULL,
+    new_positions TEXT NOT NULL,
+    old_text TEXT NOT NULL,
+    new_text TEXT NOT NULL,
+    section TEXT NOT NULL,
+    word_diff TEXT NOT NULL,
+    significance TEXT NOT NULL CHECK (significance IN ('cosmetic', 'substantive')),
+    tags TEXT NOT NULL,
+    UNIQUE (change_id, position)
+);
+CREATE INDEX clause_changes_change ON clause_changes(change_id);
+"""),
 ]
 
 
@@ -337,6 +391,9 @@ class Store:
     def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, tuple(params))
 
+    def executemany(self, sql: str, rows: Iterable[Iterable]) -> None:
+        self.conn.executemany(sql, rows)
+
     def save_extraction(
         self,
         digest: str,
@@ -352,6 +409,23 @@ class Store:
             " VALUES (?,?,?,?,?,?,?)",
             (digest, extractor, verdict, reason, title, text_hash, text),
         )
+
+    # -- clauses and changes ---------------------------------------------------------------
+    def save_version_clauses(self, version_id: int, clauses, segmenter: str) -> None:
+        """Store each clause text once (content-addressed) and link it to the version, in order."""
+        for c in clauses:
+            self.conn.execute("INSERT OR IGNORE INTO clauses (hash, text) VALUES (?, ?)", (c.hash, c.text))
+            clause_id = self.conn.execute("SELECT id FROM clauses WHERE hash = ?", (c.hash,)).fetchone()[0]
+            self.conn.execute(
+                "INSERT OR REPLACE INTO version_clauses (version_id, position, clause_id, kind, section, sep,"
+                " segmenter) VALUES (?,?,?,?,?,?,?)",
+                (version_id, c.position, clause_id, c.kind, c.section, c.sep, segmenter))
+
+    def version_clauses(self, version_id: int) -> list[tuple]:
+        """(text, sep, kind, section, position, lineage) of a version's clauses, in order."""
+        return self.query(
+            "SELECT c.text, vc.sep, vc.kind, vc.section, vc.position, vc.lineage FROM version_clauses vc"
+            " JOIN clauses c ON c.id = vc.clause_id WHERE vc.version_id = ? ORDER BY vc.position", (version_id,))
 
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
         """Per company: captures by state and versions."""

@@ -1,0 +1,129 @@
+"""Segment a version's text into clauses, each with its section path.
+
+A clause is a heading, a list item, a table row, a paragraph, or -- for long paragraphs -- a
+sentence (syntok, a rule-based splitter that ships its rules; nothing is downloaded). Each
+clause keeps the exact separator that follows it, so ``rebuild(segment(text)) == text``: a
+clause diff applied to the old version rebuilds the new text exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import syntok.segmenter as syntok
+
+# Paragraphs longer than this are split into sentences: a one-word edit in a long paragraph
+# should not make the whole paragraph "modified".
+SENTENCE_SPLIT_CHARS = 300
+SEGMENTER_VERSION = "syntok-300"
+SECTION_SEPARATOR = " › "
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_BOLD_LINE = re.compile(r"^\*\*([^*]{1,150})\*\*:?$")
+_ITEM = re.compile(r"^\s*(?:[-*•]|\(?[0-9]{1,3}[.)]|\(?[a-z][.)])\s+")
+_NUMBERING = re.compile(r"^\s*(?:[0-9]+(?:\.[0-9]+)*\.?|[IVXLC]+\.|[A-Z]\.|\(?[a-z]\))\s+")
+_LINES = re.compile(r"([^\n]*)(\n*)")
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a version: its text, what follows it, what it is and where it sits."""
+
+    text: str
+    sep: str
+    kind: str  # heading | item | row | paragraph | sentence
+    section: str
+    position: int
+
+    @property
+    def hash(self) -> str:
+        return clause_hash(self.text)
+
+
+def clause_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def rebuild(clauses: list[Clause]) -> str:
+    """The version text the clauses came from."""
+    return "".join(c.text + c.sep for c in clauses)
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    m = _HEADING.match(line)
+    if m:
+        return len(m.group(1)), m.group(2).strip()
+    m = _BOLD_LINE.match(line.strip())
+    if m:
+        return 7, m.group(1).strip()
+    return None
+
+
+def section_label(heading: str) -> str:
+    """Heading text as it appears in a section path (markdown emphasis dropped)."""
+    return re.sub(r"[*_`]+", "", heading).strip()
+
+
+def _sentences(line: str) -> list[tuple[str, str]]:
+    """Split a long line into (sentence, following whitespace) pairs covering it exactly."""
+    bounds: list[int] = []
+    for paragraph in syntok.analyze(line):
+        for sentence in paragraph:
+            tokens = list(sentence)
+            if tokens:
+                bounds.append(tokens[0].offset)
+    if len(bounds) < 2:
+        return [(line, "")]
+    bounds[0] = 0
+    out = []
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else len(line)
+        chunk = line[start:end]
+        stripped = chunk.rstrip()
+        out.append((stripped, chunk[len(stripped):]))
+    return out
+
+
+def segment(text: str, split_chars: int = SENTENCE_SPLIT_CHARS) -> list[Clause]:
+    """Clauses of ``text`` in order; their texts and separators concatenate back to ``text``."""
+    clauses: list[Clause] = []
+    path: list[tuple[int, str]] = []
+    lead = text[: len(text) - len(text.lstrip("\n"))]
+    if lead:  # leading blank lines belong to no clause: keep them on an empty first clause
+        clauses.append(Clause("", lead, "paragraph", "", 0))
+    for m in _LINES.finditer(text, len(lead)):
+        line, newlines = m.group(1), m.group(2)
+        if not line and not newlines:
+            continue
+        head = _heading(line)
+        if head:
+            level, title = head
+            while path and path[-1][0] >= level:
+                path.pop()
+            section = SECTION_SEPARATOR.join(section_label(t) for _, t in path)
+            clauses.append(Clause(line, newlines, "heading", section, len(clauses)))
+            path.append((level, title))
+            continue
+        section = SECTION_SEPARATOR.join(section_label(t) for _, t in path)
+        if line.lstrip().startswith("|") or " | " in line:
+            kind = "row"
+        elif _ITEM.match(line):
+            kind = "item"
+        else:
+            kind = "paragraph"
+        if kind == "paragraph" and len(line) > split_chars:
+            parts = _sentences(line)
+            for i, (sentence, space) in enumerate(parts):
+                sep = space if i + 1 < len(parts) else space + newlines
+                clauses.append(Clause(sentence, sep, "sentence" if len(parts) > 1 else kind, section,
+                                      len(clauses)))
+        else:
+            clauses.append(Clause(line, newlines, kind, section, len(clauses)))
+    return clauses
+
+
+def strip_numbering(text: str) -> str:
+    """A heading or item without its number: ``3.1 Sharing`` -> ``Sharing``."""
+    return _NUMBERING.sub("", text.lstrip("#").strip(), count=1)

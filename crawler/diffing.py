@@ -1,0 +1,476 @@
+"""Clause-level diffs between two versions: align, pair, word-diff, tag.
+
+1. **Align** the two clause sequences with diff-match-patch, each distinct clause text
+   encoded as one character (so the diff runs over clauses, not letters).
+2. **Pair** what was removed with what was added: the same text elsewhere is ``moved``;
+   a similar clause in the same place is ``modified`` (elsewhere: ``moved``, with edits);
+   one clause that became several consecutive ones is ``split``, several that became one
+   ``merged``; the rest is ``added`` / ``removed``.
+3. **Word diff** inside each paired clause (diff-match-patch over word tokens, then semantic
+   clean-up), so a word is never cut in two.
+4. **Tag** each change ``cosmetic`` or ``substantive`` and with topics from the taxonomy.
+
+Never a silent degradation: when a time or size budget is hit, the diff says which coarser
+method it fell back to (``ClauseDiff.fallbacks``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from dataclasses import dataclass, field
+
+from diff_match_patch import diff_match_patch
+
+from .clauses import Clause, strip_numbering
+from .taxonomy import Taxonomy, load_taxonomy
+
+DIFFER_VERSION = "clause-1"
+KINDS = ("added", "removed", "modified", "moved", "split", "merged")
+
+# Budgets: whole diff, and the number of (removed x added) similarity comparisons.
+DEFAULT_BUDGET_SECONDS = 2.0
+MAX_PAIR_COMPARISONS = 200_000
+MODIFIED_SIMILARITY = 0.5  # word-set Jaccard for a clause edited in place
+MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
+SPLIT_SIMILARITY = 0.7  # one clause vs the join of several
+MAX_SPLIT_PARTS = 4
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_MONTHS = re.compile(r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+                     r"oct(ober)?|nov(ember)?|dec(ember)?)\b")
+_NON_LETTERS = re.compile(r"[\W\d_]+", re.UNICODE)
+
+
+@dataclass
+class ClauseChange:
+    """One change between two versions, in the documented JSON schema (docs/diff-schema.md)."""
+
+    kind: str
+    old_positions: list[int]
+    new_positions: list[int]
+    old_text: str
+    new_text: str
+    word_diff: list[tuple[str, str]] = field(default_factory=list)
+    significance: str = "substantive"
+    tags: list[str] = field(default_factory=list)
+    section: str = ""
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "old_positions": self.old_positions, "new_positions": self.new_positions,
+                "old_text": self.old_text, "new_text": self.new_text,
+                "word_diff": [list(op) for op in self.word_diff], "significance": self.significance,
+                "tags": self.tags, "section": self.section}
+
+
+@dataclass
+class ClauseDiff:
+    """Every change from ``old`` to ``new``, plus how each new clause was made (for ``apply``)."""
+
+    changes: list[ClauseChange]
+    sources: list[tuple[str, list[int], str]]  # per new clause: (how, old positions, new text)
+    new_seps: list[str]
+    fallbacks: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def change_count(self) -> int:
+        return len(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        return {k: sum(c.kind == k for c in self.changes) for k in KINDS}
+
+
+# --------------------------------------------------------------------------- helpers
+
+# Words too common to say whether two clauses are the same clause.
+_STOPWORDS = frozenset("""a an and are as at be by for from has have if in is it its may of on or our that the
+this to we will with you your us not can such any all which other""".split())
+
+
+def _words(text: str) -> set[str]:
+    """A clause's distinctive words: lower case; numbering, numbers, months and stopwords dropped.
+
+    So a clause whose only edit is a date or a number still pairs with its old self.
+    """
+    words = {w.lower() for w in _WORD.findall(strip_numbering(text))}
+    distinctive = {w for w in words if not w.isdigit() and not _MONTHS.fullmatch(w)} - _STOPWORDS
+    return distinctive or words
+
+
+def similarity(a: str, b: str) -> float:
+    """Word-set Jaccard of two clauses, numbering and stopwords ignored."""
+    wa, wb = _words(a), _words(b)
+    if not wa and not wb:
+        return 1.0 if a.strip() == b.strip() else 0.0
+    return _jaccard(wa, wb)
+
+
+def canonical(text: str) -> str:
+    """What is left once whitespace, punctuation, case, dates, numbers and numbering are dropped."""
+    return _NON_LETTERS.sub("", _MONTHS.sub("", strip_numbering(text).lower()))
+
+
+def _encode(seqs: list[list[str]], table: dict[str, str]) -> list[str]:
+    out = []
+    for seq in seqs:
+        chars = []
+        for item in seq:
+            ch = table.get(item)
+            if ch is None:
+                n = len(table) + 0x100
+                if n >= 0xD800:  # skip the surrogate range
+                    n += 0x800
+                ch = table[item] = chr(n)
+            chars.append(ch)
+        out.append("".join(chars))
+    return out
+
+
+def word_diff(old: str, new: str, dmp: diff_match_patch | None = None) -> list[tuple[str, str]]:
+    """Word-level diff: ``[("=", "We "), ("-", "do not"), ("+", "may"), ...]``; words stay whole."""
+    return _word_diff(old, new, dmp or _new_dmp(1.0))[0]
+
+
+def _word_diff(old: str, new: str, dmp: diff_match_patch) -> tuple[list[tuple[str, str]], bool]:
+    old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
+    table: dict[str, str] = {}
+    a, b = _encode([old_tokens, new_tokens], table)
+    back = {ch: tok for tok, ch in table.items()}
+    diffs, timed_out = _align(a, b, dmp)
+    dmp.diff_cleanupMerge(diffs)
+    dmp.diff_cleanupSemantic(diffs)
+    ops = {0: "=", -1: "-", 1: "+"}
+    out: list[tuple[str, str]] = []
+    for op, chars in diffs:
+        text = "".join(back[ch] for ch in chars)
+        if out and out[-1][0] == ops[op]:
+            out[-1] = (ops[op], out[-1][1] + text)
+        elif text:
+            out.append((ops[op], text))
+    return out, timed_out
+
+
+def _anchors(a: str, b: str) -> list[tuple[int, int]]:
+    """Clauses found exactly once on each side, kept in an order both sides agree on (patience)."""
+    count_a: dict[str, int] = {}
+    count_b: dict[str, int] = {}
+    for ch in a:
+        count_a[ch] = count_a.get(ch, 0) + 1
+    for ch in b:
+        count_b[ch] = count_b.get(ch, 0) + 1
+    where_b = {ch: j for j, ch in enumerate(b) if count_b[ch] == 1}
+    pairs = [(i, where_b[ch]) for i, ch in enumerate(a) if count_a[ch] == 1 and ch in where_b]
+    # longest increasing subsequence of the b positions
+    tails: list[int] = []
+    prev: list[int] = [-1] * len(pairs)
+    tail_idx: list[int] = []
+    for k, (_, j) in enumerate(pairs):
+        lo, hi = 0, len(tails)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tails[mid] < j:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(tails):
+            tails.append(j)
+            tail_idx.append(k)
+        else:
+            tails[lo] = j
+            tail_idx[lo] = k
+        prev[k] = tail_idx[lo - 1] if lo else -1
+    out = []
+    k = tail_idx[-1] if tail_idx else -1
+    while k >= 0:
+        out.append(pairs[k])
+        k = prev[k]
+    return out[::-1]
+
+
+def _align(a: str, b: str, dmp: diff_match_patch) -> tuple[list[tuple[int, str]], bool]:
+    """diff-match-patch over clause characters, run between patience anchors.
+
+    Anchoring on clauses that occur once on each side keeps each diff-match-patch run small
+    (its bisection is quadratic in the differences) and the alignment stable.
+    """
+    diffs: list[tuple[int, str]] = []
+    timed_out = False
+    i0 = j0 = 0
+    for i, j in [*_anchors(a, b), (len(a), len(b))]:
+        if i > i0 or j > j0:
+            deadline = time.perf_counter() + dmp.Diff_Timeout
+            diffs.extend(dmp.diff_main(a[i0:i], b[j0:j], False))
+            timed_out = timed_out or time.perf_counter() >= deadline
+        if i < len(a):
+            diffs.append((0, a[i]))
+        i0, j0 = i + 1, j + 1
+    return diffs, timed_out
+
+
+def _new_dmp(timeout: float) -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = timeout
+    return dmp
+
+
+# --------------------------------------------------------------------------- the diff
+
+def diff_clauses(old: list[Clause], new: list[Clause], *, taxonomy: Taxonomy | None = None,
+                 budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+                 max_pair_comparisons: int = MAX_PAIR_COMPARISONS) -> ClauseDiff:
+    """All clause changes from ``old`` to ``new``."""
+    start = time.perf_counter()
+    deadline = start + budget_seconds
+    taxonomy = taxonomy or load_taxonomy()
+    fallbacks: list[str] = []
+    dmp = _new_dmp(max(budget_seconds / 2, 0.01))
+
+    table: dict[str, str] = {}
+    a, b = _encode([[c.text for c in old], [c.text for c in new]], table)
+    diffs, timed_out = _align(a, b, dmp)
+    if timed_out:
+        fallbacks.append("clause alignment hit its time budget: some regions are whole replacements")
+
+    # walk the alignment into hunks of (removed old indexes, added new indexes)
+    source: dict[int, tuple[str, list[int]]] = {}
+    hunks: list[tuple[list[int], list[int]]] = []
+    i = j = 0
+    removed: list[int] = []
+    added: list[int] = []
+    for op, chars in diffs:
+        n = len(chars)
+        if op == 0:
+            if removed or added:
+                hunks.append((removed, added))
+                removed, added = [], []
+            for k in range(n):
+                source[j + k] = ("same", [i + k])
+            i += n
+            j += n
+        elif op == -1:
+            removed.extend(range(i, i + n))
+            i += n
+        else:
+            added.extend(range(j, j + n))
+            j += n
+    if removed or added:
+        hunks.append((removed, added))
+
+    changes: list[ClauseChange] = []
+    old_words = {o: _words(old[o].text) for rs, _ in hunks for o in rs}
+    new_words = {n: _words(new[n].text) for _, ns in hunks for n in ns}
+    free_old = {o for rs, _ in hunks for o in rs}
+    free_new = {n for _, ns in hunks for n in ns}
+
+    def pair(kind: str, olds: list[int], news: list[int]) -> None:
+        free_old.difference_update(olds)
+        free_new.difference_update(news)
+        old_text = " ".join(old[o].text for o in olds)
+        new_text = " ".join(new[n].text for n in news)
+        if kind in ("split", "merged"):
+            for n in news:
+                source[n] = (kind, olds)
+        else:
+            source[news[0]] = (kind, olds)
+        changes.append(ClauseChange(kind, olds, news, old_text, new_text, section=new[news[0]].section))
+
+    # 1. the same text elsewhere: moved
+    by_text: dict[str, list[int]] = {}
+    for o in sorted(free_old):
+        by_text.setdefault(old[o].text, []).append(o)
+    for n in sorted(free_new):
+        candidates = by_text.get(new[n].text)
+        if candidates:
+            pair("moved", [candidates.pop(0)], [n])
+
+    # 2. similar clauses in the same hunk: modified
+    for rs, ns in hunks:
+        rs = [o for o in rs if o in free_old]
+        ns = [n for n in ns if n in free_new]
+        if not rs or not ns:
+            continue
+        if len(rs) * len(ns) > max_pair_comparisons:
+            fallbacks.append(f"a hunk of {len(rs)} removed x {len(ns)} added clauses was too large to pair: "
+                             f"reported as removed and added")
+            continue
+        for _, o, n in _best_pairs(rs, ns, old_words, new_words, MODIFIED_SIMILARITY):
+            if o in free_old and n in free_new:
+                pair("modified", [o], [n])
+        # a renamed heading: the only heading left on each side of the hunk
+        old_heads = [o for o in rs if o in free_old and old[o].kind == "heading"]
+        new_heads = [n for n in ns if n in free_new and new[n].kind == "heading"]
+        if len(old_heads) == 1 and len(new_heads) == 1:
+            pair("modified", old_heads, new_heads)
+
+    # 3. split and merged, within a hunk: one clause vs several consecutive ones
+    for rs, ns in hunks:
+        new_index = _index([n for n in ns if n in free_new], new_words)
+        for o in [o for o in rs if o in free_old]:
+            group = _group(old_words[o], new_index, free_new, new_words)
+            if group:
+                pair("split", [o], group)
+        old_index = _index([o for o in rs if o in free_old], old_words)
+        for n in [n for n in ns if n in free_new]:
+            group = _group(new_words[n], old_index, free_old, old_words)
+            if group:
+                pair("merged", group, [n])
+
+    # 4. edited and moved across hunks
+    rest_old, rest_new = sorted(free_old), sorted(free_new)
+    if rest_old and rest_new:
+        if len(rest_old) * len(rest_new) > max_pair_comparisons:
+            fallbacks.append("too many changed clauses to look for moved ones: reported as removed and added")
+        else:
+            hunk_of_old = {o: h for h, (rs, _) in enumerate(hunks) for o in rs}
+            hunk_of_new = {n: h for h, (_, ns) in enumerate(hunks) for n in ns}
+
+            def same_hunk(o: int, n: int) -> bool:  # already judged in step 2
+                return hunk_of_old[o] == hunk_of_new[n]
+
+            for _, o, n in _best_pairs(rest_old, rest_new, old_words, new_words, MOVED_SIMILARITY, same_hunk):
+                if o in free_old and n in free_new:
+                    pair("moved", [o], [n])
+
+    # 5. what is left
+    for o in sorted(free_old):
+        changes.append(ClauseChange("removed", [o], [], old[o].text, "", section=old[o].section))
+    for n in sorted(free_new):
+        source[n] = ("added", [])
+        changes.append(ClauseChange("added", [], [n], "", new[n].text, section=new[n].section))
+
+    # word diffs, significance, tags
+    for change in changes:
+        if change.kind in ("modified", "moved", "split", "merged") and change.old_text != change.new_text:
+            if time.perf_counter() < deadline:
+                change.word_diff, timed_out = _word_diff(change.old_text, change.new_text, dmp)
+                if timed_out and "word diff hit its time budget" not in fallbacks:
+                    fallbacks.append("word diff hit its time budget: some words are shown as replaced")
+            else:
+                change.word_diff = [("-", change.old_text), ("+", change.new_text)]
+                if not any(f.startswith("word diff") for f in fallbacks):
+                    fallbacks.append("word diff budget exceeded: some clauses are shown as whole replacements")
+        elif change.kind == "removed":
+            change.word_diff = [("-", change.old_text)]
+        elif change.kind == "added":
+            change.word_diff = [("+", change.new_text)]
+        else:
+            change.word_diff = [("=", change.old_text)]
+        change.significance = _significance(change)
+        change.tags = _tags(taxonomy, change)
+    kept = sorted((olds[0], n) for n, (how, olds) in source.items() if how == "same")
+    changes.sort(key=lambda c: (c.new_positions[0] if c.new_positions else _anchor(c.old_positions[0], kept),
+                                0 if c.new_positions else -1))
+    sources = [(source[n][0], source[n][1], new[n].text) for n in range(len(new))]
+    return ClauseDiff(changes, sources, [c.sep for c in new], fallbacks, time.perf_counter() - start)
+
+
+def _anchor(old_position: int, kept: list[tuple[int, int]]) -> float:
+    """Where a removed clause sits in the new version: just after the last kept clause before it.
+
+    ``kept`` lists (old, new) positions of unchanged clauses; both increase together.
+    """
+    k = bisect.bisect_left(kept, (old_position, -1))
+    return (kept[k - 1][1] if k else -1) + 0.5
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+def _best_pairs(olds: list[int], news: list[int], old_words: dict[int, set[str]], new_words: dict[int, set[str]],
+                threshold: float, skip=None) -> list[tuple[float, int, int]]:
+    """(similarity, old, new) pairs at or above ``threshold``, best first.
+
+    Candidates come from an inverted index (pairs that share no word are never scored), and
+    ``skip(o, n)`` leaves out pairs already judged.
+    """
+    index: dict[str, list[int]] = {}
+    for o in olds:
+        for w in old_words[o]:
+            index.setdefault(w, []).append(o)
+    scored = []
+    for n in news:
+        b = new_words[n]
+        counts: dict[int, int] = {}
+        for w in b:
+            for o in index.get(w, ()):
+                counts[o] = counts.get(o, 0) + 1
+        for o, inter in counts.items():
+            score = inter / (len(old_words[o]) + len(b) - inter)
+            if score >= threshold and not (skip and skip(o, n)):
+                scored.append((score, o, n))
+    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return scored
+
+
+def _index(items: list[int], words: dict[int, set[str]]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for g in items:
+        for w in words[g]:
+            index.setdefault(w, []).append(g)
+    return index
+
+
+def _group(single: set[str], index: dict[str, list[int]], free: set[int], words: dict[int, set[str]]
+           ) -> list[int] | None:
+    """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together match ``single``.
+
+    Only clauses mostly made of ``single``'s words can be parts of it, which keeps this cheap.
+    """
+    if not single:
+        return None
+    shared: dict[int, int] = {}
+    for w in single:
+        for g in index.get(w, ()):
+            if g in free:
+                shared[g] = shared.get(g, 0) + 1
+    parts = sorted(g for g, n in shared.items() if n >= 0.8 * len(words[g]))
+    best: tuple[float, list[int]] | None = None
+    for start in range(len(parts)):
+        union: set[str] = set()
+        for size in range(1, MAX_SPLIT_PARTS + 1):
+            if start + size > len(parts) or parts[start + size - 1] - parts[start] != size - 1:
+                break
+            union = union | words[parts[start + size - 1]]
+            if size >= 2:
+                score = _jaccard(single, union)
+                if score >= SPLIT_SIMILARITY and (best is None or score > best[0]):
+                    best = (score, parts[start:start + size])
+    return best[1] if best else None
+
+
+def _tags(taxonomy: Taxonomy, change: ClauseChange) -> list[str]:
+    found = set(taxonomy.match(change.old_text)) | set(taxonomy.match(change.new_text))
+    return [t.id for t in taxonomy.topics if t.id in found]
+
+
+def _significance(change: ClauseChange) -> str:
+    if change.kind == "added":
+        return "cosmetic" if not canonical(change.new_text) else "substantive"
+    if change.kind == "removed":
+        return "cosmetic" if not canonical(change.old_text) else "substantive"
+    return "cosmetic" if canonical(change.old_text) == canonical(change.new_text) else "substantive"
+
+
+def apply(old: list[Clause], diff: ClauseDiff) -> str:
+    """Rebuild the new version's text from the old clauses and the diff (used by the tests)."""
+    out = []
+    by_change = {}
+    for change in diff.changes:
+        for n in change.new_positions:
+            by_change[n] = change
+    for n, (how, olds, _) in enumerate(diff.sources):
+        if how == "same" or (how == "moved" and by_change[n].old_text == by_change[n].new_text):
+            text = old[olds[0]].text
+        elif how in ("modified", "moved"):
+            text = "".join(t for op, t in by_change[n].word_diff if op != "-")
+        else:  # added, split, merged carry the new clause text itself
+            text = diff.sources[n][2]
+        out.append(text + diff.new_seps[n])
+    return "".join(out)

@@ -1,0 +1,40 @@
+"""The topic taxonomy (``taxonomy.toml``) and its phrase rules."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.toml")
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    pattern: re.Pattern
+
+
+class Taxonomy:
+    def __init__(self, topics: list[Topic]):
+        self.topics = topics
+
+    @lru_cache(maxsize=65536)  # noqa: B019 -- taxonomies live as long as the process
+    def match(self, text: str) -> list[str]:
+        """Ids of the topics whose rules match ``text``, in taxonomy order."""
+        lowered = text.lower()
+        return [t.id for t in self.topics if t.pattern.search(lowered)]
+
+
+@lru_cache(maxsize=8)
+def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    topics = []
+    for entry in data.get("topic", []):
+        rules = "|".join(f"(?:{r})" for r in entry["rules"])
+        # rules are written in lower case and matched against lower-cased text
+        topics.append(Topic(entry["id"], entry["label"], re.compile(rf"\b(?:{rules})\b")))
+    return Taxonomy(topics)
