@@ -36,6 +36,7 @@ class Clause:
     kind: str  # heading | item | row | paragraph | sentence
     section: str
     position: int
+    tags: tuple[str, ...] | None = None  # topics, when tagged (see taxonomy.tag_clauses)
 
     @property
     def hash(self) -> str:
@@ -82,7 +83,7 @@ def _sentences(line: str) -> list[tuple[str, str]]:
         end = bounds[i + 1] if i + 1 < len(bounds) else len(line)
         chunk = line[start:end]
         stripped = chunk.rstrip()
-        out.append((stripped, chunk[len(stripped):]))
+        out.append((stripped, chunk[len(stripped) :]))
     return out
 
 
@@ -117,8 +118,7 @@ def segment(text: str, split_chars: int = SENTENCE_SPLIT_CHARS) -> list[Clause]:
             parts = _sentences(line)
             for i, (sentence, space) in enumerate(parts):
                 sep = space if i + 1 < len(parts) else space + newlines
-                clauses.append(Clause(sentence, sep, "sentence" if len(parts) > 1 else kind, section,
-                                      len(clauses)))
+                clauses.append(Clause(sentence, sep, "sentence" if len(parts) > 1 else kind, section, len(clauses)))
         else:
             clauses.append(Clause(line, newlines, kind, section, len(clauses)))
     return clauses

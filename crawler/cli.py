@@ -247,8 +247,7 @@ def _open_existing(db: str):
     from .storage import Store
 
     if not Path(db).exists():
-        raise UsageError(f"no database at {db}: run `policytrail crawl` (or `policytrail demo`) first, "
-                         f"or pass --db")
+        raise UsageError(f"no database at {db}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db")
     return Store(db)
 
 

@@ -15,7 +15,7 @@ from .diffing import DIFFER_VERSION, diff_clauses
 from .extract import EXTRACTOR_VERSION, extract
 from .normalize import text_hash
 from .storage import Store
-from .taxonomy import Taxonomy, load_taxonomy
+from .taxonomy import Taxonomy, load_taxonomy, tag_clauses
 
 
 @dataclass
@@ -151,17 +151,22 @@ def derive(
 
 
 def load_clauses(store: Store, version_id: int) -> list[Clause]:
-    return [Clause(text, sep, kind, section, pos) for text, sep, kind, section, pos, _ in
-            store.version_clauses(version_id)]
+    return [
+        Clause(text, sep, kind, section, pos, None if tags is None else tuple(json.loads(tags)))
+        for text, sep, kind, section, pos, _, tags in store.version_clauses(version_id)
+    ]
 
 
 def segment_versions(store: Store, document_id: int) -> int:
     """Segment every version of the document that has no clauses yet."""
-    todo = store.query("SELECT v.id, v.text FROM versions v WHERE v.document_id = ? AND NOT EXISTS"
-                       " (SELECT 1 FROM version_clauses vc WHERE vc.version_id = v.id)", (document_id,))
+    todo = store.query(
+        "SELECT v.id, v.text FROM versions v WHERE v.document_id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM version_clauses vc WHERE vc.version_id = v.id)",
+        (document_id,),
+    )
     with store.transaction():
         for vid, text in todo:
-            store.save_version_clauses(vid, segment(text), SEGMENTER_VERSION)
+            store.save_version_clauses(vid, tag_clauses(segment(text)), SEGMENTER_VERSION)
     return len(todo)
 
 
@@ -171,11 +176,17 @@ def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy | None = N
     A change already stored for the same pair of versions by the same differ is kept.
     """
     taxonomy = taxonomy or load_taxonomy()
-    spans = store.query("SELECT position, version_id, first_capture_id, last_capture_id, start_ts, end_ts"
-                        " FROM spans WHERE document_id = ? ORDER BY position", (document_id,))
-    existing = {pos: (fv, tv, differ) for pos, fv, tv, differ in store.query(
-        "SELECT position, from_version_id, to_version_id, differ FROM changes WHERE document_id = ?",
-        (document_id,))}
+    spans = store.query(
+        "SELECT position, version_id, first_capture_id, last_capture_id, start_ts, end_ts"
+        " FROM spans WHERE document_id = ? ORDER BY position",
+        (document_id,),
+    )
+    existing = {
+        pos: (fv, tv, differ)
+        for pos, fv, tv, differ in store.query(
+            "SELECT position, from_version_id, to_version_id, differ FROM changes WHERE document_id = ?", (document_id,)
+        )
+    }
     clauses: dict[int, list[Clause]] = {}
     lineage: dict[int, list[str]] = {}
 
@@ -206,12 +217,17 @@ def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy | None = N
             else:
                 prev_vid = spans[k - 1][1]
                 diff = diff or diff_clauses(clauses_of(prev_vid), clauses_of(vid), taxonomy=taxonomy)
-                lineage[vid] = [lineage[prev_vid][olds[0]] if olds and how != "added" else f"{vid}:{n}"
-                                for n, (how, olds, _) in enumerate(diff.sources)]
-            store.executemany("UPDATE version_clauses SET lineage = ? WHERE version_id = ? AND position = ?",
-                              [(lin, vid, n) for n, lin in enumerate(lineage[vid])])
-        store.execute("DELETE FROM changes WHERE document_id = ? AND position >= ?",
-                      (document_id, max(len(spans) - 1, 0)))
+                lineage[vid] = [
+                    lineage[prev_vid][olds[0]] if olds and how != "added" else f"{vid}:{n}"
+                    for n, (how, olds, _) in enumerate(diff.sources)
+                ]
+            store.executemany(
+                "UPDATE version_clauses SET lineage = ? WHERE version_id = ? AND position = ?",
+                [(lin, vid, n) for n, lin in enumerate(lineage[vid])],
+            )
+        store.execute(
+            "DELETE FROM changes WHERE document_id = ? AND position >= ?", (document_id, max(len(spans) - 1, 0))
+        )
     return made
 
 
@@ -223,14 +239,45 @@ def _store_change(store: Store, document_id: int, position: int, old_span: tuple
         "INSERT INTO changes (document_id, position, from_version_id, to_version_id, window_start, window_end,"
         " window_start_capture_id, window_end_capture_id, added, removed, modified, moved, split, merged,"
         " substantive, cosmetic, tags, fallback, differ) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (document_id, position, old_span[1], new_span[1], old_span[5], new_span[4], old_span[3], new_span[2],
-         counts["added"], counts["removed"], counts["modified"], counts["moved"], counts["split"],
-         counts["merged"], sum(c.significance == "substantive" for c in diff.changes),
-         sum(c.significance == "cosmetic" for c in diff.changes), json.dumps(tags),
-         "; ".join(diff.fallbacks) or None, DIFFER_VERSION))
+        (
+            document_id,
+            position,
+            old_span[1],
+            new_span[1],
+            old_span[5],
+            new_span[4],
+            old_span[3],
+            new_span[2],
+            counts["added"],
+            counts["removed"],
+            counts["modified"],
+            counts["moved"],
+            counts["split"],
+            counts["merged"],
+            sum(c.significance == "substantive" for c in diff.changes),
+            sum(c.significance == "cosmetic" for c in diff.changes),
+            json.dumps(tags),
+            "; ".join(diff.fallbacks) or None,
+            DIFFER_VERSION,
+        ),
+    )
     store.executemany(
         "INSERT INTO clause_changes (change_id, position, kind, old_positions, new_positions, old_text, new_text,"
         " section, word_diff, significance, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        [(cur.lastrowid, i, c.kind, json.dumps(c.old_positions), json.dumps(c.new_positions), c.old_text,
-          c.new_text, c.section, json.dumps([list(op) for op in c.word_diff], ensure_ascii=False),
-          c.significance, json.dumps(c.tags)) for i, c in enumerate(diff.changes)])
+        [
+            (
+                cur.lastrowid,
+                i,
+                c.kind,
+                json.dumps(c.old_positions),
+                json.dumps(c.new_positions),
+                c.old_text,
+                c.new_text,
+                c.section,
+                json.dumps([list(op) for op in c.word_diff], ensure_ascii=False),
+                c.significance,
+                json.dumps(c.tags),
+            )
+            for i, c in enumerate(diff.changes)
+        ],
+    )

@@ -39,8 +39,10 @@ MAX_SPLIT_PARTS = 4
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
-_MONTHS = re.compile(r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
-                     r"oct(ober)?|nov(ember)?|dec(ember)?)\b")
+_MONTHS = re.compile(
+    r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+    r"oct(ober)?|nov(ember)?|dec(ember)?)\b"
+)
 _NON_LETTERS = re.compile(r"[\W\d_]+", re.UNICODE)
 
 
@@ -59,10 +61,17 @@ class ClauseChange:
     section: str = ""
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "old_positions": self.old_positions, "new_positions": self.new_positions,
-                "old_text": self.old_text, "new_text": self.new_text,
-                "word_diff": [list(op) for op in self.word_diff], "significance": self.significance,
-                "tags": self.tags, "section": self.section}
+        return {
+            "kind": self.kind,
+            "old_positions": self.old_positions,
+            "new_positions": self.new_positions,
+            "old_text": self.old_text,
+            "new_text": self.new_text,
+            "word_diff": [list(op) for op in self.word_diff],
+            "significance": self.significance,
+            "tags": self.tags,
+            "section": self.section,
+        }
 
 
 @dataclass
@@ -86,8 +95,10 @@ class ClauseDiff:
 # --------------------------------------------------------------------------- helpers
 
 # Words too common to say whether two clauses are the same clause.
-_STOPWORDS = frozenset("""a an and are as at be by for from has have if in is it its may of on or our that the
-this to we will with you your us not can such any all which other""".split())
+_STOPWORDS = frozenset(
+    """a an and are as at be by for from has have if in is it its may of on or our that the
+this to we will with you your us not can such any all which other""".split()
+)
 
 
 def _words(text: str) -> set[str]:
@@ -190,6 +201,46 @@ def _anchors(a: str, b: str) -> list[tuple[int, int]]:
     return out[::-1]
 
 
+def _diff_matchable(a: str, b: str, dmp: diff_match_patch) -> list[tuple[int, str]]:
+    """diff-match-patch on the items both sides share; the others can only be removed or added.
+
+    Dropping unmatchable items first (as GNU diff does) gives the same alignment and keeps the
+    quadratic bisection small when two versions share little (a rewrite, a language switch).
+    """
+    common = set(a) & set(b)
+    if len(common) == len(set(a) | set(b)):
+        return dmp.diff_main(a, b, False)
+    keep_a = [i for i, ch in enumerate(a) if ch in common]
+    keep_b = [j for j, ch in enumerate(b) if ch in common]
+    inner = dmp.diff_main("".join(a[i] for i in keep_a), "".join(b[j] for j in keep_b), False) if common else []
+    out: list[tuple[int, str]] = []
+
+    def emit(op: int, text: str) -> None:
+        if text:
+            if out and out[-1][0] == op:
+                out[-1] = (op, out[-1][1] + text)
+            else:
+                out.append((op, text))
+
+    ia = ib = pa = pb = 0
+    for op, chars in inner:
+        for ch in chars:
+            if op == 0:
+                emit(-1, a[ia : keep_a[pa]])
+                emit(1, b[ib : keep_b[pb]])
+                emit(0, ch)
+                ia, ib, pa, pb = keep_a[pa] + 1, keep_b[pb] + 1, pa + 1, pb + 1
+            elif op == -1:
+                emit(-1, a[ia : keep_a[pa] + 1])
+                ia, pa = keep_a[pa] + 1, pa + 1
+            else:
+                emit(1, b[ib : keep_b[pb] + 1])
+                ib, pb = keep_b[pb] + 1, pb + 1
+    emit(-1, a[ia:])
+    emit(1, b[ib:])
+    return out
+
+
 def _align(a: str, b: str, dmp: diff_match_patch) -> tuple[list[tuple[int, str]], bool]:
     """diff-match-patch over clause characters, run between patience anchors.
 
@@ -202,11 +253,26 @@ def _align(a: str, b: str, dmp: diff_match_patch) -> tuple[list[tuple[int, str]]
     for i, j in [*_anchors(a, b), (len(a), len(b))]:
         if i > i0 or j > j0:
             deadline = time.perf_counter() + dmp.Diff_Timeout
-            diffs.extend(dmp.diff_main(a[i0:i], b[j0:j], False))
+            diffs.extend(_diff_matchable(a[i0:i], b[j0:j], dmp))
             timed_out = timed_out or time.perf_counter() >= deadline
         if i < len(a):
             diffs.append((0, a[i]))
         i0, j0 = i + 1, j + 1
+    return diffs, timed_out
+
+
+def _align_clauses(old: list[str], new: list[str], dmp: diff_match_patch) -> tuple[list[tuple[int, str]], bool]:
+    """Align two clause sequences; diff(b, a) is exactly the mirror of diff(a, b).
+
+    When several alignments are equally good, diff-match-patch's choice depends on argument
+    order; aligning in a canonical order and mirroring keeps "added" and "removed" symmetric.
+    """
+    swap = new < old
+    first, second = (new, old) if swap else (old, new)
+    a, b = _encode([first, second], {})
+    diffs, timed_out = _align(a, b, dmp)
+    if swap:
+        diffs = [(-op, chars) for op, chars in diffs]
     return diffs, timed_out
 
 
@@ -218,9 +284,15 @@ def _new_dmp(timeout: float) -> diff_match_patch:
 
 # --------------------------------------------------------------------------- the diff
 
-def diff_clauses(old: list[Clause], new: list[Clause], *, taxonomy: Taxonomy | None = None,
-                 budget_seconds: float = DEFAULT_BUDGET_SECONDS,
-                 max_pair_comparisons: int = MAX_PAIR_COMPARISONS) -> ClauseDiff:
+
+def diff_clauses(
+    old: list[Clause],
+    new: list[Clause],
+    *,
+    taxonomy: Taxonomy | None = None,
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+    max_pair_comparisons: int = MAX_PAIR_COMPARISONS,
+) -> ClauseDiff:
     """All clause changes from ``old`` to ``new``."""
     start = time.perf_counter()
     deadline = start + budget_seconds
@@ -228,9 +300,7 @@ def diff_clauses(old: list[Clause], new: list[Clause], *, taxonomy: Taxonomy | N
     fallbacks: list[str] = []
     dmp = _new_dmp(max(budget_seconds / 2, 0.01))
 
-    table: dict[str, str] = {}
-    a, b = _encode([[c.text for c in old], [c.text for c in new]], table)
-    diffs, timed_out = _align(a, b, dmp)
+    diffs, timed_out = _align_clauses([c.text for c in old], [c.text for c in new], dmp)
     if timed_out:
         fallbacks.append("clause alignment hit its time budget: some regions are whole replacements")
 
@@ -286,15 +356,37 @@ def diff_clauses(old: list[Clause], new: list[Clause], *, taxonomy: Taxonomy | N
         if candidates:
             pair("moved", [candidates.pop(0)], [n])
 
-    # 2. similar clauses in the same hunk: modified
+    # 2. split and merged, within a hunk: one clause vs several consecutive ones that match it
+    #    better than any one of them alone
+    for rs, ns in hunks:
+        new_index = _index([n for n in ns if n in free_new], new_words)
+        old_index = _index([o for o in rs if o in free_old], old_words)
+        groups = []  # (score, olds, news), best first, ties broken symmetrically
+        for o in [o for o in rs if o in free_old]:
+            found = _group(old_words[o], new_index, free_new, new_words)
+            if found:
+                groups.append((found[0], [o], found[1]))
+        for n in [n for n in ns if n in free_new]:
+            found = _group(new_words[n], old_index, free_old, old_words)
+            if found:
+                groups.append((found[0], found[1], [n]))
+        # ties broken by the texts involved, which swapping the versions does not change
+        groups.sort(key=lambda g: (-g[0], sorted([old[o].text for o in g[1]] + [new[n].text for n in g[2]])))
+        for _, olds, news in groups:
+            if free_old.issuperset(olds) and free_new.issuperset(news):
+                pair("split" if len(olds) == 1 else "merged", olds, news)
+
+    # 3. similar clauses in the same hunk: modified
     for rs, ns in hunks:
         rs = [o for o in rs if o in free_old]
         ns = [n for n in ns if n in free_new]
         if not rs or not ns:
             continue
         if len(rs) * len(ns) > max_pair_comparisons:
-            fallbacks.append(f"a hunk of {len(rs)} removed x {len(ns)} added clauses was too large to pair: "
-                             f"reported as removed and added")
+            fallbacks.append(
+                f"a hunk of {len(rs)} removed x {len(ns)} added clauses was too large to pair: "
+                f"reported as removed and added"
+            )
             continue
         for _, o, n in _best_pairs(rs, ns, old_words, new_words, MODIFIED_SIMILARITY):
             if o in free_old and n in free_new:
@@ -304,19 +396,6 @@ def diff_clauses(old: list[Clause], new: list[Clause], *, taxonomy: Taxonomy | N
         new_heads = [n for n in ns if n in free_new and new[n].kind == "heading"]
         if len(old_heads) == 1 and len(new_heads) == 1:
             pair("modified", old_heads, new_heads)
-
-    # 3. split and merged, within a hunk: one clause vs several consecutive ones
-    for rs, ns in hunks:
-        new_index = _index([n for n in ns if n in free_new], new_words)
-        for o in [o for o in rs if o in free_old]:
-            group = _group(old_words[o], new_index, free_new, new_words)
-            if group:
-                pair("split", [o], group)
-        old_index = _index([o for o in rs if o in free_old], old_words)
-        for n in [n for n in ns if n in free_new]:
-            group = _group(new_words[n], old_index, free_old, old_words)
-            if group:
-                pair("merged", group, [n])
 
     # 4. edited and moved across hunks
     rest_old, rest_new = sorted(free_old), sorted(free_new)
@@ -359,10 +438,14 @@ def diff_clauses(old: list[Clause], new: list[Clause], *, taxonomy: Taxonomy | N
         else:
             change.word_diff = [("=", change.old_text)]
         change.significance = _significance(change)
-        change.tags = _tags(taxonomy, change)
+        change.tags = _tags(taxonomy, [old[o] for o in change.old_positions] + [new[n] for n in change.new_positions])
     kept = sorted((olds[0], n) for n, (how, olds) in source.items() if how == "same")
-    changes.sort(key=lambda c: (c.new_positions[0] if c.new_positions else _anchor(c.old_positions[0], kept),
-                                0 if c.new_positions else -1))
+    changes.sort(
+        key=lambda c: (
+            c.new_positions[0] if c.new_positions else _anchor(c.old_positions[0], kept),
+            0 if c.new_positions else -1,
+        )
+    )
     sources = [(source[n][0], source[n][1], new[n].text) for n in range(len(new))]
     return ClauseDiff(changes, sources, [c.sep for c in new], fallbacks, time.perf_counter() - start)
 
@@ -383,8 +466,14 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def _best_pairs(olds: list[int], news: list[int], old_words: dict[int, set[str]], new_words: dict[int, set[str]],
-                threshold: float, skip=None) -> list[tuple[float, int, int]]:
+def _best_pairs(
+    olds: list[int],
+    news: list[int],
+    old_words: dict[int, set[str]],
+    new_words: dict[int, set[str]],
+    threshold: float,
+    skip=None,
+) -> list[tuple[float, int, int]]:
     """(similarity, old, new) pairs at or above ``threshold``, best first.
 
     Candidates come from an inverted index (pairs that share no word are never scored), and
@@ -405,7 +494,8 @@ def _best_pairs(olds: list[int], news: list[int], old_words: dict[int, set[str]]
             score = inter / (len(old_words[o]) + len(b) - inter)
             if score >= threshold and not (skip and skip(o, n)):
                 scored.append((score, o, n))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    # ties broken the same way whichever side is "old", so swapping the versions swaps the result
+    scored.sort(key=lambda t: (-t[0], t[1] + t[2], abs(t[1] - t[2]), min(t[1], t[2])))
     return scored
 
 
@@ -417,8 +507,9 @@ def _index(items: list[int], words: dict[int, set[str]]) -> dict[str, list[int]]
     return index
 
 
-def _group(single: set[str], index: dict[str, list[int]], free: set[int], words: dict[int, set[str]]
-           ) -> list[int] | None:
+def _group(
+    single: set[str], index: dict[str, list[int]], free: set[int], words: dict[int, set[str]]
+) -> tuple[float, list[int]] | None:
     """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together match ``single``.
 
     Only clauses mostly made of ``single``'s words can be parts of it, which keeps this cheap.
@@ -431,6 +522,7 @@ def _group(single: set[str], index: dict[str, list[int]], free: set[int], words:
             if g in free:
                 shared[g] = shared.get(g, 0) + 1
     parts = sorted(g for g, n in shared.items() if n >= 0.8 * len(words[g]))
+    best_single = max((_jaccard(single, words[g]) for g in parts), default=0.0)
     best: tuple[float, list[int]] | None = None
     for start in range(len(parts)):
         union: set[str] = set()
@@ -440,13 +532,16 @@ def _group(single: set[str], index: dict[str, list[int]], free: set[int], words:
             union = union | words[parts[start + size - 1]]
             if size >= 2:
                 score = _jaccard(single, union)
-                if score >= SPLIT_SIMILARITY and (best is None or score > best[0]):
-                    best = (score, parts[start:start + size])
-    return best[1] if best else None
+                if score >= SPLIT_SIMILARITY and score > best_single and (best is None or score > best[0]):
+                    best = (score, parts[start : start + size])
+    return best
 
 
-def _tags(taxonomy: Taxonomy, change: ClauseChange) -> list[str]:
-    found = set(taxonomy.match(change.old_text)) | set(taxonomy.match(change.new_text))
+def _tags(taxonomy: Taxonomy, clauses: list[Clause]) -> list[str]:
+    """Topics of the clauses a change touches (stored with each clause, else matched now)."""
+    found: set[str] = set()
+    for c in clauses:
+        found.update(c.tags if c.tags is not None else taxonomy.match(c.text))
     return [t.id for t in taxonomy.topics if t.id in found]
 
 

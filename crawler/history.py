@@ -30,23 +30,33 @@ class Pair:
 
 
 def _document(store: Store, company: str, document: str | None) -> tuple[int, str, str]:
-    rows = store.query("SELECT id, company, name FROM documents WHERE company = ? COLLATE NOCASE"
-                       + (" AND name = ?" if document else "") + " ORDER BY name",
-                       (company, document) if document else (company,))
+    rows = store.query(
+        "SELECT id, company, name FROM documents WHERE company = ? COLLATE NOCASE"
+        + (" AND name = ?" if document else "")
+        + " ORDER BY name",
+        (company, document) if document else (company,),
+    )
     if not rows:
         known = ", ".join(r[0] for r in store.query("SELECT DISTINCT company FROM documents ORDER BY 1")[:20])
-        raise UsageError(f"no company {company!r}{' with document ' + repr(document) if document else ''} "
-                         f"in {store.path}" + (f"; known: {known}" if known else "; crawl first"))
+        raise UsageError(
+            f"no company {company!r}{' with document ' + repr(document) if document else ''} "
+            f"in {store.path}" + (f"; known: {known}" if known else "; crawl first")
+        )
     if len(rows) > 1:
         raise UsageError(f"{company} has several documents ({', '.join(r[2] for r in rows)}): pass --document")
     return rows[0]
 
 
 def timeline(store: Store, document_id: int) -> list[InForce]:
-    return [InForce(*row) for row in store.query(
-        "SELECT s.version_id, v.text_hash, s.start_ts, s.end_ts, c.url, v.extractor FROM spans s"
-        " JOIN versions v ON v.id = s.version_id JOIN captures c ON c.id = s.first_capture_id"
-        " WHERE s.document_id = ? ORDER BY s.position", (document_id,))]
+    return [
+        InForce(*row)
+        for row in store.query(
+            "SELECT s.version_id, v.text_hash, s.start_ts, s.end_ts, c.url, v.extractor FROM spans s"
+            " JOIN versions v ON v.id = s.version_id JOIN captures c ON c.id = s.first_capture_id"
+            " WHERE s.document_id = ? ORDER BY s.position",
+            (document_id,),
+        )
+    ]
 
 
 def _at(spans: list[InForce], ts: str, label: str) -> int:
@@ -57,14 +67,16 @@ def _at(spans: list[InForce], ts: str, label: str) -> int:
     return index[-1]
 
 
-def pair_to_compare(store: Store, company: str, from_ts: str | None = None, to_ts: str | None = None,
-                    document: str | None = None) -> Pair | None:
+def pair_to_compare(
+    store: Store, company: str, from_ts: str | None = None, to_ts: str | None = None, document: str | None = None
+) -> Pair | None:
     """The versions in force at ``from_ts`` and ``to_ts``; by default the latest change. None if only one."""
     doc_id, company_name, doc_name = _document(store, company, document)
     spans = timeline(store, doc_id)
     if not spans:
-        raise UsageError(f"{company_name} has no policy version yet: crawl it first (policytrail crawl "
-                         f"--company {company_name!r})")
+        raise UsageError(
+            f"{company_name} has no policy version yet: crawl it first (policytrail crawl --company {company_name!r})"
+        )
     new_i = _at(spans, parse_time(to_ts, upper=True), "--to") if to_ts else len(spans) - 1
     if from_ts:
         old_i = _at(spans, parse_time(from_ts, upper=True), "--from")

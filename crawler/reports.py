@@ -15,26 +15,43 @@ from .archive import ts_to_iso
 from .diffing import ClauseDiff
 from .history import Pair
 
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   autoescape=select_autoescape(default=True, default_for_string=True))
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
 
 
 def diff_json(pair: Pair, diff: ClauseDiff) -> dict:
     def side(v):
-        return {"version_id": v.version_id, "text_hash": v.text_hash, "in_force_from": ts_to_iso(v.start_ts),
-                "last_seen": ts_to_iso(v.end_ts), "url": v.first_url, "extractor": v.extractor}
+        return {
+            "version_id": v.version_id,
+            "text_hash": v.text_hash,
+            "in_force_from": ts_to_iso(v.start_ts),
+            "last_seen": ts_to_iso(v.end_ts),
+            "url": v.first_url,
+            "extractor": v.extractor,
+        }
 
-    return {"company": pair.company, "document": pair.document, "from": side(pair.old), "to": side(pair.new),
-            "counts": diff.counts(), "fallbacks": diff.fallbacks, "changes": [c.to_json() for c in diff.changes]}
+    return {
+        "company": pair.company,
+        "document": pair.document,
+        "from": side(pair.old),
+        "to": side(pair.new),
+        "counts": diff.counts(),
+        "fallbacks": diff.fallbacks,
+        "changes": [c.to_json() for c in diff.changes],
+    }
 
 
 def diff_text(pair: Pair, diff: ClauseDiff, color: bool) -> str:
     def style(text: str, **kw) -> str:
         return click.style(text, **kw) if color else text
 
-    lines = [style(f"{pair.company} — {pair.document}", bold=True),
-             f"from version {pair.old.text_hash[:12]} (in force from {ts_to_iso(pair.old.start_ts)})",
-             f"  to version {pair.new.text_hash[:12]} (in force from {ts_to_iso(pair.new.start_ts)})"]
+    lines = [
+        style(f"{pair.company} — {pair.document}", bold=True),
+        f"from version {pair.old.text_hash[:12]} (in force from {ts_to_iso(pair.old.start_ts)})",
+        f"  to version {pair.new.text_hash[:12]} (in force from {ts_to_iso(pair.new.start_ts)})",
+    ]
     counts = ", ".join(f"{n} {k}" for k, n in diff.counts().items() if n)
     lines.append(f"{diff.change_count} clause change(s)" + (f": {counts}" if counts else ""))
     for note in diff.fallbacks:

@@ -110,11 +110,14 @@ CREATE TABLE spans (
 );
 """,
     ),
-    ("0002_clauses_and_changes", """
+    (
+        "0002_clauses_and_changes",
+        """
 CREATE TABLE clauses (
     id INTEGER PRIMARY KEY,
     hash TEXT NOT NULL UNIQUE,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    tags TEXT
 );
 CREATE TABLE version_clauses (
     version_id INTEGER NOT NULL REFERENCES versions(id),
@@ -163,7 +166,8 @@ CREATE TABLE clause_changes (
     UNIQUE (change_id, position)
 );
 CREATE INDEX clause_changes_change ON clause_changes(change_id);
-"""),
+""",
+    ),
 ]
 
 
@@ -414,18 +418,26 @@ class Store:
     def save_version_clauses(self, version_id: int, clauses, segmenter: str) -> None:
         """Store each clause text once (content-addressed) and link it to the version, in order."""
         for c in clauses:
-            self.conn.execute("INSERT OR IGNORE INTO clauses (hash, text) VALUES (?, ?)", (c.hash, c.text))
+            tags = None if c.tags is None else json.dumps(list(c.tags))
+            self.conn.execute(
+                "INSERT INTO clauses (hash, text, tags) VALUES (?, ?, ?) ON CONFLICT (hash)"
+                " DO UPDATE SET tags = coalesce(excluded.tags, tags)",
+                (c.hash, c.text, tags),
+            )
             clause_id = self.conn.execute("SELECT id FROM clauses WHERE hash = ?", (c.hash,)).fetchone()[0]
             self.conn.execute(
                 "INSERT OR REPLACE INTO version_clauses (version_id, position, clause_id, kind, section, sep,"
                 " segmenter) VALUES (?,?,?,?,?,?,?)",
-                (version_id, c.position, clause_id, c.kind, c.section, c.sep, segmenter))
+                (version_id, c.position, clause_id, c.kind, c.section, c.sep, segmenter),
+            )
 
     def version_clauses(self, version_id: int) -> list[tuple]:
-        """(text, sep, kind, section, position, lineage) of a version's clauses, in order."""
+        """(text, sep, kind, section, position, lineage, tags JSON) of a version's clauses, in order."""
         return self.query(
-            "SELECT c.text, vc.sep, vc.kind, vc.section, vc.position, vc.lineage FROM version_clauses vc"
-            " JOIN clauses c ON c.id = vc.clause_id WHERE vc.version_id = ? ORDER BY vc.position", (version_id,))
+            "SELECT c.text, vc.sep, vc.kind, vc.section, vc.position, vc.lineage, c.tags FROM version_clauses vc"
+            " JOIN clauses c ON c.id = vc.clause_id WHERE vc.version_id = ? ORDER BY vc.position",
+            (version_id,),
+        )
 
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
         """Per company: captures by state and versions."""

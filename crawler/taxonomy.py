@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ class Taxonomy:
         """Ids of the topics whose rules match ``text``, in taxonomy order."""
         lowered = text.lower()
         return [t.id for t in self.topics if t.pattern.search(lowered)]
+
+
+def tag_clauses(clauses: list, taxonomy: Taxonomy | None = None) -> list:
+    """The clauses with their topics: a property of each clause text, computed once per version."""
+    taxonomy = taxonomy or load_taxonomy()
+    return [dataclasses.replace(c, tags=tuple(taxonomy.match(c.text))) for c in clauses]
 
 
 @lru_cache(maxsize=8)

@@ -1,0 +1,157 @@
+"""Clause diffs: hand-built cases, properties (hypothesis), budgets and pathological inputs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.clauses import segment
+from crawler.diffing import apply, diff_clauses, word_diff
+
+CASES = Path(__file__).parent / "fixtures" / "diff"
+
+
+def case(name: str):
+    before = (CASES / f"{name}.before").read_text()
+    after = (CASES / f"{name}.after").read_text()
+    old, new = segment(before), segment(after)
+    return old, new, diff_clauses(old, new), after
+
+
+@pytest.mark.parametrize(
+    "name,kinds,significance",
+    [
+        ("insert", ["added"], ["substantive"]),
+        ("delete", ["removed"], ["substantive"]),
+        ("modify", ["modified"], ["substantive"]),
+        ("move", ["moved"], ["cosmetic"]),
+        ("split", ["split"], ["substantive"]),  # words were repeated: more than punctuation changed
+        ("merge", ["merged"], ["substantive"]),
+        ("reordered_list", ["moved"], ["cosmetic"]),
+        ("renamed_heading", ["modified"], ["substantive"]),
+        ("whitespace_only", ["modified"], ["cosmetic"]),
+        ("date_only", ["modified"], ["cosmetic"]),
+    ],
+)
+def test_hand_built_cases(name, kinds, significance):
+    old, new, diff, after = case(name)
+    assert [c.kind for c in diff.changes] == kinds
+    assert [c.significance for c in diff.changes] == significance
+    assert apply(old, diff) == after
+    assert diff.fallbacks == []
+
+
+def test_insert_is_tagged_by_topic_and_placed_in_its_section():
+    _, _, diff, _ = case("insert")
+    (change,) = diff.changes
+    assert "sale" in change.tags and change.section == "Example Privacy Policy › 3. Sharing"
+
+
+def test_modified_clause_has_a_word_diff():
+    _, _, diff, _ = case("modify")
+    assert diff.changes[0].word_diff == [
+        ("=", "We share personal information with service providers"),
+        ("+", " and advertising partners"),
+        ("=", "."),
+    ]
+
+
+def test_split_and_merge_name_every_part():
+    _, _, split, _ = case("split")
+    assert len(split.changes[0].old_positions) == 1 and len(split.changes[0].new_positions) == 2
+    _, _, merge, _ = case("merge")
+    assert len(merge.changes[0].old_positions) == 2 and len(merge.changes[0].new_positions) == 1
+
+
+def test_renumbered_sections_are_cosmetic_and_the_new_section_is_added():
+    old, new, diff, after = case("renumbered_sections")
+    kinds = sorted(c.kind for c in diff.changes)
+    assert kinds == ["added", "added", "modified", "modified", "modified", "modified"]
+    assert all(c.significance == "cosmetic" for c in diff.changes if c.kind == "modified")
+    assert apply(old, diff) == after
+
+
+def test_date_only_change_is_cosmetic_and_tagged_as_a_policy_change():
+    _, _, diff, _ = case("date_only")
+    assert diff.changes[0].tags == ["policy_changes"]
+
+
+# --------------------------------------------------------------------------- properties
+
+words = st.sampled_from(
+    "we collect share sell data cookies your name e-mail partners 2019 March never "
+    "service providers retain delete children security".split()
+)
+sentence = st.lists(words, min_size=1, max_size=12).map(lambda ws: " ".join(ws).capitalize() + ".")
+line = st.one_of(
+    sentence,
+    sentence.map(lambda s: "## " + s[:-1]),
+    sentence.map(lambda s: "- " + s),
+    st.lists(sentence, min_size=4, max_size=9).map(" ".join),
+)
+document = st.lists(line, min_size=0, max_size=25).map(lambda ls: "\n\n".join(ls))
+
+
+@settings(max_examples=150, deadline=None)
+@given(document, document)
+def test_applying_a_diff_to_the_old_version_rebuilds_the_new_text_exactly(a, b):
+    old, new = segment(a), segment(b)
+    assert apply(old, diff_clauses(old, new)) == b
+
+
+@settings(max_examples=100, deadline=None)
+@given(document)
+def test_a_version_diffed_with_itself_is_empty(a):
+    assert diff_clauses(segment(a), segment(a)).changes == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(document, document)
+def test_added_and_removed_swap_when_the_arguments_do(a, b):
+    forward = diff_clauses(segment(a), segment(b))
+    backward = diff_clauses(segment(b), segment(a))
+    assert sorted(c.new_text for c in forward.changes if c.kind == "added") == sorted(
+        c.old_text for c in backward.changes if c.kind == "removed"
+    )
+    assert sorted(c.old_text for c in forward.changes if c.kind == "removed") == sorted(
+        c.new_text for c in backward.changes if c.kind == "added"
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(sentence, sentence)
+def test_word_diffs_never_cut_a_word_and_rebuild_both_sides(a, b):
+    ops = word_diff(a, b)
+    assert "".join(t for op, t in ops if op != "+") == a
+    assert "".join(t for op, t in ops if op != "-") == b
+    for side in ("+", "-"):  # on each side, pieces meet at word boundaries
+        pieces = [t for op, t in ops if op != side]
+        for left, right in zip(pieces, pieces[1:]):
+            assert not (re.search(r"\w$", left) and re.match(r"\w", right)), ops
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+def test_every_line_changed_in_a_huge_text_ends_within_budget_and_says_so():
+    old = "\n\n".join(
+        f"Clause number {i} says we keep data for {i} days and share it with partner {i}." for i in range(20000)
+    )
+    new = "\n\n".join(
+        f"Paragraph {i} now states that records stay {i * 7} weeks with vendor {i * 3}." for i in range(20000)
+    )
+    assert len(old) > 1_000_000
+    diff = diff_clauses(segment(old), segment(new), budget_seconds=0.5, max_pair_comparisons=10_000)
+    assert diff.fallbacks  # the flag, not the time
+    assert apply(segment(old), diff) == new
+
+
+def test_a_small_word_budget_falls_back_with_a_flag():
+    old, new = segment((CASES / "modify.before").read_text()), segment((CASES / "modify.after").read_text())
+    diff = diff_clauses(old, new, budget_seconds=0.0)
+    assert any("budget" in f for f in diff.fallbacks)
+    assert diff.changes[0].word_diff[0][0] == "-"

@@ -1,0 +1,95 @@
+"""`policytrail diff`: the versions in force at given times, as text, JSON and escaped HTML."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.derive import derive
+from crawler.errors import UsageError
+from crawler.history import pair_to_compare
+from crawler.storage import Store
+
+from .test_derive import A, B, build
+from .test_storage import capture, snapshot
+
+EVIL = b"""<html><body><main><h1>Privacy policy</h1>
+<p>We collect personal information about you and protect your privacy in every way described in this policy,
+which is long enough to count as a policy for the extractor and its near-empty page rule. We share it with
+service providers only, keep it for as long as your account is open, and answer every request to see it.</p>
+<p>Click <a href="javascript:alert(1)">here</a> &lt;script&gt;alert('x')&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;
+&lt;/textarea&gt; to opt out of the sale of your data.</p></main></body></html>"""
+
+
+@pytest.fixture
+def db(tmp_path):
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B), ("20200101000000", "A", A)])
+    derive(store)
+    store.close()
+    return tmp_path / "t.db"
+
+
+def test_default_is_the_latest_change(db):
+    pair = pair_to_compare(Store(db), "acme")
+    assert (pair.old.start_ts, pair.new.start_ts) == ("20190101000000", "20200101000000")
+
+
+def test_times_pick_the_versions_in_force_then(db):
+    pair = pair_to_compare(Store(db), "Acme", "2018-06-01", "20190615")
+    assert (pair.old.start_ts, pair.new.start_ts) == ("20180101000000", "20190101000000")
+    with pytest.raises(UsageError, match="before the first known version"):
+        pair_to_compare(Store(db), "Acme", "2010")
+
+
+def test_text_output_marks_words_without_colour_off_a_terminal(db):
+    result = CliRunner().invoke(cli, ["diff", "Acme", "--db", str(db), "--from", "2018", "--to", "2019"])
+    assert result.exit_code == 0, result.output
+    assert "[modified] substantive" in result.output and "{+" in result.output and "[-" in result.output
+    assert "\x1b[" not in result.output
+
+
+def test_json_output_follows_the_schema(db):
+    result = CliRunner().invoke(cli, ["diff", "Acme", "--db", str(db), "--format", "json"])
+    data = json.loads(result.output)
+    assert set(data) == {"company", "document", "from", "to", "counts", "fallbacks", "changes"}
+    change = data["changes"][0]
+    assert set(change) == {
+        "kind",
+        "old_positions",
+        "new_positions",
+        "old_text",
+        "new_text",
+        "word_diff",
+        "significance",
+        "tags",
+        "section",
+    }
+    assert all(op in ("=", "-", "+") for op, _ in change["word_diff"])
+
+
+def test_html_output_escapes_archived_content(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Evil", "https://evil.example/privacy", "privacy policy")
+    capture(store, tid, "20180101000000", "A", url="https://evil.example/privacy")
+    snapshot(store, "A", "20180101000000", A, url="https://evil.example/privacy")
+    capture(store, tid, "20190101000000", "E", url="https://evil.example/privacy")
+    snapshot(store, "E", "20190101000000", EVIL, url="https://evil.example/privacy")
+    derive(store)
+    store.close()
+    result = CliRunner().invoke(cli, ["diff", "Evil", "--db", str(tmp_path / "t.db"), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    html = result.output
+    assert "&lt;script&gt;alert" in html and "&lt;img src=x onerror" in html
+    assert "<script" not in html and "<img" not in html and "</textarea>" not in html
+    assert "javascript:" not in html or 'href="javascript:' not in html
+
+
+def test_unknown_company_and_missing_database_are_clean_errors(db, tmp_path):
+    result = CliRunner().invoke(cli, ["diff", "Nobody", "--db", str(db)])
+    assert result.exit_code == 2 and "no company 'Nobody'" in result.output
+    result = CliRunner().invoke(cli, ["diff", "Acme", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 2 and "no database" in result.output
+    assert not (tmp_path / "none.db").exists()
