@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,12 +17,7 @@ from crawler.storage import Store
 from .test_derive import A, B, build
 from .test_storage import capture, snapshot
 
-EVIL = b"""<html><body><main><h1>Privacy policy</h1>
-<p>We collect personal information about you and protect your privacy in every way described in this policy,
-which is long enough to count as a policy for the extractor and its near-empty page rule. We share it with
-service providers only, keep it for as long as your account is open, and answer every request to see it.</p>
-<p>Click <a href="javascript:alert(1)">here</a> &lt;script&gt;alert('x')&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;
-&lt;/textarea&gt; to opt out of the sale of your data.</p></main></body></html>"""
+EVIL = (Path(__file__).parent / "fixtures" / "extract" / "hostile.html").read_bytes()
 
 
 @pytest.fixture
