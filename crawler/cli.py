@@ -241,6 +241,77 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
         click.echo(diff_text(pair, result, use_color), color=use_color)
 
 
+@cli.command()
+@click.argument("sql")
+@db_option()
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds before the query is stopped.")
+@format_option
+@clean_errors
+def query(sql, db, time_limit, fmt):
+    """Run one read-only SQL query against the database.
+
+    The connection cannot write, ATTACH other databases or load extensions, and a runaway
+    query is interrupted after --time-limit seconds. The views are the stable API
+    (docs/schema.md).
+
+    \b
+    Example:
+        policytrail query "SELECT company, in_force_from FROM policy_timeline" --format csv
+    """
+    from .research import run_query
+
+    columns, rows = run_query(db, sql, time_limit=time_limit)
+    emit_rows([dict(zip(columns, row)) for row in rows], fmt)
+
+
+@cli.command()
+@click.argument("phrase")
+@click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
+@click.option("--since", default=None, help="Only clauses in force at or after this time.")
+@click.option("--until", default=None, help="Only clauses in force at or before this time.")
+@db_option()
+@format_option
+@clean_errors
+def search(phrase, companies, since, until, db, fmt):
+    """Find clauses containing a phrase, with the time ranges each was in force.
+
+    Full-text search (SQLite FTS5, English stemming) over every clause of every version.
+
+    \b
+    Example:
+        policytrail search "sell personal information" --since 2019 --until 2020-12-31
+    """
+    from .research import search_clauses
+
+    hits = search_clauses(db, phrase, companies, since, until)
+    emit_rows([{"company": h.company, "in_force_from": h.in_force_from, "in_force_to": h.in_force_to or "",
+                "section": h.section, "clause": h.text} for h in hits], fmt)
+
+
+@cli.command()
+@db_option()
+@click.option("--port", type=int, default=8001, show_default=True, help="Port on 127.0.0.1.")
+@clean_errors
+def browse(db, port):
+    """Browse the database in Datasette, on 127.0.0.1, with column docs and research queries.
+
+    \b
+    Example:
+        policytrail browse --db data/demo.db      # then open http://127.0.0.1:8001
+    """
+    import os
+    import tempfile
+
+    from .research import write_metadata
+
+    path = _open_existing(db).path
+    metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
+    args = [sys.executable, "-m", "datasette", "serve", str(path), "--host", "127.0.0.1", "--port", str(port),
+            "--metadata", str(metadata), "--setting", "sql_time_limit_ms", "5000"]
+    click.echo(f"Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
+    os.execv(sys.executable, args)  # the same process: stopping this PID stops Datasette
+
+
 def _open_existing(db: str):
     """Open a database that must already exist (read commands never create one)."""
     from .errors import UsageError

@@ -171,6 +171,48 @@ CREATE INDEX clause_changes_change ON clause_changes(change_id);
 ]
 
 
+def _enable_fts(db: sqlite_utils.Database) -> None:
+    """Full-text search over clause and version texts, kept current by triggers."""
+    db["clauses"].enable_fts(["text"], create_triggers=True, tokenize="porter", replace=True)
+    db["versions"].enable_fts(["text"], create_triggers=True, tokenize="porter", replace=True)
+
+
+MIGRATIONS.append(("0003_research_views", """
+CREATE VIEW policy_timeline AS
+SELECT d.company, d.name AS document, s.position, s.version_id, v.text_hash,
+       s.start_ts AS in_force_from,
+       (SELECT n.start_ts FROM spans n WHERE n.document_id = s.document_id AND n.position = s.position + 1)
+           AS in_force_to,
+       s.end_ts AS last_seen, s.capture_count, c.url AS first_url, v.extractor
+FROM spans s
+JOIN documents d ON d.id = s.document_id
+JOIN versions v ON v.id = s.version_id
+JOIN captures c ON c.id = s.first_capture_id;
+CREATE VIEW policy_changes AS
+SELECT ch.id AS change_id, d.company, d.name AS document, ch.position, ch.window_start, ch.window_end,
+       ch.from_version_id, ch.to_version_id, ch.added, ch.removed, ch.modified, ch.moved, ch.split, ch.merged,
+       ch.substantive, ch.cosmetic, ch.tags, ch.fallback
+FROM changes ch JOIN documents d ON d.id = ch.document_id;
+CREATE VIEW clause_change_details AS
+SELECT cc.id AS clause_change_id, pc.company, pc.document, pc.window_start, pc.window_end, cc.kind,
+       cc.significance, cc.tags, cc.section, cc.old_text, cc.new_text, cc.word_diff
+FROM clause_changes cc JOIN policy_changes pc ON pc.change_id = cc.change_id;
+CREATE VIEW clause_history AS
+SELECT vc.lineage, pt.company, pt.document, pt.version_id, pt.in_force_from, pt.in_force_to, vc.position,
+       vc.section, cl.text, cl.tags, cl.id AS clause_id
+FROM version_clauses vc
+JOIN clauses cl ON cl.id = vc.clause_id
+JOIN policy_timeline pt ON pt.version_id = vc.version_id;
+CREATE VIEW capture_log AS
+SELECT d.company, d.name AS document, c.url, c.timestamp, c.statuscode, c.mimetype, c.state, c.reason,
+       c.digest, c.version_id, c.archive
+FROM captures c JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id
+"""))
+MIGRATIONS.append(("0004_full_text_search", _enable_fts))
+# The database's schema version (PRAGMA user_version): the number of migrations applied.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
 def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -200,15 +242,21 @@ class Store:
         self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
         done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
         applied = []
-        for name, sql in MIGRATIONS:
+        for name, step in MIGRATIONS:
             if name in done:
                 continue
-            with self.transaction():
-                for statement in sql.split(";\n"):
-                    if statement.strip():
-                        self.conn.execute(statement)
+            if callable(step):  # sqlite-utils steps (FTS) manage their own transactions
+                step(self.db)
                 self.conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow()))
+            else:
+                with self.transaction():
+                    for statement in step.split(";\n"):
+                        if statement.strip():
+                            self.conn.execute(statement)
+                    self.conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow()))
             applied.append(name)
+        if applied:
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return applied
 
     def transaction(self):

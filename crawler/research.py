@@ -1,0 +1,186 @@
+"""Researcher access: read-only queries, full-text search, and the documented schema.
+
+``docs/schema.md`` (every table, view and column) and ``docs/research.md`` (worked research
+questions) are the single source of the column docs and canned queries that ``policytrail
+browse`` hands to Datasette; tests check both against the live schema and the demo database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from .archive import parse_time
+from .errors import PolicytrailError, UsageError
+from .localarchive import PROJECT_ROOT
+
+DOCS = PROJECT_ROOT / "docs"
+DEFAULT_TIME_LIMIT = 10.0
+
+
+class QueryError(PolicytrailError):
+    """A query the read-only connection refused, or one that ran past its time limit."""
+
+    exit_code = 2
+
+
+# --------------------------------------------------------------------------- read-only SQL
+
+def _authorizer(action: int, arg1, arg2, db_name, source) -> int:
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in ("load_extension", "readfile", "writefile"):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+def open_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that can only read: ``mode=ro``, no ATTACH, no extension loading."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first")
+    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30,
+                           check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_authorizer(_authorizer)
+    return conn
+
+
+def run_query(path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
+              ) -> tuple[list[str], list[tuple]]:
+    """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
+    conn = open_readonly(path)
+    deadline = time.monotonic() + time_limit
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    try:
+        cur = conn.execute(sql, params)
+        rows = cur.fetchall()
+        columns = [d[0] for d in cur.description or ()]
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise QueryError(f"query interrupted after {time_limit:g} s (raise --time-limit if you mean it)") from None
+        raise QueryError(f"query failed: {exc}") from None
+    except (sqlite3.DatabaseError, sqlite3.Warning, sqlite3.ProgrammingError) as exc:
+        raise QueryError(f"query refused: {exc} (this connection is read-only: no writes, ATTACH or "
+                         f"extensions)") from None
+    finally:
+        conn.close()
+    return columns, rows
+
+
+# --------------------------------------------------------------------------- full-text search
+
+@dataclass
+class Hit:
+    company: str
+    document: str
+    in_force_from: str
+    in_force_to: str | None
+    section: str
+    text: str
+
+
+def search_clauses(path: str | Path, phrase: str, companies: tuple[str, ...] = (), since: str | None = None,
+                   until: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> list[Hit]:
+    """Clauses matching ``phrase`` (FTS5, stemmed), each with the time ranges it was in force."""
+    if not phrase.strip():
+        raise UsageError("search needs a phrase")
+    fts = '"' + phrase.replace('"', '""') + '"'
+    sql = ["SELECT h.clause_id, h.company, h.document, h.in_force_from, h.in_force_to, h.section, h.text",
+           "FROM clauses_fts f JOIN clause_history h ON h.clause_id = f.rowid WHERE clauses_fts MATCH ?"]
+    params: list = [fts]
+    if companies:
+        sql.append(f"AND h.company IN ({','.join('?' * len(companies))}) COLLATE NOCASE")
+        params += list(companies)
+    if since:
+        sql.append("AND (h.in_force_to IS NULL OR h.in_force_to > ?)")
+        params.append(parse_time(since))
+    if until:
+        sql.append("AND h.in_force_from <= ?")
+        params.append(parse_time(until, upper=True))
+    sql.append("ORDER BY h.company, h.document, h.clause_id, h.in_force_from")
+    _, rows = run_query(path, " ".join(sql), tuple(params), time_limit)
+    hits: list[Hit] = []
+    last_key = None
+    for clause_id, company, document, start, end, section, text in rows:
+        key = (company, document, clause_id)
+        if key == last_key and hits[-1].in_force_to == start:  # consecutive spans: one range
+            hits[-1].in_force_to = end
+            continue
+        hits.append(Hit(company, document, start, end, section, text))
+        last_key = key
+    return hits
+
+
+# --------------------------------------------------------------------------- the docs as data
+
+@dataclass
+class DocumentedRelation:
+    name: str
+    kind: str  # table | view
+    description: str
+    columns: dict[str, str]
+
+
+def schema_docs(path: Path = DOCS / "schema.md") -> dict[str, DocumentedRelation]:
+    """Parse docs/schema.md: ``### `name` (table|view)``, a paragraph, a ``| column | meaning |`` table."""
+    if not path.exists():
+        return {}
+    out: dict[str, DocumentedRelation] = {}
+    current: DocumentedRelation | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^### `(\w+)` \((table|view)\)", line)
+        if m:
+            current = out[m.group(1)] = DocumentedRelation(m.group(1), m.group(2), "", {})
+            continue
+        if current is None:
+            continue
+        cell = re.match(r"^\| `(\w+)` \| (.*) \|$", line)
+        if cell:
+            current.columns[cell.group(1)] = cell.group(2).strip()
+        elif line.strip() and not line.startswith("|") and not current.columns and not line.startswith("#"):
+            current.description = (current.description + " " + line.strip()).strip()
+    return out
+
+
+@dataclass
+class ResearchQuestion:
+    slug: str
+    title: str
+    sql: str
+    output: str
+
+
+def research_questions(path: Path = DOCS / "research.md") -> list[ResearchQuestion]:
+    """Parse docs/research.md: ``## title``, a ```sql block, then a ```text block with its output."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    out = []
+    for m in re.finditer(r"^## (.+?)\n(.*?)```sql\n(.*?)```\s*\n(?:.*?)```text\n(.*?)```", text, re.S | re.M):
+        title = m.group(1).strip()
+        slug = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:60]
+        out.append(ResearchQuestion(slug, title, m.group(3).strip(), m.group(4).rstrip("\n")))
+    return out
+
+
+def datasette_metadata(db_name: str) -> dict:
+    """Titles, descriptions, column docs and canned queries for ``policytrail browse``."""
+    tables = {r.name: {"description": r.description, "columns": r.columns} for r in schema_docs().values()}
+    queries = {q.slug: {"title": q.title, "sql": q.sql} for q in research_questions()}
+    return {
+        "title": "policytrail",
+        "description": "How company privacy policies changed, reconstructed from web archives. Start with the "
+                       "views policy_timeline, policy_changes, clause_change_details and clause_history.",
+        "databases": {db_name: {"tables": tables, "queries": queries}},
+    }
+
+
+def write_metadata(db_path: Path, out: Path) -> Path:
+    out.write_text(json.dumps(datasette_metadata(db_path.stem), indent=2), encoding="utf-8")
+    return out

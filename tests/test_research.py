@@ -1,0 +1,155 @@
+"""Researcher access: documented schema, research questions, read-only queries, search, Datasette."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+from crawler.output import render_table
+from crawler.research import QueryError, research_questions, run_query, schema_docs, search_clauses
+from crawler.storage import SCHEMA_VERSION, Store
+
+from .conftest import ROOT, run_cli
+
+QUESTIONS = research_questions()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", "--db", str(tmp / "demo.db"), "--workdir", str(tmp / "work"))
+    assert result.returncode == 0, result.stderr
+    return tmp / "demo.db"
+
+
+def test_there_are_at_least_five_research_questions():
+    assert len(QUESTIONS) >= 5
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=[q.slug for q in QUESTIONS])
+def test_research_question_output_matches_the_docs(demo_db, question):
+    columns, rows = run_query(demo_db, question.sql)
+    assert render_table([dict(zip(columns, r)) for r in rows]) == question.output
+
+
+def test_schema_docs_describe_every_table_view_and_column(demo_db):
+    conn = sqlite3.connect(demo_db)
+    live = {}
+    for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"):
+        if name.startswith("sqlite_") or any(name.endswith(f"_fts_{s}") for s in ("data", "idx", "config",
+                                                                                    "docsize")):
+            continue
+        live[name] = (kind, [r[1] for r in conn.execute(f"PRAGMA table_info({name})")])
+    documented = schema_docs()
+    assert set(documented) == set(live)
+    for name, (kind, columns) in live.items():
+        assert documented[name].kind == kind, name
+        assert list(documented[name].columns) == columns, name
+        assert all(documented[name].columns.values()), f"{name} has an undocumented column"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_query_cannot_write_attach_or_load_extensions(demo_db, tmp_path):
+    for sql, message in [("DELETE FROM clauses", "readonly"), ("CREATE TABLE x (a)", "readonly"),
+                         (f"ATTACH '{tmp_path / 'x.db'}' AS x", "not authorized"),
+                         ("SELECT load_extension('/nonexistent')", "not authorized")]:
+        with pytest.raises(QueryError, match=message):
+            run_query(demo_db, sql)
+    assert not (tmp_path / "x.db").exists()
+    assert run_query(demo_db, "SELECT count(*) FROM clauses")[1][0][0] > 100
+
+
+def test_a_runaway_query_is_interrupted_even_while_a_writer_holds_the_wal(demo_db):
+    writer = Store(demo_db)  # a crawl in progress: WAL mode, open for writing
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(QueryError, match="interrupted after 0.5 s"):
+            run_query(demo_db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+                               "SELECT count(*) FROM n", time_limit=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_query_command_prints_tables_and_refuses_cleanly(demo_db):
+    ok = run_cli("query", "SELECT company FROM policy_timeline GROUP BY company ORDER BY company",
+                 "--db", str(demo_db), "--format", "csv")
+    assert ok.returncode == 0 and ok.stdout.splitlines()[:2] == ["company", "HER"]
+    refused = run_cli("query", "DROP TABLE clauses", "--db", str(demo_db))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+
+
+def test_search_lists_each_clause_with_the_ranges_it_was_in_force(demo_db):
+    hits = search_clauses(demo_db, "information we collect", companies=("Krop",))
+    assert hits and all(h.company == "Krop" for h in hits)
+    heading = [h for h in hits if h.text == "## INFORMATION WE COLLECT"]
+    assert len(heading) == 1 and heading[0].in_force_from == "20160415103000" and heading[0].in_force_to is None
+    sold = search_clauses(demo_db, "we do not sell", since="2021", until="2021-12-31")
+    assert {h.company for h in sold} >= {"Krop", "KR Online"}
+    assert search_clauses(demo_db, "we do not sell", until="2015") == []
+
+
+def test_the_full_text_index_follows_derive(tmp_path):
+    from crawler.derive import derive
+
+    from .test_derive import A, B, build
+
+    store = build(tmp_path, [("20180101000000", "A", A)])
+    derive(store)
+    assert search_clauses(tmp_path / "t.db", "advertising partners") == []
+    from .test_storage import capture, snapshot
+
+    tid = store.query("SELECT id FROM targets")[0][0]
+    capture(store, tid, "20190101000000", "B")
+    snapshot(store, "B", "20190101000000", B)
+    derive(store)
+    store.close()
+    hits = search_clauses(tmp_path / "t.db", "advertising partners")
+    assert [(h.in_force_from, h.in_force_to) for h in hits] == [("20190101000000", None)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_db):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "browse", "--db", str(demo_db), "--port",
+                             str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/-/metadata.json", timeout=5) as r:
+                    metadata = json.load(r)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        db = metadata["databases"]["demo"]
+        assert "policy_timeline" in db["tables"] and db["tables"]["policy_timeline"]["columns"]["in_force_from"]
+        assert len(db["queries"]) == len(QUESTIONS)
+        slug = QUESTIONS[0].slug
+        with urllib.request.urlopen(f"{base}/demo/{slug}.json?_shape=array", timeout=10) as r:
+            rows = json.load(r)
+        assert rows and "company" in rows[0]
+        listening = {c.laddr.ip for c in psutil.Process(proc.pid).net_connections("inet")
+                     if c.status == psutil.CONN_LISTEN}
+        assert listening == {"127.0.0.1"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
