@@ -269,10 +269,11 @@ def query(sql, db, time_limit, fmt):
 @click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
 @click.option("--since", default=None, help="Only clauses in force at or after this time.")
 @click.option("--until", default=None, help="Only clauses in force at or before this time.")
+@click.option("--limit", type=int, default=500, show_default=True, help="At most this many results (0: all).")
 @db_option()
 @format_option
 @clean_errors
-def search(phrase, companies, since, until, db, fmt):
+def search(phrase, companies, since, until, limit, db, fmt):
     """Find clauses containing a phrase, with the time ranges each was in force.
 
     Full-text search (SQLite FTS5, English stemming) over every clause of every version.
@@ -283,9 +284,22 @@ def search(phrase, companies, since, until, db, fmt):
     """
     from .research import search_clauses
 
-    hits = search_clauses(db, phrase, companies, since, until)
-    emit_rows([{"company": h.company, "in_force_from": h.in_force_from, "in_force_to": h.in_force_to or "",
-                "section": h.section, "clause": h.text} for h in hits], fmt)
+    hits = search_clauses(db, phrase, companies, since, until, limit=limit or None)
+    if limit and len(hits) >= limit:
+        click.echo(f"Showing the first {limit} results; --limit 0 shows all.", err=True)
+    emit_rows(
+        [
+            {
+                "company": h.company,
+                "in_force_from": h.in_force_from,
+                "in_force_to": h.in_force_to or "",
+                "section": h.section,
+                "clause": h.text,
+            }
+            for h in hits
+        ],
+        fmt,
+    )
 
 
 @cli.command()
@@ -306,8 +320,22 @@ def browse(db, port):
 
     path = _open_existing(db).path
     metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
-    args = [sys.executable, "-m", "datasette", "serve", str(path), "--host", "127.0.0.1", "--port", str(port),
-            "--metadata", str(metadata), "--setting", "sql_time_limit_ms", "5000"]
+    args = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata),
+        "--setting",
+        "sql_time_limit_ms",
+        "5000",
+    ]
     click.echo(f"Datasette on http://127.0.0.1:{port}/ (Ctrl-C to stop)", err=True)
     os.execv(sys.executable, args)  # the same process: stopping this PID stops Datasette
 

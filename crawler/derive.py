@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .clauses import SEGMENTER_VERSION, Clause, segment
 from .diffing import DIFFER_VERSION, diff_clauses
@@ -26,6 +27,12 @@ class DeriveReport:
     spans: int = 0
     changes_computed: int = 0
     not_policy: dict[str, int] = field(default_factory=dict)
+
+
+def days_between(start_ts: str, end_ts: str) -> float:
+    """Days between two 14-digit archive timestamps."""
+    fmt = "%Y%m%d%H%M%S"
+    return round((datetime.strptime(end_ts, fmt) - datetime.strptime(start_ts, fmt)).total_seconds() / 86400, 2)
 
 
 def extract_pending(store: Store, extractor: str = EXTRACTOR_VERSION) -> int:
@@ -114,18 +121,31 @@ def derive_document(store: Store, document_id: int, extractor: str = EXTRACTOR_V
             (document_id,),
         )
         store.execute("DELETE FROM spans WHERE document_id = ?", (document_id,))
-        spans = 0
+        runs = []  # (first, last, count) of consecutive captures showing the same version
         start = 0
         for i in range(1, len(timeline) + 1):
             if i == len(timeline) or timeline[i][2] != timeline[start][2]:
-                first, last = timeline[start], timeline[i - 1]
-                store.execute(
-                    "INSERT INTO spans (document_id, position, version_id, first_capture_id, last_capture_id,"
-                    " start_ts, end_ts, capture_count) VALUES (?,?,?,?,?,?,?,?)",
-                    (document_id, spans, first[2], first[0], last[0], first[1], last[1], i - start),
-                )
-                spans += 1
+                runs.append((timeline[start], timeline[i - 1], i - start))
                 start = i
+        for position, (first, last, count) in enumerate(runs):
+            next_start = runs[position + 1][0][1] if position + 1 < len(runs) else None
+            store.execute(
+                "INSERT INTO spans (document_id, position, version_id, first_capture_id, last_capture_id,"
+                " start_ts, end_ts, next_start_ts, days, capture_count) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    document_id,
+                    position,
+                    first[2],
+                    first[0],
+                    last[0],
+                    first[1],
+                    last[1],
+                    next_start,
+                    days_between(first[1], next_start) if next_start else None,
+                    count,
+                ),
+            )
+        spans = len(runs)
         versions = store.query(
             "SELECT count(*) FROM versions WHERE document_id=? AND capture_count > 0", (document_id,)
         )[0][0]

@@ -7,6 +7,7 @@ browse`` hands to Datasette; tests check both against the live schema and the de
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sqlite3
@@ -31,6 +32,7 @@ class QueryError(PolicytrailError):
 
 # --------------------------------------------------------------------------- read-only SQL
 
+
 def _authorizer(action: int, arg1, arg2, db_name, source) -> int:
     if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
         return sqlite3.SQLITE_DENY
@@ -44,15 +46,15 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if not path.exists():
         raise UsageError(f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first")
-    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30,
-                           check_same_thread=False)
+    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorizer)
     return conn
 
 
-def run_query(path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
-              ) -> tuple[list[str], list[tuple]]:
+def run_query(
+    path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
+) -> tuple[list[str], list[tuple]]:
     """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
     conn = open_readonly(path)
     deadline = time.monotonic() + time_limit
@@ -66,14 +68,16 @@ def run_query(path: str | Path, sql: str, params: tuple = (), time_limit: float 
             raise QueryError(f"query interrupted after {time_limit:g} s (raise --time-limit if you mean it)") from None
         raise QueryError(f"query failed: {exc}") from None
     except (sqlite3.DatabaseError, sqlite3.Warning, sqlite3.ProgrammingError) as exc:
-        raise QueryError(f"query refused: {exc} (this connection is read-only: no writes, ATTACH or "
-                         f"extensions)") from None
+        raise QueryError(
+            f"query refused: {exc} (this connection is read-only: no writes, ATTACH or extensions)"
+        ) from None
     finally:
         conn.close()
     return columns, rows
 
 
 # --------------------------------------------------------------------------- full-text search
+
 
 @dataclass
 class Hit:
@@ -85,39 +89,80 @@ class Hit:
     text: str
 
 
-def search_clauses(path: str | Path, phrase: str, companies: tuple[str, ...] = (), since: str | None = None,
-                   until: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> list[Hit]:
-    """Clauses matching ``phrase`` (FTS5, stemmed), each with the time ranges it was in force."""
+DEFAULT_SEARCH_LIMIT = 500
+
+
+def search_clauses(
+    path: str | Path,
+    phrase: str,
+    companies: tuple[str, ...] = (),
+    since: str | None = None,
+    until: str | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    limit: int | None = DEFAULT_SEARCH_LIMIT,
+) -> list[Hit]:
+    """Clauses matching ``phrase`` (FTS5, stemmed), each with the time ranges it was in force.
+
+    At most ``limit`` time ranges are returned (None: all), sorted by company and time.
+    """
     if not phrase.strip():
         raise UsageError("search needs a phrase")
     fts = '"' + phrase.replace('"', '""') + '"'
-    sql = ["SELECT h.clause_id, h.company, h.document, h.in_force_from, h.in_force_to, h.section, h.text",
-           "FROM clauses_fts f JOIN clause_history h ON h.clause_id = f.rowid WHERE clauses_fts MATCH ?"]
+    sql = [
+        "SELECT f.rowid, d.company, d.name, s.start_ts, s.next_start_ts, vc.section, cl.text",
+        "FROM clauses_fts f JOIN clauses cl ON cl.id = f.rowid",
+        "JOIN version_clauses vc ON vc.clause_id = f.rowid JOIN spans s ON s.version_id = vc.version_id",
+        "JOIN documents d ON d.id = s.document_id WHERE clauses_fts MATCH ?",
+    ]
     params: list = [fts]
     if companies:
-        sql.append(f"AND h.company IN ({','.join('?' * len(companies))}) COLLATE NOCASE")
+        sql.append(f"AND d.company COLLATE NOCASE IN ({','.join('?' * len(companies))})")
         params += list(companies)
     if since:
-        sql.append("AND (h.in_force_to IS NULL OR h.in_force_to > ?)")
+        sql.append("AND (s.next_start_ts IS NULL OR s.next_start_ts > ?)")
         params.append(parse_time(since))
     if until:
-        sql.append("AND h.in_force_from <= ?")
+        sql.append("AND s.start_ts <= ?")
         params.append(parse_time(until, upper=True))
-    sql.append("ORDER BY h.company, h.document, h.clause_id, h.in_force_from")
-    _, rows = run_query(path, " ".join(sql), tuple(params), time_limit)
+    conn = open_readonly(path)
+    deadline = time.monotonic() + time_limit
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
     hits: list[Hit] = []
-    last_key = None
-    for clause_id, company, document, start, end, section, text in rows:
-        key = (company, document, clause_id)
-        if key == last_key and hits[-1].in_force_to == start:  # consecutive spans: one range
-            hits[-1].in_force_to = end
-            continue
-        hits.append(Hit(company, document, start, end, section, text))
-        last_key = key
-    return hits
+    try:
+        rows = conn.execute(" ".join(sql), params)
+        # rows arrive clause by clause (the index drives the join): merge each clause's
+        # consecutive spans into ranges, and stop once enough ranges are found
+        current, group = None, []
+        for row in itertools.chain(rows, [None]):
+            if row is None or row[0] != current:
+                hits.extend(_ranges(group))
+                if row is None or (limit is not None and len(hits) >= limit):
+                    break
+                current, group = row[0], []
+            group.append(row)
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise QueryError(f"search interrupted after {time_limit:g} s") from None
+        raise QueryError(f"search failed: {exc}") from None
+    finally:
+        conn.close()
+    hits = hits[:limit] if limit is not None else hits
+    return sorted(hits, key=lambda h: (h.company.lower(), h.document, h.in_force_from, h.text))
+
+
+def _ranges(rows: list[tuple]) -> list[Hit]:
+    """One clause's spans (possibly in several documents), merged where one follows the other."""
+    out: list[Hit] = []
+    for _, company, document, start, end, section, text in sorted(rows, key=lambda r: (r[1], r[2], r[3])):
+        if out and (out[-1].company, out[-1].document) == (company, document) and out[-1].in_force_to == start:
+            out[-1].in_force_to = end
+        else:
+            out.append(Hit(company, document, start, end, section, text))
+    return out
 
 
 # --------------------------------------------------------------------------- the docs as data
+
 
 @dataclass
 class DocumentedRelation:
@@ -176,7 +221,7 @@ def datasette_metadata(db_name: str) -> dict:
     return {
         "title": "policytrail",
         "description": "How company privacy policies changed, reconstructed from web archives. Start with the "
-                       "views policy_timeline, policy_changes, clause_change_details and clause_history.",
+        "views policy_timeline, policy_changes, clause_change_details and clause_history.",
         "databases": {db_name: {"tables": tables, "queries": queries}},
     }
 

@@ -105,9 +105,12 @@ CREATE TABLE spans (
     last_capture_id INTEGER NOT NULL REFERENCES captures(id),
     start_ts TEXT NOT NULL,
     end_ts TEXT NOT NULL,
+    next_start_ts TEXT,
+    days REAL,
     capture_count INTEGER NOT NULL,
     UNIQUE (document_id, position)
 );
+CREATE INDEX spans_version ON spans(version_id, document_id, start_ts, next_start_ts);
 """,
     ),
     (
@@ -130,7 +133,7 @@ CREATE TABLE version_clauses (
     segmenter TEXT NOT NULL,
     PRIMARY KEY (version_id, position)
 );
-CREATE INDEX version_clauses_clause ON version_clauses(clause_id);
+CREATE INDEX version_clauses_clause ON version_clauses(clause_id, version_id);
 CREATE INDEX version_clauses_lineage ON version_clauses(lineage);
 CREATE TABLE changes (
     id INTEGER PRIMARY KEY,
@@ -177,12 +180,13 @@ def _enable_fts(db: sqlite_utils.Database) -> None:
     db["versions"].enable_fts(["text"], create_triggers=True, tokenize="porter", replace=True)
 
 
-MIGRATIONS.append(("0003_research_views", """
+MIGRATIONS.append(
+    (
+        "0003_research_views",
+        """
 CREATE VIEW policy_timeline AS
 SELECT d.company, d.name AS document, s.position, s.version_id, v.text_hash,
-       s.start_ts AS in_force_from,
-       (SELECT n.start_ts FROM spans n WHERE n.document_id = s.document_id AND n.position = s.position + 1)
-           AS in_force_to,
+       s.start_ts AS in_force_from, s.next_start_ts AS in_force_to, s.days AS in_force_days,
        s.end_ts AS last_seen, s.capture_count, c.url AS first_url, v.extractor
 FROM spans s
 JOIN documents d ON d.id = s.document_id
@@ -198,16 +202,19 @@ SELECT cc.id AS clause_change_id, pc.company, pc.document, pc.window_start, pc.w
        cc.significance, cc.tags, cc.section, cc.old_text, cc.new_text, cc.word_diff
 FROM clause_changes cc JOIN policy_changes pc ON pc.change_id = cc.change_id;
 CREATE VIEW clause_history AS
-SELECT vc.lineage, pt.company, pt.document, pt.version_id, pt.in_force_from, pt.in_force_to, vc.position,
-       vc.section, cl.text, cl.tags, cl.id AS clause_id
+SELECT vc.lineage, d.company, d.name AS document, s.version_id, s.start_ts AS in_force_from,
+       s.next_start_ts AS in_force_to, vc.position, vc.section, cl.text, cl.tags, cl.id AS clause_id
 FROM version_clauses vc
 JOIN clauses cl ON cl.id = vc.clause_id
-JOIN policy_timeline pt ON pt.version_id = vc.version_id;
+JOIN spans s ON s.version_id = vc.version_id
+JOIN documents d ON d.id = s.document_id;
 CREATE VIEW capture_log AS
 SELECT d.company, d.name AS document, c.url, c.timestamp, c.statuscode, c.mimetype, c.state, c.reason,
        c.digest, c.version_id, c.archive
 FROM captures c JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id
-"""))
+""",
+    )
+)
 MIGRATIONS.append(("0004_full_text_search", _enable_fts))
 # The database's schema version (PRAGMA user_version): the number of migrations applied.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -44,8 +44,7 @@ def test_schema_docs_describe_every_table_view_and_column(demo_db):
     conn = sqlite3.connect(demo_db)
     live = {}
     for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"):
-        if name.startswith("sqlite_") or any(name.endswith(f"_fts_{s}") for s in ("data", "idx", "config",
-                                                                                    "docsize")):
+        if name.startswith("sqlite_") or any(name.endswith(f"_fts_{s}") for s in ("data", "idx", "config", "docsize")):
             continue
         live[name] = (kind, [r[1] for r in conn.execute(f"PRAGMA table_info({name})")])
     documented = schema_docs()
@@ -58,9 +57,12 @@ def test_schema_docs_describe_every_table_view_and_column(demo_db):
 
 
 def test_query_cannot_write_attach_or_load_extensions(demo_db, tmp_path):
-    for sql, message in [("DELETE FROM clauses", "readonly"), ("CREATE TABLE x (a)", "readonly"),
-                         (f"ATTACH '{tmp_path / 'x.db'}' AS x", "not authorized"),
-                         ("SELECT load_extension('/nonexistent')", "not authorized")]:
+    for sql, message in [
+        ("DELETE FROM clauses", "readonly"),
+        ("CREATE TABLE x (a)", "readonly"),
+        (f"ATTACH '{tmp_path / 'x.db'}' AS x", "not authorized"),
+        ("SELECT load_extension('/nonexistent')", "not authorized"),
+    ]:
         with pytest.raises(QueryError, match=message):
             run_query(demo_db, sql)
     assert not (tmp_path / "x.db").exists()
@@ -73,8 +75,11 @@ def test_a_runaway_query_is_interrupted_even_while_a_writer_holds_the_wal(demo_d
     try:
         started = time.monotonic()
         with pytest.raises(QueryError, match="interrupted after 0.5 s"):
-            run_query(demo_db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
-                               "SELECT count(*) FROM n", time_limit=0.5)
+            run_query(
+                demo_db,
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
+                time_limit=0.5,
+            )
         assert time.monotonic() - started < 5
     finally:
         writer.execute("ROLLBACK")
@@ -82,8 +87,14 @@ def test_a_runaway_query_is_interrupted_even_while_a_writer_holds_the_wal(demo_d
 
 
 def test_query_command_prints_tables_and_refuses_cleanly(demo_db):
-    ok = run_cli("query", "SELECT company FROM policy_timeline GROUP BY company ORDER BY company",
-                 "--db", str(demo_db), "--format", "csv")
+    ok = run_cli(
+        "query",
+        "SELECT company FROM policy_timeline GROUP BY company ORDER BY company",
+        "--db",
+        str(demo_db),
+        "--format",
+        "csv",
+    )
     assert ok.returncode == 0 and ok.stdout.splitlines()[:2] == ["company", "HER"]
     refused = run_cli("query", "DROP TABLE clauses", "--db", str(demo_db))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
@@ -126,8 +137,12 @@ def free_port() -> int:
 
 def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_db):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "browse", "--db", str(demo_db), "--port",
-                             str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "browse", "--db", str(demo_db), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -147,8 +162,9 @@ def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_d
         with urllib.request.urlopen(f"{base}/demo/{slug}.json?_shape=array", timeout=10) as r:
             rows = json.load(r)
         assert rows and "company" in rows[0]
-        listening = {c.laddr.ip for c in psutil.Process(proc.pid).net_connections("inet")
-                     if c.status == psutil.CONN_LISTEN}
+        listening = {
+            c.laddr.ip for c in psutil.Process(proc.pid).net_connections("inet") if c.status == psutil.CONN_LISTEN
+        }
         assert listening == {"127.0.0.1"}
     finally:
         proc.terminate()
