@@ -112,7 +112,7 @@ def build(path: Path, companies: int, versions: int, seed: int = 11) -> None:
                 "INSERT INTO spans (document_id, position, version_id, first_capture_id, last_capture_id, start_ts,"
                 " end_ts, capture_count) VALUES (?,?,?,?,?,?,?,1)",
                 (doc, v, vid, cap, cap, ts, ts),
-            ).lastrowid
+            )
             if v:
                 conn.execute(
                     "UPDATE spans SET next_start_ts = ?, days = julianday(?) - julianday(?)"
