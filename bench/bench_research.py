@@ -57,7 +57,7 @@ PHRASES = {
 }
 
 
-def build(path: Path, companies: int, versions: int, seed: int = 11) -> None:
+def build(path: Path, companies: int, versions: int, seed: int = 11, clause_changes: int = 1) -> None:
     rng = random.Random(seed)
     store = Store(path)
     conn = store.conn
@@ -135,17 +135,23 @@ def build(path: Path, companies: int, versions: int, seed: int = 11) -> None:
                     "?, 'clause-1')",
                     (doc, v - 1, prev_vid, vid, prev_ts, ts, prev_span, cap, json.dumps([topic] if topic else [])),
                 ).lastrowid
-                conn.execute(
+                kinds = ["modified", "added", "removed", "moved"]
+                conn.executemany(
                     "INSERT INTO clause_changes (change_id, position, kind, old_positions, new_positions, old_text,"
-                    " new_text, section, word_diff, significance, tags) VALUES (?, 0, ?, '[]', '[]', ?, ?, '', '[]',"
-                    " 'substantive', ?)",
-                    (
-                        ch,
-                        rng.choice(["modified", "added", "removed"]),
-                        "old",
-                        current[0][1],
-                        json.dumps([current[0][0]] if current[0][0] else []),
-                    ),
+                    " new_text, section, word_diff, significance, tags) VALUES (?, ?, ?, '[]', '[]', ?, ?,"
+                    " '2. Sharing', ?, 'substantive', ?)",
+                    [
+                        (
+                            ch,
+                            k,
+                            rng.choice(kinds),
+                            current[k][1],
+                            current[k][1] + " Amended.",
+                            json.dumps([["=", current[k][1]], ["+", " Amended."]]),
+                            json.dumps([current[k][0]] if current[k][0] else []),
+                        )
+                        for k in range(clause_changes)
+                    ],
                 )
             prev_vid, prev_span, prev_ts = vid, cap, ts
     conn.execute("COMMIT")

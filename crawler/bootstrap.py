@@ -1,7 +1,7 @@
 """Set up policytrail from a fresh clone and run the demo or the tests (standard library only).
 
     python3 crawler/bootstrap.py demo     # set up, then `policytrail demo`
-    python3 crawler/bootstrap.py test     # set up (with test extras), then the whole test suite
+    python3 crawler/bootstrap.py test     # set up (with test extras and Debian's chromium), then the tests
 
 Idempotent: the virtualenvs (.venv for policytrail, .venv-pywb for pywb) are created once and
 reinstalled only when pyproject.toml or the Python version changes. Extra arguments are
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,21 @@ def ensure_pywb() -> None:
     _run([str(BIN / "python"), "-c", "from crawler.localarchive import ensure_pywb; print(ensure_pywb())"])
 
 
+def ensure_chromium() -> None:
+    """The report tests drive a real headless Chromium: Debian's package, installed when missing."""
+    if shutil.which("chromium"):
+        return
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "-n", "apt-get"]
+    try:
+        _run([*apt, "update", "-qq"])
+        _run([*apt, "install", "-y", "-qq", "chromium"], env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    except (subprocess.CalledProcessError, OSError):
+        sys.exit(
+            "Could not install Debian's chromium (the report tests need it): run "
+            "`sudo apt-get install chromium`, then this command again."
+        )
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test", "setup"):
         print(__doc__)
@@ -53,6 +69,8 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     ensure_venv("test" if command in ("test", "setup") else "")
     ensure_pywb()
+    if command in ("test", "setup"):
+        ensure_chromium()
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     if command == "demo":
         return subprocess.run([str(BIN / "policytrail"), "demo", *rest], cwd=ROOT, env=env).returncode

@@ -340,6 +340,66 @@ def browse(db, port):
     os.execv(sys.executable, args)  # the same process: stopping this PID stops Datasette
 
 
+@cli.command()
+@click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
+@click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
+@db_option()
+@clean_errors
+def report(companies, since, out, db):
+    """Write a static HTML report: an index of companies and a page per company.
+
+    Opens from disk: no JavaScript, no CDN, no external fonts. Every change is citable
+    (archive URLs of both captures, snapshot hashes, change window, extractor version).
+
+    \b
+    Example:
+        policytrail report --db data/demo.db --out report/ && open report/index.html
+    """
+    from .history import load_documents
+    from .reports import render_site
+    from .storage import utcnow
+
+    docs = load_documents(_open_existing(db), tuple(companies), since)
+    written = render_site(docs, Path(out), utcnow())
+    click.echo(f"Wrote {len(written)} pages to {out}/ (open {Path(out) / 'index.html'})", err=True)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "markdown", "atom", "warc"]), required=True)
+@click.option("--out", "out", required=True, type=click.Path(), help="Directory (csv, jsonl, markdown) or file.")
+@click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
+@click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
+@click.option("--feed-id", default="tag:policytrail,2026:changes", show_default=True, help="Atom feed id.")
+@db_option()
+@clean_errors
+def export(fmt, out, companies, since, feed_id, db):
+    """Export versions, changes and clause changes: CSV, JSON Lines, Markdown, Atom or WARC.
+
+    \b
+    Example:
+        policytrail export --format csv --out export/ --db data/demo.db
+        policytrail export --format atom --out changes.atom
+        policytrail export --format warc --out snapshots.warc.gz
+    """
+    from .exports import write_atom, write_markdown, write_tabular, write_warc
+    from .history import load_documents
+    from .storage import utcnow
+
+    store = _open_existing(db)
+    docs = load_documents(store, tuple(companies), since, with_clauses=fmt != "warc")
+    out_path = Path(out)
+    if fmt in ("csv", "jsonl"):
+        written = write_tabular(docs, out_path, fmt, store)
+    elif fmt == "markdown":
+        written = write_markdown(docs, out_path, utcnow())
+    elif fmt == "atom":
+        written = write_atom(docs, out_path, utcnow(), feed_id)
+    else:
+        written = write_warc(store, docs, out_path)
+    click.echo(f"Wrote {', '.join(str(p) for p in written)}", err=True)
+
+
 def _open_existing(db: str):
     """Open a database that must already exist (read commands never create one)."""
     from .errors import UsageError

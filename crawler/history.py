@@ -85,3 +85,147 @@ def pair_to_compare(
     if old_i == new_i and not from_ts and len(spans) == 1:
         return None
     return Pair(company_name, doc_name, spans[old_i], spans[new_i])
+
+
+# --------------------------------------------------------------------------- for reports and exports
+
+
+@dataclass
+class Citation:
+    """Where a change can be checked: the capture, its archive URLs, the snapshot's hash."""
+
+    archive: str
+    url: str
+    timestamp: str
+    sha256: str | None
+
+    @property
+    def base(self) -> str | None:
+        return None if self.archive.startswith("local/") else f"https://{self.archive}"
+
+    def memento(self, mode: str = "id_") -> str:
+        coll = self.archive.split("/", 1)[1] if self.archive.startswith("local/") else "web"
+        path = f"/{coll}/{self.timestamp}{mode}/{self.url}"
+        return (self.base or "") + path
+
+
+@dataclass
+class ChangeRecord:
+    id: str
+    company: str
+    document: str
+    position: int
+    window_start: str
+    window_end: str
+    from_hash: str
+    to_hash: str
+    counts: dict
+    substantive: int
+    cosmetic: int
+    tags: list
+    fallback: str | None
+    extractor: str
+    old: Citation
+    new: Citation
+    clauses: list[dict]
+
+
+@dataclass
+class DocumentRecord:
+    company: str
+    document: str
+    slug: str
+    spans: list[InForce]
+    changes: list[ChangeRecord]
+
+    @property
+    def changes_per_year(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.changes:
+            out[c.window_end[:4]] = out.get(c.window_end[:4], 0) + 1
+        return dict(sorted(out.items()))
+
+
+def slugify(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+
+
+def change_id(slug: str, window_end: str, from_hash: str, to_hash: str) -> str:
+    """Stable across re-renders and databases: made of the document and the two texts' hashes."""
+    return f"{slug}-{window_end}-{from_hash[:10]}-{to_hash[:10]}"
+
+
+def load_documents(
+    store: Store, companies: tuple[str, ...] = (), since: str | None = None, with_clauses: bool = True
+) -> list[DocumentRecord]:
+    """Every document's timeline and changes, as reports and exports need them."""
+    import json
+
+    since_ts = parse_time(since) if since else None
+    docs = []
+    wanted = {c.casefold() for c in companies}
+    slugs: set[str] = set()
+    for doc_id, company, name in store.query("SELECT id, company, name FROM documents ORDER BY company, name"):
+        if wanted and company.casefold() not in wanted:
+            continue
+        slug = slugify(company if name == "privacy policy" else f"{company} {name}")
+        while slug in slugs:
+            slug += "-x"
+        slugs.add(slug)
+        rows = store.query(
+            """SELECT ch.id, ch.position, ch.window_start, ch.window_end, fv.text_hash, tv.text_hash, ch.added,
+                      ch.removed, ch.modified, ch.moved, ch.split, ch.merged, ch.substantive, ch.cosmetic, ch.tags,
+                      ch.fallback, tv.extractor,
+                      oc.archive, oc.url, oc.timestamp, os.sha256, nc.archive, nc.url, nc.timestamp, ns.sha256
+               FROM changes ch
+               JOIN versions fv ON fv.id = ch.from_version_id JOIN versions tv ON tv.id = ch.to_version_id
+               JOIN captures oc ON oc.id = ch.window_start_capture_id LEFT JOIN snapshots os ON os.digest = oc.digest
+               JOIN captures nc ON nc.id = ch.window_end_capture_id LEFT JOIN snapshots ns ON ns.digest = nc.digest
+               WHERE ch.document_id = ? AND (? IS NULL OR ch.window_end >= ?) ORDER BY ch.position""",
+            (doc_id, since_ts, since_ts),
+        )
+        changes = []
+        for r in rows:
+            clauses = []
+            if with_clauses:
+                clauses = [
+                    {
+                        "kind": k,
+                        "significance": sig,
+                        "tags": json.loads(tags),
+                        "section": section,
+                        "old_text": old,
+                        "new_text": new,
+                        "word_diff": json.loads(wd),
+                    }
+                    for k, sig, tags, section, old, new, wd in store.query(
+                        "SELECT kind, significance, tags, section, old_text, new_text, word_diff FROM clause_changes"
+                        " WHERE change_id = ? ORDER BY position",
+                        (r[0],),
+                    )
+                ]
+            changes.append(
+                ChangeRecord(
+                    id=change_id(slug, r[3], r[4], r[5]),
+                    company=company,
+                    document=name,
+                    position=r[1],
+                    window_start=r[2],
+                    window_end=r[3],
+                    from_hash=r[4],
+                    to_hash=r[5],
+                    counts=dict(zip(("added", "removed", "modified", "moved", "split", "merged"), r[6:12])),
+                    substantive=r[12],
+                    cosmetic=r[13],
+                    tags=json.loads(r[14]),
+                    fallback=r[15],
+                    extractor=r[16],
+                    old=Citation(*r[17:21]),
+                    new=Citation(*r[21:25]),
+                    clauses=clauses,
+                )
+            )
+        docs.append(DocumentRecord(company, name, slug, timeline(store, doc_id), changes))
+    return docs

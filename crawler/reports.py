@@ -6,6 +6,7 @@ Archived pages are attacker-controlled: HTML goes through Jinja2 with autoescape
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -81,3 +82,65 @@ def diff_html(pair: Pair, diff: ClauseDiff) -> str:
 
 def dumps(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- the static report site
+
+PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e15759", "#9c755f"]
+
+
+def _ts_seconds(ts: str) -> float:
+    from datetime import datetime
+
+    return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp()
+
+
+def timeline_chart(doc, width: int = 860, height: int = 70) -> dict:
+    """Coordinates for the SVG timeline: one bar per span, a marker per change, year ticks."""
+    if not doc.spans:
+        return {"width": width, "height": height, "bars": [], "ticks": [], "markers": []}
+    start = _ts_seconds(doc.spans[0].start_ts)
+    end = max(_ts_seconds(s.end_ts) for s in doc.spans)
+    end = max(end, start + 86400 * 30)
+    left, right = 10, width - 10
+
+    def x(ts: str) -> float:
+        return round(left + (right - left) * (_ts_seconds(ts) - start) / (end - start), 1)
+
+    colour: dict[str, str] = {}
+    bars = []
+    for i, span in enumerate(doc.spans):
+        nxt = doc.spans[i + 1].start_ts if i + 1 < len(doc.spans) else span.end_ts
+        colour.setdefault(span.text_hash, PALETTE[len(colour) % len(PALETTE)])
+        x0, x1 = x(span.start_ts), x(nxt)
+        bars.append(
+            {
+                "x": x0,
+                "w": max(x1 - x0, 2.0),
+                "fill": colour[span.text_hash],
+                "title": f"version {span.text_hash[:12]}: {ts_to_iso(span.start_ts)} to {ts_to_iso(nxt)}",
+            }
+        )
+    first_year, last_year = int(doc.spans[0].start_ts[:4]), int(max(s.end_ts for s in doc.spans)[:4])
+    ticks = [{"x": x(f"{y}0101000000"), "label": str(y)} for y in range(first_year + 1, last_year + 1)]
+    markers = [
+        {"x": x(c.window_end), "id": c.id, "title": f"change {ts_to_iso(c.window_start)} – {ts_to_iso(c.window_end)}"}
+        for c in doc.changes
+    ]
+    return {"width": width, "height": height, "bars": bars, "ticks": ticks, "markers": markers}
+
+
+def render_site(docs: list, out: Path, generated: str) -> list[Path]:
+    """Write index.html and one page per document into ``out``; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    index = _ENV.get_template("report_index.html").render(docs=docs, generated=generated, iso=ts_to_iso)
+    (out / "index.html").write_text(index, encoding="utf-8")
+    written.append(out / "index.html")
+    company_template = _ENV.get_template("report_company.html")
+    for doc in docs:
+        page = company_template.render(doc=doc, chart=timeline_chart(doc), generated=generated, iso=ts_to_iso)
+        path = out / f"{doc.slug}.html"
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    return written

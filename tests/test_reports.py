@@ -1,0 +1,113 @@
+"""The static HTML report: complete, citable, stable, and inert in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.derive import derive
+
+from .test_derive import A, build
+from .test_history import EVIL
+from .test_storage import capture, snapshot
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "output"
+
+
+@pytest.fixture
+def hostile_db(tmp_path):
+    """Acme's A -> B -> A history plus a company whose archived page is an attack."""
+    from .test_derive import B
+
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B), ("20200101000000", "A", A)])
+    tid = store.upsert_target("Evil <b>Corp</b>", "https://evil.example/privacy", "privacy policy")
+    capture(store, tid, "20180101000000", "A", url="https://evil.example/privacy")
+    capture(store, tid, "20190101000000", "E", url="https://evil.example/privacy")
+    snapshot(store, "E", "20190101000000", EVIL, url="https://evil.example/privacy")
+    derive(store)
+    store.close()
+    return tmp_path / "t.db"
+
+
+def render(db: Path, out: Path, *args: str) -> list[Path]:
+    result = CliRunner().invoke(cli, ["report", "--db", str(db), "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return sorted(out.glob("*.html"))
+
+
+def test_report_has_an_index_and_a_page_per_company_with_citations(hostile_db, tmp_path):
+    pages = render(hostile_db, tmp_path / "site")
+    assert [p.name for p in pages] == ["acme.html", "evil-b-corp-b.html", "index.html"]
+    acme = (tmp_path / "site" / "acme.html").read_text()
+    assert acme.count('<section class="change"') == 2  # A -> B -> A
+    assert "<svg" in acme and "<rect" in acme
+    assert "/web/20190101000000id_/https://a.example/privacy" in acme  # first capture of the new text
+    assert "/web/20180101000000/https://a.example/privacy" in acme  # replay of the last capture of the old
+    assert re.search(r"snapshot sha256 <span class=\"hash\">s</span>", acme)
+    assert "html-1" in acme
+
+
+def test_report_opens_from_disk_with_no_external_resources(hostile_db, tmp_path):
+    for page in render(hostile_db, tmp_path / "site"):
+        html = page.read_text()
+        assert "<script" not in html and "<link" not in html
+        # the only absolute links are citations of the archive
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html.replace('href="https://web.archive.org/', "")), (
+            page.name
+        )
+
+
+def test_change_ids_are_stable_across_re_renders(hostile_db, tmp_path):
+    def ids(out):
+        return re.findall(r'<section class="change" id="([^"]+)"', (render(hostile_db, out)[0]).read_text())
+
+    assert ids(tmp_path / "one") == ids(tmp_path / "two") and ids(tmp_path / "one")
+
+
+def test_hostile_archived_content_is_inert_in_headless_chromium(hostile_db, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    render(hostile_db, tmp_path / "site")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        try:
+            for name in ("index.html", "evil-b-corp-b.html", "acme.html"):
+                page = browser.new_page(viewport={"width": 1100, "height": 1200})
+                problems: list[str] = []
+                page.on("console", lambda m, problems=problems: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e, problems=problems: problems.append(str(e)))
+                page.on("dialog", lambda d, problems=problems: (problems.append("dialog " + d.message), d.dismiss()))
+                requests: list[str] = []
+                page.on("request", lambda r, requests=requests: requests.append(r.url))
+                page.goto((tmp_path / "site" / name).as_uri())
+                page.wait_for_load_state("load")
+                assert problems == [], name
+                assert page.evaluate("document.scripts.length") == 0
+                assert page.evaluate("document.querySelectorAll('img, iframe, textarea, [onerror]').length") == 0
+                assert all(u.startswith("file://") for u in requests), requests
+                if name.startswith("evil"):
+                    body = page.inner_text("body")
+                    assert "<script>alert('x')</script>" in body and "onerror=alert(2)" in body
+                    assert "Evil <b>Corp</b>" in page.title()
+                page.screenshot(path=str(SCREENSHOTS / f"report-{name.replace('.html', '')}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
+    assert (SCREENSHOTS / "report-index.png").stat().st_size > 5000
