@@ -31,6 +31,19 @@ def db_option(default: str = DEFAULT_DB):
     )
 
 
+targets_option = click.option(
+    "--targets",
+    default=DEFAULT_TARGETS,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="CSV file of company,url[,document] rows.",
+)
+
+
+def companies_option(fn):
+    return click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")(fn)
+
+
 def clean_errors(fn):
     """Turn a PolicytrailError into its message and exit code, without a traceback."""
 
@@ -63,13 +76,7 @@ def _print_summary(result, fmt: str | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--targets",
-    default=DEFAULT_TARGETS,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="CSV file of company,url[,document] rows.",
-)
+@targets_option
 @db_option()
 @click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the web archive.")
 @click.option(
@@ -80,7 +87,7 @@ def _print_summary(result, fmt: str | None) -> None:
     help="ia: the Internet Archive's Wayback Machine; pywb: pywb and institutional archives.",
 )
 @click.option("--collection", default="web", show_default=True, help="Collection name (pywb archives).")
-@click.option("--company", "companies", multiple=True, help="Crawl only this company (repeatable).")
+@companies_option
 @click.option("--cdx-per-minute", type=float, default=None, help="CDX requests per minute [default: 24].")
 @click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
@@ -167,15 +174,9 @@ Demo database: {db}. Try next:
 
 
 @cli.command()
-@click.option(
-    "--targets",
-    default=DEFAULT_TARGETS,
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="CSV file of company,url[,document] rows.",
-)
+@targets_option
 @click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the Wayback Machine.")
-@click.option("--company", "companies", multiple=True, help="Save only this company's pages (repeatable).")
+@companies_option
 @click.option(
     "--per-minute",
     type=float,
@@ -266,7 +267,7 @@ def query(sql, db, time_limit, fmt):
 
 @cli.command()
 @click.argument("phrase")
-@click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
+@companies_option
 @click.option("--since", default=None, help="Only clauses in force at or after this time.")
 @click.option("--until", default=None, help="Only clauses in force at or before this time.")
 @click.option("--limit", type=int, default=500, show_default=True, help="At most this many results (0: all).")
@@ -341,7 +342,7 @@ def browse(db, port):
 
 
 @cli.command()
-@click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
+@companies_option
 @click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
 @db_option()
@@ -368,7 +369,7 @@ def report(companies, since, out, db):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "markdown", "atom", "warc"]), required=True)
 @click.option("--out", "out", required=True, type=click.Path(), help="Directory (csv, jsonl, markdown) or file.")
-@click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")
+@companies_option
 @click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
 @click.option("--feed-id", default="tag:policytrail,2026:changes", show_default=True, help="Atom feed id.")
 @db_option()

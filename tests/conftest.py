@@ -134,3 +134,22 @@ def rows(db: Path, sql: str, params=()) -> list[tuple]:
 def table_counts(db: Path) -> dict[str, int]:
     names = ["targets", "captures", "snapshots", "versions", "spans", "extractions"]
     return {n: rows(db, f"SELECT count(*) FROM {n}")[0][0] for n in names}
+
+
+@pytest.fixture
+def hostile_db(tmp_path):
+    """Acme's A -> B -> A history plus a company whose archived page is an attack."""
+    from crawler.derive import derive
+
+    from .test_derive import A, B, build
+    from .test_history import EVIL
+    from .test_storage import capture, snapshot
+
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B), ("20200101000000", "A", A)])
+    tid = store.upsert_target("Evil <b>Corp</b>", "https://evil.example/privacy", "privacy policy")
+    capture(store, tid, "20180101000000", "A", url="https://evil.example/privacy")
+    capture(store, tid, "20190101000000", "E", url="https://evil.example/privacy")
+    snapshot(store, "E", "20190101000000", EVIL, url="https://evil.example/privacy")
+    derive(store)
+    store.close()
+    return tmp_path / "t.db"

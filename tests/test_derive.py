@@ -30,20 +30,21 @@ A2 = (ARCHIVE / "acme-a-2.html").read_bytes()
 B = (ARCHIVE / "acme-b.html").read_bytes()
 
 
+# A in two page designs, then B, then A again
+A_B_A = [
+    ("20180101000000", "A", A),
+    ("20180601000000", "A2", A2),
+    ("20190101000000", "B", B),
+    ("20200101000000", "A", A),
+]
+
+
 def spans(store):
     return store.query("SELECT version_id, start_ts, end_ts, capture_count FROM spans ORDER BY position")
 
 
 def test_a_b_a_is_two_versions_over_three_spans(tmp_path):
-    store = build(
-        tmp_path,
-        [
-            ("20180101000000", "A", A),
-            ("20180601000000", "A2", A2),
-            ("20190101000000", "B", B),
-            ("20200101000000", "A", A),
-        ],
-    )
+    store = build(tmp_path, A_B_A)
     report = derive(store)
     assert report.versions == 2 and report.spans == 3
     s = spans(store)
@@ -88,15 +89,7 @@ def test_several_urls_of_one_document_share_one_timeline(tmp_path):
 
 
 def test_a_b_a_makes_two_changes_with_their_windows_and_clause_changes(tmp_path):
-    store = build(
-        tmp_path,
-        [
-            ("20180101000000", "A", A),
-            ("20180601000000", "A2", A2),
-            ("20190101000000", "B", B),
-            ("20200101000000", "A", A),
-        ],
-    )
+    store = build(tmp_path, A_B_A)
     report = derive(store)
     assert report.changes_computed == 2
     changes = store.query(

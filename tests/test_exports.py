@@ -15,8 +15,6 @@ from crawler.cli import cli
 from crawler.exports import CHANGE_COLUMNS, CLAUSE_COLUMNS, VERSION_COLUMNS
 from crawler.localarchive import LocalArchive
 
-from .test_reports import hostile_db  # noqa: F401 -- the fixture
-
 
 def export(db, fmt, out):
     result = CliRunner().invoke(cli, ["export", "--format", fmt, "--out", str(out), "--db", str(db)])
@@ -24,7 +22,7 @@ def export(db, fmt, out):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_tabular_exports_have_the_documented_columns(hostile_db, tmp_path, fmt):  # noqa: F811
+def test_tabular_exports_have_the_documented_columns(hostile_db, tmp_path, fmt):
     export(hostile_db, fmt, tmp_path / "x")
     for name, columns in (
         ("versions", VERSION_COLUMNS),
@@ -41,13 +39,13 @@ def test_tabular_exports_have_the_documented_columns(hostile_db, tmp_path, fmt):
             assert {c["company"] for c in rows} == {"Acme", "Evil <b>Corp</b>"}
 
 
-def test_markdown_neutralises_archived_html(hostile_db, tmp_path):  # noqa: F811
+def test_markdown_neutralises_archived_html(hostile_db, tmp_path):
     export(hostile_db, "markdown", tmp_path / "md")
     text = (tmp_path / "md" / "evil-b-corp-b.md").read_text()
     assert "&lt;script&gt;" in text and "<script" not in text and "<img" not in text
 
 
-def test_atom_feed_parses_with_stable_entry_ids(hostile_db, tmp_path):  # noqa: F811
+def test_atom_feed_parses_with_stable_entry_ids(hostile_db, tmp_path):
     export(hostile_db, "atom", tmp_path / "a.atom")
     export(hostile_db, "atom", tmp_path / "b.atom")
     first, second = feedparser.parse(str(tmp_path / "a.atom")), feedparser.parse(str(tmp_path / "b.atom"))
@@ -58,7 +56,7 @@ def test_atom_feed_parses_with_stable_entry_ids(hostile_db, tmp_path):  # noqa: 
     assert "<script>" not in evil.content[0].value.replace("&lt;script&gt;", "")
 
 
-def test_warc_export_is_read_by_warcio_and_replayed_by_pywb(hostile_db, tmp_path):  # noqa: F811
+def test_warc_export_is_read_by_warcio_and_replayed_by_pywb(hostile_db, tmp_path):
     import sqlite3
     import zlib
 

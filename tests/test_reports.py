@@ -6,33 +6,12 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.derive import derive
-
-from .test_derive import A, build
-from .test_history import EVIL
-from .test_storage import capture, snapshot
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "output"
-
-
-@pytest.fixture
-def hostile_db(tmp_path):
-    """Acme's A -> B -> A history plus a company whose archived page is an attack."""
-    from .test_derive import B
-
-    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B), ("20200101000000", "A", A)])
-    tid = store.upsert_target("Evil <b>Corp</b>", "https://evil.example/privacy", "privacy policy")
-    capture(store, tid, "20180101000000", "A", url="https://evil.example/privacy")
-    capture(store, tid, "20190101000000", "E", url="https://evil.example/privacy")
-    snapshot(store, "E", "20190101000000", EVIL, url="https://evil.example/privacy")
-    derive(store)
-    store.close()
-    return tmp_path / "t.db"
 
 
 def render(db: Path, out: Path, *args: str) -> list[Path]:
