@@ -91,6 +91,7 @@ def _print_summary(result, fmt: str | None) -> None:
 @click.option("--cdx-per-minute", type=float, default=None, help="CDX requests per minute [default: 24].")
 @click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
+@click.option("--full", is_flag=True, help="List every capture again, not only those since the last run.")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
 @click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Write the crawl log to this file.")
@@ -107,6 +108,7 @@ def crawl(
     mementos_per_minute,
     unthrottled,
     user_agent,
+    full,
     verbose,
     log_file,
     fmt,
@@ -134,6 +136,7 @@ def crawl(
         user_agent=user_agent,
         log_level="INFO" if verbose else "WARNING",
         log_file=log_file,
+        full=full,
     )
     result = run_crawl(settings)
     _print_summary(result, fmt)
@@ -399,6 +402,41 @@ def export(fmt, out, companies, since, feed_id, db):
     else:
         written = write_warc(store, docs, out_path)
     click.echo(f"Wrote {', '.join(str(p) for p in written)}", err=True)
+
+
+@cli.command()
+@db_option()
+@format_option
+@clean_errors
+def status(db, fmt):
+    """Show pending and failed work per company, and how the last crawl runs ended.
+
+    \b
+    Example:
+        policytrail status --db data/policytrail.db
+    """
+    from .storage import MAX_ATTEMPTS
+
+    store = _open_existing(db)
+    rows = store.company_summary()
+    for row in rows:
+        row["gave_up"] = store.query(
+            "SELECT count(*) FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?"
+            " AND c.state = 'failed' AND c.attempts >= ?",
+            (row["company"], MAX_ATTEMPTS),
+        )[0][0]
+        row["newest_capture"] = (
+            store.query(
+                "SELECT max(c.timestamp) FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?",
+                (row["company"],),
+            )[0][0]
+            or ""
+        )
+    emit_rows(rows, fmt)
+    for run_id, started, finished, state in store.query(
+        "SELECT id, started_at, finished_at, status FROM crawl_runs ORDER BY id DESC LIMIT 3"
+    ):
+        click.echo(f"run {run_id}: started {started}, {state}" + (f" at {finished}" if finished else ""), err=True)
 
 
 def _open_existing(db: str):

@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 
 from .archive import Archive
 from .errors import UsageError
+from .lock import DatabaseLock
 from .storage import Store
 from .targets import load_targets
 
@@ -41,6 +42,7 @@ def crawl_settings(
     user_agent: str | None = None,
     log_level: str = "WARNING",
     log_file: str | None = None,
+    full: bool = False,
     extra: dict | None = None,
 ) -> Settings:
     settings = Settings()
@@ -62,6 +64,7 @@ def crawl_settings(
         "USER_AGENT": user_agent,
         "LOG_LEVEL": log_level,
         "LOG_FILE": log_file,
+        "POLICYTRAIL_FULL": full,
         **(extra or {}),
     }.items():
         if value is not None:
@@ -78,11 +81,14 @@ def run_crawl(settings: Settings) -> CrawlResult:
 
     companies = tuple(settings.getlist("POLICYTRAIL_COMPANIES"))
     targets = load_targets(settings.get("POLICYTRAIL_TARGETS"), companies)  # exit 2 before any request
-    Store(settings.get("POLICYTRAIL_DB")).close()  # a broken database fails here, cleanly
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(WaybackSpider)
-    process.crawl(crawler)
-    process.start()
+    db = settings.get("POLICYTRAIL_DB")
+    with DatabaseLock(db):  # exit 75 at once if another run holds the database
+        Store(db).close()  # a broken database fails here, cleanly
+        settings.set("POLICYTRAIL_LOCK_HELD", True, priority="cmdline")
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(WaybackSpider)
+        process.crawl(crawler)
+        process.start()
     logging.getLogger().handlers.clear()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     store = Store(settings.get("POLICYTRAIL_DB"))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import signals
+
 from .derive import derive
 from .items import CaptureItem, CaptureOutcome, SnapshotItem
+from .lock import DatabaseLock
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +24,31 @@ class StoragePipeline:
         self.crawler = crawler
         self.derive_on_close = crawler.settings.getbool("POLICYTRAIL_DERIVE_ON_CLOSE")
         self.store = None
+        self.lock = None
+        self.run_id = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
-        self.store = self.crawler.spider.store
+        spider = self.crawler.spider
+        self.store = spider.store
+        settings = self.crawler.settings
+        if not settings.getbool("POLICYTRAIL_LOCK_HELD"):  # under Scrapyd: the crawl takes the lock itself
+            self.lock = DatabaseLock(self.store.path).acquire()
+        self.run_id = self.store.start_run(
+            spider.archive.key,
+            {
+                "archive": spider.archive.base,
+                "dialect": spider.archive.dialect,
+                "companies": spider.companies,
+                "full": spider.full,
+                "targets": len(spider.targets),
+            },
+        )
 
     def process_item(self, item):
         store = self.store
@@ -81,4 +102,12 @@ class StoragePipeline:
                 report.spans,
                 report.documents,
             )
+
+    def spider_closed(self, spider, reason: str) -> None:
+        """After everything else: record how the run ended, close the store, release the lock."""
+        if self.store is None:
+            return
+        self.store.finish_run(self.run_id, reason, spider.figures)
         self.store.close()
+        if self.lock:
+            self.lock.release()

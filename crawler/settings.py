@@ -31,6 +31,12 @@ POLICYTRAIL_RETRY_AFTER_DEFAULT = 60.0
 POLICYTRAIL_MAX_429_IN_A_ROW = 3
 # Archived redirects followed per capture, inside the archive only.
 POLICYTRAIL_MAX_REDIRECT_HOPS = 5
+# Incremental listing: ask CDX only for captures since the newest one known, minus this overlap
+# (the archive indexes captures late); POLICYTRAIL_FULL lists everything again.
+POLICYTRAIL_OVERLAP_DAYS = 30
+POLICYTRAIL_FULL = False
+# Set by the CLI when it already holds the database lock; under Scrapyd the pipeline takes it.
+POLICYTRAIL_LOCK_HELD = False
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 

@@ -216,6 +216,22 @@ FROM captures c JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = 
     )
 )
 MIGRATIONS.append(("0004_full_text_search", _enable_fts))
+MIGRATIONS.append(
+    (
+        "0005_crawl_runs",
+        """
+CREATE TABLE crawl_runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    archive TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    figures TEXT
+)
+""",
+    )
+)
 # The database's schema version (PRAGMA user_version): the number of migrations applied.
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -493,6 +509,28 @@ class Store:
             " JOIN clauses c ON c.id = vc.clause_id WHERE vc.version_id = ? ORDER BY vc.position",
             (version_id,),
         )
+
+    # -- crawl runs --------------------------------------------------------------------
+    def start_run(self, archive: str, arguments: dict) -> int:
+        with self.transaction():
+            return self.conn.execute(
+                "INSERT INTO crawl_runs (started_at, status, archive, arguments) VALUES (?, 'running', ?, ?)",
+                (utcnow(), archive, json.dumps(arguments, sort_keys=True)),
+            ).lastrowid
+
+    def finish_run(self, run_id: int, status: str, figures: dict) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ?, figures = ? WHERE id = ?",
+                (utcnow(), status, json.dumps(figures, sort_keys=True), run_id),
+            )
+
+    def last_capture_ts(self, target_id: int, archive: str) -> str | None:
+        """The newest capture listed for a target: where an incremental listing starts again."""
+        row = self.conn.execute(
+            "SELECT max(timestamp) FROM captures WHERE target_id = ? AND archive = ?", (target_id, archive)
+        ).fetchone()
+        return row[0] if row else None
 
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
         """Per company: captures by state and versions."""

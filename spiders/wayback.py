@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime, timedelta
 
 import scrapy
 from scrapy.exceptions import (
@@ -114,17 +115,43 @@ class WaybackSpider(scrapy.Spider):
         self.max_hops = settings.getint("POLICYTRAIL_MAX_REDIRECT_HOPS")
         self.target_ids = {t.url: self.store.upsert_target(t.company, t.url, t.document) for t in self.targets}
         self.requested: set[str] = set()
+        self.full = settings.getbool("POLICYTRAIL_FULL")
+        self.overlap_days = settings.getfloat("POLICYTRAIL_OVERLAP_DAYS")
+        # per-target figures of this run, recorded in crawl_runs
+        self.figures = {
+            t.url: {"company": t.company, "listed": 0, "new": 0, "fetched": 0, "failed": 0, "since": None}
+            for t in self.targets
+        }
+        self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
+
+    def _since(self, target_id: int) -> str | None:
+        """Where an incremental listing starts: the newest known capture minus the overlap."""
+        if self.full:
+            return None
+        last = self.store.last_capture_ts(target_id, self.archive.key)
+        if not last:
+            return None
+        start = datetime.strptime(last, "%Y%m%d%H%M%S") - timedelta(days=self.overlap_days)
+        return start.strftime("%Y%m%d%H%M%S")
 
     # -- CDX ---------------------------------------------------------------------------
     async def start(self):
         for target in self.targets:
-            yield self._cdx_request(target.url, self.target_ids[target.url])
+            tid = self.target_ids[target.url]
+            since = self._since(tid)
+            self.figures[target.url]["since"] = since
+            yield self._cdx_request(target.url, tid, since=since)
 
     def _cdx_request(
-        self, url: str, target_id: int, resume_key: str | None = None, from_ts: str | None = None
+        self,
+        url: str,
+        target_id: int,
+        resume_key: str | None = None,
+        from_ts: str | None = None,
+        since: str | None = None,
     ) -> scrapy.Request:
         return scrapy.Request(
-            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts),
+            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since),
             callback=self.parse_cdx,
             errback=self.cdx_failed,
             dont_filter=True,
@@ -132,6 +159,7 @@ class WaybackSpider(scrapy.Spider):
                 "download_slot": CDX_SLOT,
                 "target_url": url,
                 "target_id": target_id,
+                "since": since,
                 "handle_httpstatus_all": True,
                 "dont_redirect": True,
             },
@@ -160,7 +188,9 @@ class WaybackSpider(scrapy.Spider):
         for record in page.records:
             yield from self._triage(record, meta["target_id"])
         if page.resume_key:
-            yield self._cdx_request(meta["target_url"], meta["target_id"], resume_key=page.resume_key)
+            yield self._cdx_request(
+                meta["target_url"], meta["target_id"], resume_key=page.resume_key, since=meta.get("since")
+            )
         elif self.archive.dialect == "pywb" and page.records and len(page.records) >= self._page_limit(response):
             # pywb has no resume key: continue from the last timestamp (known rows dedup by key)
             last = page.records[-1].timestamp
@@ -179,6 +209,9 @@ class WaybackSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value("policytrail/cdx_rows")
         known = self.store.capture_state(self.archive.key, record.url, record.timestamp, record.digest)
+        figures = self._figures_by_id[target_id]
+        figures["listed"] += 1
+        figures["new"] += known is None
         skip = triage(record)
         yield CaptureItem(
             target_id=target_id,
@@ -248,7 +281,9 @@ class WaybackSpider(scrapy.Spider):
                 return
             if hops >= self.max_hops:
                 if memento_dt is None:
-                    yield self._outcome(capture, "failed", f"more than {self.max_hops} redirects in the archive")
+                    yield self._outcome(
+                        capture, "failed", f"more than {self.max_hops} redirects in the archive", meta["target_id"]
+                    )
                 return
             stats.inc_value("policytrail/redirects_followed")
             yield self._memento_request(
@@ -262,13 +297,14 @@ class WaybackSpider(scrapy.Spider):
                     if status == 404
                     else f"the archive answered HTTP {status}"
                 )
-                yield self._outcome(capture, "failed", why)
+                yield self._outcome(capture, "failed", why, meta["target_id"])
             else:
                 logger.info("Archived redirect of %s leads nowhere in the archive (HTTP %s)", capture.url, status)
             return
         yield from self._snapshot(response, capture, hops, here)
 
     def _snapshot(self, response, capture, hops: int, here: tuple[str, str], redirect_to: str | None = None):
+        self._figures_by_id[response.meta["target_id"]]["fetched"] += 1
         body = response.body
         computed = payload_digest(body)
         headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
@@ -306,8 +342,10 @@ class WaybackSpider(scrapy.Spider):
             redirect_to=redirect_to,
         )
 
-    def _outcome(self, capture, state: str, reason: str) -> CaptureOutcome:
+    def _outcome(self, capture, state: str, reason: str, target_id: int | None = None) -> CaptureOutcome:
         self.crawler.stats.inc_value(f"policytrail/{state}")
+        if state == "failed" and target_id in self._figures_by_id:
+            self._figures_by_id[target_id]["failed"] += 1
         return CaptureOutcome(
             archive=self.archive.key,
             url=capture.url,
@@ -332,5 +370,8 @@ class WaybackSpider(scrapy.Spider):
             return None  # stopped on rate limits: the capture stays pending for the next run
         capture = failure.request.meta["capture"]
         return self._outcome(
-            capture, "failed", f"fetch failed: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+            capture,
+            "failed",
+            f"fetch failed: {failure.type.__name__}: {failure.getErrorMessage()}"[:300],
+            failure.request.meta["target_id"],
         )

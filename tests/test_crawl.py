@@ -134,3 +134,26 @@ def test_no_request_ever_leaves_the_archive(pywb_shim, decoy, tmp_path):
     assert followed and all("id_/" in p for p in followed)
     reason = rows(db, "SELECT reason FROM captures WHERE statuscode = '302'")[0][0]
     assert reason == f"redirect to {decoy.url}/beta-moved"
+
+
+def test_a_rerun_lists_only_what_is_new_with_an_overlap_and_full_lists_everything(crawled, ia_shim):
+    from urllib.parse import parse_qs, urlsplit
+
+    db, shim, _ = crawled
+    n = len(shim.requests("/cdx/"))
+    assert crawl(ia_shim, db).returncode == 0
+    cdx = [parse_qs(urlsplit(r.path).query) for r in shim.requests("/cdx/")[n:]]
+    since = {q["url"][0]: q.get("from", [None])[0] for q in cdx}
+    # newest capture of /privacy is 2020-06-01; 30 days of overlap
+    assert since[ACME] == "20200502000000"
+    n = len(shim.requests("/cdx/"))
+    assert crawl(ia_shim, db, "--full").returncode == 0
+    assert all("from" not in parse_qs(urlsplit(r.path).query) for r in shim.requests("/cdx/")[n:])
+
+
+def test_each_run_is_recorded_with_per_target_figures(crawled):
+    db, _, _ = crawled
+    ((status, arguments, figures),) = rows(db, "SELECT status, arguments, figures FROM crawl_runs")
+    assert status == "finished" and json.loads(arguments)["dialect"] == "ia"
+    acme = json.loads(figures)[ACME]
+    assert (acme["listed"], acme["new"], acme["failed"]) == (7, 7, 0) and acme["fetched"] >= 4
