@@ -81,7 +81,12 @@ class WaybackSpider(scrapy.Spider):
             for key in dir(defaults):
                 if key.isupper() and settings.getpriority(key) in (None, 0):
                     settings.set(key, getattr(defaults, key), priority="project")
-        settings.set("DOWNLOAD_SLOTS", politeness_slots(settings), priority="spider")
+        slots = politeness_slots(settings)
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        # Requests handed to the downloader wait in its slots' FIFO queues, where priorities no
+        # longer count: hand over no more than the slots can send, so the scheduler (and the
+        # per-target priorities that keep the crawl fair) decides the order.
+        settings.set("CONCURRENT_REQUESTS", sum(s["concurrency"] for s in slots.values()), priority="spider")
 
     def __init__(
         self,
@@ -123,6 +128,7 @@ class WaybackSpider(scrapy.Spider):
             for t in self.targets
         }
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
+        self._queued = dict.fromkeys(self.target_ids.values(), 0)
 
     def _since(self, target_id: int) -> str | None:
         """Where an incremental listing starts: the newest known capture minus the overlap."""
@@ -235,7 +241,12 @@ class WaybackSpider(scrapy.Spider):
             if record.digest in self.requested or self.store.has_snapshot(record.digest):
                 return
             self.requested.add(record.digest)
-        yield self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
+        request = self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
+        # fairness: each target's n-th fetch has priority -n, so targets take turns and one company
+        # with 20,000 captures does not starve the others (listings, at priority 0, come first)
+        request.priority = -self._queued[target_id]
+        self._queued[target_id] += 1
+        yield request
 
     # -- mementos ----------------------------------------------------------------------
     def _memento_request(

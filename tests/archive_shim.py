@@ -33,6 +33,7 @@ class Fault:
     times: int
     retry_after: str | None = None
     body: bytes = b"Too Many Requests"
+    truncate: bool = False  # forward the archive's answer but cut its body short
 
 
 @dataclass
@@ -113,6 +114,8 @@ class ArchiveShim:
 
     def _handle(self, h) -> None:
         fault = self._fault_for(h.path)
+        if fault and fault.truncate:
+            return self._forward(h, truncate=True)
         if fault:
             headers = [("Content-Type", "text/html")]
             if fault.retry_after is not None:
@@ -163,7 +166,7 @@ class ArchiveShim:
             ctype = "text/plain"
         self._send(h, 200, payload, [("Content-Type", ctype)])
 
-    def _forward(self, h) -> None:
+    def _forward(self, h, truncate: bool = False) -> None:
         status, headers, body = self._pywb_get(h.path)
         out = []
         for k, v in headers:
@@ -172,6 +175,18 @@ class ArchiveShim:
             if k.lower() == "location":
                 v = self._rewrite_location(h.path, v)
             out.append((k, v))
+        if truncate:  # announce the full length, send half, close the connection
+            with self.lock:
+                self.log.append(LoggedRequest(h.arrived, time.monotonic(), h.path, status))
+            h.send_response(status)
+            for k, v in out:
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(body)))
+            h.send_header("Connection", "close")
+            h.end_headers()
+            h.wfile.write(body[: len(body) // 2])
+            h.close_connection = True
+            return
         self._send(h, status, body, out)
 
     def _rewrite_location(self, path: str, location: str) -> str:

@@ -1,0 +1,142 @@
+"""Faults the archive throws at a crawl: each ends with a clear outcome and nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from crawler.localarchive import LocalArchive
+from crawler.warcbuild import CaptureSpec, write_warc
+
+from .archive_shim import ArchiveShim, Fault
+from .conftest import FIXTURES, ROOT, crawl, rows
+
+
+def test_a_503_is_retried_and_the_crawl_completes(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/", 503, times=2, body=b"Service Unavailable"))
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme")
+    assert result.returncode == 0, result.stderr
+    assert len([r for r in ia_shim.requests("/web/") if r.status == 503]) == 2
+    assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
+
+
+def test_a_truncated_body_fails_the_capture_and_the_next_run_fetches_it(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/20180301000000id_/", 200, times=10, truncate=True))
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme")
+    assert result.returncode == 1, result.stderr
+    ((state, reason, attempts),) = rows(
+        db, "SELECT state, reason, attempts FROM captures WHERE timestamp = '20180301000000'"
+    )
+    assert state == "failed" and attempts == 1 and "fetch failed" in reason
+    assert rows(db, "SELECT count(*) FROM snapshots WHERE fetched_url LIKE '%20180301000000id_%'") == [(0,)]
+    ia_shim.faults.clear()
+    again = crawl(ia_shim, db, "--company", "Acme")
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT state FROM captures WHERE timestamp = '20180301000000'") == [("fetched",)]
+
+
+def test_malformed_cdx_is_reported_and_other_targets_go_on(ia_shim, tmp_path):
+    bad = (FIXTURES / "malformed_cdx.txt").read_bytes()
+    ia_shim.faults.append(Fault("/cdx/search/cdx?url=https%3A%2F%2Fbeta.example", 200, times=5, body=bad))
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db)
+    assert result.returncode == 1 and "malformed CDX" in result.stderr and "Traceback" not in result.stderr
+    summary = {r["company"]: r for r in json.loads(result.stdout)}
+    assert summary["Acme"]["captures"] == 9 and summary["Beta"]["captures"] == 0
+
+
+def test_targets_take_turns_so_a_big_history_does_not_starve_a_small_one(tmp_path):
+    specs = [
+        CaptureSpec(
+            "https://big.example/privacy",
+            f"2010{(i % 12) + 1:02d}{i % 28 + 1:02d}000000".replace("2010", str(2000 + i // 12)),
+            body=f"<p>big {i}</p>".encode(),
+        )
+        for i in range(60)
+    ]
+    specs += [
+        CaptureSpec("https://small.example/privacy", f"2015010{i}000000", body=f"<p>small {i}</p>".encode())
+        for i in range(1, 4)
+    ]
+    targets = tmp_path / "targets.csv"
+    targets.write_text("company,url\nBig,https://big.example/privacy\nSmall,https://small.example/privacy\n")
+    local = LocalArchive(tmp_path / "coll")
+    local.build([write_warc(specs, tmp_path / "a.warc.gz")])
+    with local, ArchiveShim(local.url) as shim:
+        result = crawl(
+            shim,
+            tmp_path / "t.db",
+            "--cdx-per-minute",
+            "600",
+            "--mementos-per-minute",
+            "600",
+            throttled=True,
+            targets=targets,
+        )
+        assert result.returncode == 0, result.stderr
+        fetches = [r.path for r in shim.requests("/web/")]
+    small = [i for i, p in enumerate(fetches) if "small.example" in p]
+    assert len(small) == 3 and max(small) < 10, small
+
+
+def content(db) -> dict:
+    """What a crawl stored, without local ids and clock times: comparable across runs."""
+    conn = sqlite3.connect(db)
+    q = {
+        "captures": "SELECT url, timestamp, digest, state, coalesce(reason, ''), version_id IS NULL FROM captures",
+        "snapshots": "SELECT digest, sha256, length, status FROM snapshots",
+        "versions": "SELECT d.company, text_hash, first_seen, last_seen, capture_count FROM versions v"
+        " JOIN documents d ON d.id = v.document_id WHERE capture_count > 0",
+        "spans": "SELECT company, position, text_hash, in_force_from, in_force_to FROM policy_timeline",
+        "changes": "SELECT company, position, window_start, window_end, added, removed, modified, moved, split,"
+        " merged, tags FROM policy_changes",
+    }
+    out = {name: sorted(conn.execute(sql).fetchall()) for name, sql in q.items()}
+    conn.close()
+    return out
+
+
+def test_kill_9_at_random_moments_then_rerun_equals_an_uninterrupted_crawl(ia_shim, tmp_path):
+    reference = tmp_path / "reference.db"
+    assert crawl(ia_shim, reference, "--mementos-per-minute", "600", throttled=True).returncode == 0
+    expected = content(reference)
+    rng = random.Random(20261122)
+    db = tmp_path / "killed.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    args = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--targets",
+        str(FIXTURES / "archive" / "targets.csv"),
+        "--db",
+        str(db),
+        "--archive",
+        ia_shim.url,
+        "--mementos-per-minute",
+        "600",
+        "--format",
+        "json",
+    ]
+    kills = 0
+    for _ in range(4):
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.6, 2.5))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 1
+    final = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert content(db) == expected
