@@ -92,6 +92,7 @@ def _print_summary(result, fmt: str | None) -> None:
 @click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
 @click.option("--full", is_flag=True, help="List every capture again, not only those since the last run.")
+@click.option("--cdx-page-size", type=click.IntRange(1, 150_000), default=None, help="CDX rows per page [5000].")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
 @click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Write the crawl log to this file.")
@@ -109,6 +110,7 @@ def crawl(
     unthrottled,
     user_agent,
     full,
+    cdx_page_size,
     verbose,
     log_file,
     fmt,
@@ -137,6 +139,7 @@ def crawl(
         log_level="INFO" if verbose else "WARNING",
         log_file=log_file,
         full=full,
+        cdx_page_size=cdx_page_size,
     )
     result = run_crawl(settings)
     _print_summary(result, fmt)

@@ -43,6 +43,7 @@ def crawl_settings(
     log_level: str = "WARNING",
     log_file: str | None = None,
     full: bool = False,
+    cdx_page_size: int | None = None,
     extra: dict | None = None,
 ) -> Settings:
     settings = Settings()
@@ -65,6 +66,7 @@ def crawl_settings(
         "LOG_LEVEL": log_level,
         "LOG_FILE": log_file,
         "POLICYTRAIL_FULL": full,
+        "POLICYTRAIL_CDX_PAGE_SIZE": cdx_page_size,
         **(extra or {}),
     }.items():
         if value is not None:

@@ -198,7 +198,7 @@ def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
         ]
         if any(cells):
             out.blocks.append(" | ".join(cells))
-    elif tag in _BLOCK or tag in ("li",):
+    elif tag in _BLOCK:
         out.flush()
         out.text(el.text)
         for child in el:
@@ -243,7 +243,8 @@ def html_to_text(html: str) -> tuple[str, str]:
     title_el = root.find(".//title")
     title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
     for el in list(root.iter(etree.Comment)):
-        el.drop_tree() if el.getparent() is not None else None
+        if el.getparent() is not None:
+            el.drop_tree()
     for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()

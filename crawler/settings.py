@@ -34,6 +34,8 @@ POLICYTRAIL_MAX_REDIRECT_HOPS = 5
 # Incremental listing: ask CDX only for captures since the newest one known, minus this overlap
 # (the archive indexes captures late); POLICYTRAIL_FULL lists everything again.
 POLICYTRAIL_OVERLAP_DAYS = 30
+# Rows per CDX page (IA caps one query at ~150,000 rows; smaller pages answer faster).
+POLICYTRAIL_CDX_PAGE_SIZE = 5000
 POLICYTRAIL_FULL = False
 # Set by the CLI when it already holds the database lock; under Scrapyd the pipeline takes it.
 POLICYTRAIL_LOCK_HELD = False

@@ -121,6 +121,7 @@ class WaybackSpider(scrapy.Spider):
         self.target_ids = {t.url: self.store.upsert_target(t.company, t.url, t.document) for t in self.targets}
         self.requested: set[str] = set()
         self.full = settings.getbool("POLICYTRAIL_FULL")
+        self.page_size = settings.getint("POLICYTRAIL_CDX_PAGE_SIZE")
         self.overlap_days = settings.getfloat("POLICYTRAIL_OVERLAP_DAYS")
         # per-target figures of this run, recorded in crawl_runs
         self.figures = {
@@ -157,7 +158,7 @@ class WaybackSpider(scrapy.Spider):
         since: str | None = None,
     ) -> scrapy.Request:
         return scrapy.Request(
-            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since),
+            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since, limit=self.page_size),
             callback=self.parse_cdx,
             errback=self.cdx_failed,
             dont_filter=True,

@@ -157,3 +157,16 @@ def test_each_run_is_recorded_with_per_target_figures(crawled):
     assert status == "finished" and json.loads(arguments)["dialect"] == "ia"
     acme = json.loads(figures)[ACME]
     assert (acme["listed"], acme["new"], acme["failed"]) == (7, 7, 0) and acme["fetched"] >= 4
+
+
+@pytest.mark.parametrize("dialect", ["ia", "pywb"])
+def test_every_page_of_a_cdx_listing_is_followed(ia_shim, pywb_shim, tmp_path, dialect):
+    shim = ia_shim if dialect == "ia" else pywb_shim
+    db = tmp_path / "t.db"
+    result = crawl(shim, db, "--company", "Acme", "--cdx-page-size", "2", dialect=dialect)
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT count(*) FROM captures") == [(9,)]
+    pages = [r.path for r in shim.requests("/cdx/" if dialect == "ia" else "/web/cdx")]
+    assert len(pages) >= 4
+    if dialect == "ia":
+        assert sum("resumeKey=" in p for p in pages) >= 3
