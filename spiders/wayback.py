@@ -302,7 +302,9 @@ class WaybackSpider(scrapy.Spider):
                 ts, url, capture=capture, target_id=meta["target_id"], hops=hops + 1, seen=meta["seen"]
             )
             return
-        if memento_dt is None:
+        # an archived answer carries Memento-Datetime; a 2xx without it is still the memento asked
+        # for (archives that do not speak Memento), but an error without it is the archive's own
+        if memento_dt is None and not 200 <= status < 300:
             if hops == 0:
                 why = (
                     "no memento: the archive cannot replay this capture"
@@ -326,7 +328,8 @@ class WaybackSpider(scrapy.Spider):
             digest, url, ts, digest_ok = capture.digest, capture.url, capture.timestamp, computed == capture.digest
         else:
             # reached through an archived redirect: a capture of its own, keyed by its payload digest
-            ts = http_date_to_ts(response.headers.get(b"Memento-Datetime").decode("latin-1")) or here[0]
+            memento_dt = response.headers.get(b"Memento-Datetime")
+            ts = (http_date_to_ts(memento_dt.decode("latin-1")) if memento_dt else None) or here[0]
             url, digest, digest_ok = here[1], computed, True
             yield CaptureItem(
                 target_id=response.meta["target_id"],

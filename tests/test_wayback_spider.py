@@ -132,3 +132,11 @@ def test_politeness_slots_sit_at_80_percent_of_the_known_limits_unless_local_and
     assert politeness_slots(s)[CDX_SLOT]["delay"] == pytest.approx(60 / 24)  # not for web.archive.org
     s.set("POLICYTRAIL_ARCHIVE", "http://127.0.0.1:8080")
     assert politeness_slots(s)[CDX_SLOT]["delay"] == 0
+
+
+def test_a_2xx_without_memento_headers_is_still_the_memento(spider):
+    (ex,) = load("test_get_memento_raises_no_memento_error")[:1]
+    ex = Exchange(ex.uri, 200, {"Content-Type": ["text/html"]}, b"<p>privacy policy</p>")
+    capture = record("20170929002712", "https://this-is-not-real-url.whatever/")
+    (snapshot,) = spider.parse_memento(memento_response(ex, capture))
+    assert isinstance(snapshot, SnapshotItem) and snapshot.status == 200
