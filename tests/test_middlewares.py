@@ -49,9 +49,12 @@ def test_a_429_pauses_every_request_for_retry_after(ia_shim, tmp_path):
     assert result.returncode == 0, result.stderr
     log = ia_shim.requests()
     refused = next(r for r in log if r.status == 429)
-    # every request sent after the 429 reached the crawler (requests already on the wire, answered
-    # within a few ms, excepted) reached the archive Retry-After later, whatever its endpoint
-    later = [r.at - refused.answered for r in log if r.at > refused.answered + 0.005]
+    # every request sent after the 429 reached the crawler came Retry-After later, whatever its
+    # endpoint; at most one request already on its way (dispatched as the 429 arrived) may land
+    # in the first 50 ms
+    on_the_wire = [r for r in log if refused.answered < r.at <= refused.answered + 0.05]
+    later = [r.at - refused.answered for r in log if r.at > refused.answered + 0.05]
+    assert len(on_the_wire) <= 1, on_the_wire
     assert later and min(later) >= 2.0 * 0.95
     # the refused memento was fetched after the pause; nothing is left pending
     assert rows(tmp_path / "t.db", "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
