@@ -38,6 +38,7 @@ CREATE TABLE targets (
     url TEXT NOT NULL UNIQUE,
     added_at TEXT NOT NULL
 );
+CREATE INDEX targets_document ON targets(document_id);
 CREATE TABLE captures (
     id INTEGER PRIMARY KEY,
     target_id INTEGER NOT NULL REFERENCES targets(id),
@@ -61,6 +62,7 @@ CREATE TABLE captures (
 );
 CREATE INDEX captures_digest ON captures(digest);
 CREATE INDEX captures_target_ts ON captures(target_id, timestamp);
+CREATE INDEX captures_version ON captures(version_id);
 CREATE TABLE snapshots (
     digest TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL,
