@@ -527,6 +527,16 @@ class Store:
                 (utcnow(), status, json.dumps(figures, sort_keys=True), run_id),
             )
 
+    def unfinished_captures(self, target_id: int, archive: str) -> list[tuple]:
+        """Captures a previous run listed but did not settle (pending, or failed under the retry cap):
+        (url, timestamp, mimetype, statuscode, digest, length), oldest first."""
+        return self.query(
+            "SELECT url, timestamp, mimetype, statuscode, digest, length FROM captures WHERE target_id = ?"
+            " AND archive = ? AND (state = 'pending' OR (state = 'failed' AND attempts < ?))"
+            " ORDER BY timestamp",
+            (target_id, archive, MAX_ATTEMPTS),
+        )
+
     def last_capture_ts(self, target_id: int, archive: str) -> str | None:
         """The newest capture listed for a target: where an incremental listing starts again."""
         row = self.conn.execute(

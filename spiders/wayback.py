@@ -26,7 +26,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.archive import Archive, http_date_to_ts, payload_digest, triage
+from crawler.archive import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
 from crawler.errors import UnexpectedResponseFormat
 from crawler.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.storage import MAX_ATTEMPTS, TERMINAL_STATES, Store
@@ -148,6 +148,12 @@ class WaybackSpider(scrapy.Spider):
             since = self._since(tid)
             self.figures[target.url]["since"] = since
             yield self._cdx_request(target.url, tid, since=since)
+            # what an interrupted run listed but did not settle is fetched whatever the listing says
+            # (an incremental listing no longer returns captures older than its start)
+            for url, ts, mimetype, status, digest, length in self.store.unfinished_captures(tid, self.archive.key):
+                record = CdxRecord("", ts, url, mimetype, status, digest, length)
+                for request in self._fetch(record, tid):
+                    yield request
 
     def _cdx_request(
         self,
@@ -237,11 +243,15 @@ class WaybackSpider(scrapy.Spider):
         if known and known[0] == "failed" and known[1] >= MAX_ATTEMPTS:
             stats.inc_value("policytrail/gave_up")
             return
+        yield from self._fetch(record, target_id)
+
+    def _fetch(self, record: CdxRecord, target_id: int):
+        """A memento request for this capture, unless its body is stored or already asked for."""
         is_redirect = record.statuscode.startswith("3")  # same body, another Location: fetch each
-        if not is_redirect:
-            if record.digest in self.requested or self.store.has_snapshot(record.digest):
-                return
-            self.requested.add(record.digest)
+        key = (record.url, record.timestamp) if is_redirect else record.digest
+        if key in self.requested or (not is_redirect and self.store.has_snapshot(record.digest)):
+            return
+        self.requested.add(key)
         request = self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
         # fairness: each target's n-th fetch has priority -n, so targets take turns and one company
         # with 20,000 captures does not starve the others (listings, at priority 0, come first)

@@ -133,6 +133,13 @@ class ArchiveShim:
         url = q["url"][0]
         status, _, body = self._pywb_get(f"/web/cdx?url={quote(url, safe='')}&output=json")
         rows = [json.loads(line) for line in body.decode().splitlines() if line.strip()] if status == 200 else []
+        # IA's from/to: timestamp bounds, padded like IA pads partial timestamps
+        low, high = q.get("from", [""])[0], q.get("to", [""])[0]
+        rows = [
+            r
+            for r in rows
+            if (not low or r["timestamp"] >= low.ljust(14, "0")) and (not high or r["timestamp"] <= high.ljust(14, "9"))
+        ]
         fl = q.get("fl", [",".join(IA_FIELDS)])[0].split(",")
         table = []
         for r in rows:

@@ -75,7 +75,10 @@ def test_repeated_429s_stop_the_crawl_cleanly_with_exit_3(ia_shim, tmp_path):
     conn.close()
     # the next run, with the archive friendly again, completes the work
     ia_shim.faults.clear()
+    n = len(ia_shim.requests("/cdx/"))
     again = crawl(ia_shim, db, "--company", "Acme")
+    # the rerun lists incrementally (from=...), yet fetches what the stopped run left pending
+    assert all("from=" in r.path for r in ia_shim.requests("/cdx/")[n:][:1])
     assert again.returncode == 0, again.stderr
     assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
     assert rows(db, "SELECT count(*) FROM captures") == [(9,)]
