@@ -80,7 +80,8 @@ def main() -> None:
                              "seconds": f"{total:.1f} ({killed_secs:.1f} + {rest_secs:.1f})",
                              "captures/s": f"{len(specs) / total:.0f}", "peak RSS MB": f"{max(rss1, rss2):.0f}"})
     print(f"### Crawl at scale ({today()}, commit {git_rev()})\n\nMachine: {machine()}\n")
-    print(f"Synthetic archive: URLs x {args.per_url} captures, ~43% distinct bodies, limits lifted, pywb dialect.\n")
+    print(f"Synthetic archive: {args.urls // 5:,} and {args.urls:,} URLs x {args.per_url} captures, ~43% distinct "
+          f"bodies, limits lifted, pywb dialect.\n")
     print(table(rows))
 
 
