@@ -10,38 +10,23 @@ reads the same rows without templating.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_research import build  # noqa: E402
-from bench.common import git_rev, machine, table, today  # noqa: E402
+from bench.common import git_rev, machine, run_measured, table, today  # noqa: E402
 
 
 def run(args: list[str]) -> tuple[float, float]:
-    """Seconds and peak RSS (MB, sampled every 20 ms) of one policytrail command."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    peak = 0
-    ps = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        try:
-            peak = max(peak, ps.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.02)
-    if proc.returncode:
-        raise SystemExit(f"{args[0]} failed ({proc.returncode})")
-    return time.perf_counter() - t0, peak / 2**20
+    """Seconds and peak RSS (MB) of one policytrail command."""
+    secs, rss, code = run_measured([sys.executable, "-m", "crawler.cli", *args], ROOT)
+    if code:
+        raise SystemExit(f"{args[0]} failed ({code})")
+    return secs, rss
 
 
 def main() -> None:

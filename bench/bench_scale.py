@@ -11,43 +11,39 @@ then rerun to completion, against an uninterrupted run). Captures are spread ove
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_crawl import synthetic  # noqa: E402
-from bench.common import git_rev, machine, table, today  # noqa: E402
+from bench.common import git_rev, machine, run_measured, table, today  # noqa: E402
 from crawler.localarchive import LocalArchive  # noqa: E402
 from crawler.warcbuild import write_warc  # noqa: E402
 
 
 def crawl(archive: str, targets: Path, db: Path, kill_after: float | None = None) -> tuple[float, float, int]:
     """Seconds, peak RSS (MB) and exit code of one crawl (killed with SIGKILL after kill_after s)."""
-    args = [sys.executable, "-m", "crawler.cli", "crawl", "--targets", str(targets), "--db", str(db), "--archive",
-            archive, "--dialect", "pywb", "--unthrottled", "--format", "json"]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ps, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        try:
-            peak = max(peak, ps.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        if kill_after is not None and time.perf_counter() - t0 > kill_after:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            break
-        time.sleep(0.05)
-    return time.perf_counter() - t0, peak / 2**20, proc.returncode
+    args = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--targets",
+        str(targets),
+        "--db",
+        str(db),
+        "--archive",
+        archive,
+        "--dialect",
+        "pywb",
+        "--unthrottled",
+        "--format",
+        "json",
+    ]
+    return run_measured(args, ROOT, kill_after)
 
 
 def main() -> None:
@@ -69,19 +65,32 @@ def main() -> None:
         with local:
             secs, rss, code = crawl(local.url, targets, work / "t.db")
             assert code == 0, code
-            rows.append({"run": f"{len(specs):,} captures, uninterrupted", "seconds": f"{secs:.1f}",
-                         "captures/s": f"{len(specs) / secs:.0f}", "peak RSS MB": f"{rss:.0f}"})
+            rows.append(
+                {
+                    "run": f"{len(specs):,} captures, uninterrupted",
+                    "seconds": f"{secs:.1f}",
+                    "captures/s": f"{len(specs) / secs:.0f}",
+                    "peak RSS MB": f"{rss:.0f}",
+                }
+            )
             if label == "full":
                 killed_secs, rss1, _ = crawl(local.url, targets, work / "k.db", kill_after=secs / 2)
                 rest_secs, rss2, code = crawl(local.url, targets, work / "k.db")
                 assert code == 0, code
                 total = killed_secs + rest_secs
-                rows.append({"run": f"{len(specs):,} captures, kill -9 at {secs / 2:.0f} s then rerun",
-                             "seconds": f"{total:.1f} ({killed_secs:.1f} + {rest_secs:.1f})",
-                             "captures/s": f"{len(specs) / total:.0f}", "peak RSS MB": f"{max(rss1, rss2):.0f}"})
+                rows.append(
+                    {
+                        "run": f"{len(specs):,} captures, kill -9 at {secs / 2:.0f} s then rerun",
+                        "seconds": f"{total:.1f} ({killed_secs:.1f} + {rest_secs:.1f})",
+                        "captures/s": f"{len(specs) / total:.0f}",
+                        "peak RSS MB": f"{max(rss1, rss2):.0f}",
+                    }
+                )
     print(f"### Crawl at scale ({today()}, commit {git_rev()})\n\nMachine: {machine()}\n")
-    print(f"Synthetic archive: {args.urls // 5:,} and {args.urls:,} URLs x {args.per_url} captures, ~43% distinct "
-          f"bodies, limits lifted, pywb dialect.\n")
+    print(
+        f"Synthetic archive: {args.urls // 5:,} and {args.urls:,} URLs x {args.per_url} captures, ~43% distinct "
+        f"bodies, limits lifted, pywb dialect.\n"
+    )
     print(table(rows))
 
 

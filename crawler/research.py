@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -52,28 +53,33 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-def run_query(
-    path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
-) -> tuple[list[str], list[tuple]]:
-    """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
+@contextmanager
+def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
+    """A read-only connection interrupted after ``time_limit`` s; SQLite errors become QueryErrors."""
     conn = open_readonly(path)
     deadline = time.monotonic() + time_limit
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
     try:
-        cur = conn.execute(sql, params)
-        rows = cur.fetchall()
-        columns = [d[0] for d in cur.description or ()]
+        yield conn
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
-            raise QueryError(f"query interrupted after {time_limit:g} s (raise --time-limit if you mean it)") from None
-        raise QueryError(f"query failed: {exc}") from None
+            raise QueryError(f"{what} interrupted after {time_limit:g} s (raise --time-limit if you mean it)") from None
+        raise QueryError(f"{what} failed: {exc}") from None
     except (sqlite3.DatabaseError, sqlite3.Warning, sqlite3.ProgrammingError) as exc:
         raise QueryError(
-            f"query refused: {exc} (this connection is read-only: no writes, ATTACH or extensions)"
+            f"{what} refused: {exc} (this connection is read-only: no writes, ATTACH or extensions)"
         ) from None
     finally:
         conn.close()
-    return columns, rows
+
+
+def run_query(
+    path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
+) -> tuple[list[str], list[tuple]]:
+    """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
+    with _readonly_session(path, time_limit) as conn:
+        cur = conn.execute(sql, params)
+        return [d[0] for d in cur.description or ()], cur.fetchall()
 
 
 # --------------------------------------------------------------------------- full-text search
@@ -124,11 +130,8 @@ def search_clauses(
     if until:
         sql.append("AND s.start_ts <= ?")
         params.append(parse_time(until, upper=True))
-    conn = open_readonly(path)
-    deadline = time.monotonic() + time_limit
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
     hits: list[Hit] = []
-    try:
+    with _readonly_session(path, time_limit, "search") as conn:
         rows = conn.execute(" ".join(sql), params)
         # rows arrive clause by clause (the index drives the join): merge each clause's
         # consecutive spans into ranges, and stop once enough ranges are found
@@ -140,12 +143,6 @@ def search_clauses(
                     break
                 current, group = row[0], []
             group.append(row)
-    except sqlite3.OperationalError as exc:
-        if "interrupted" in str(exc):
-            raise QueryError(f"search interrupted after {time_limit:g} s") from None
-        raise QueryError(f"search failed: {exc}") from None
-    finally:
-        conn.close()
     hits = hits[:limit] if limit is not None else hits
     return sorted(hits, key=lambda h: (h.company.lower(), h.document, h.in_force_from, h.text))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -80,6 +81,13 @@ def ia_shim(pywb_archive):
 def pywb_shim(pywb_archive):
     with ArchiveShim(pywb_archive.url, mode="pywb") as shim:
         yield shim
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server a test starts, or an unreachable archive)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 
-from .conftest import FIXTURES, crawl, run_cli
+from .conftest import FIXTURES, crawl, free_port, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,12 +24,6 @@ def test_bad_targets_file_exits_2_naming_the_line_and_crawls_nothing(tmp_path):
     assert "line 3: url 'ftp://acme.example/privacy' is not an http(s) URL" in result.stderr
     assert "Traceback" not in result.stderr
     assert not db.exists()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_unreachable_archive_exits_3_with_a_clear_message(tmp_path):

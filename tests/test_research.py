@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from crawler.output import render_table
 from crawler.research import QueryError, research_questions, run_query, schema_docs, search_clauses
 from crawler.storage import SCHEMA_VERSION, Store
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, free_port, run_cli
 
 QUESTIONS = research_questions()
 
@@ -127,12 +126,6 @@ def test_the_full_text_index_follows_derive(tmp_path):
     store.close()
     hits = search_clauses(tmp_path / "t.db", "advertising partners")
     assert [(h.in_force_from, h.in_force_to) for h in hits] == [("20190101000000", None)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_db):
