@@ -76,7 +76,8 @@ def derive_document(store: Store, document_id: int, extractor: str = EXTRACTOR_V
         rows = store.query(
             """
             SELECT c.id, c.target_id, c.timestamp, c.state, e.verdict, e.reason, e.text_hash, e.text,
-                   c.id = (SELECT min(c2.id) FROM captures c2 WHERE c2.digest = c.digest)
+                   NOT EXISTS (SELECT 1 FROM captures c2 WHERE c2.digest = c.digest
+                               AND (c2.timestamp, c2.url) < (c.timestamp, c.url))
             FROM captures c
             JOIN targets t ON t.id = c.target_id
             JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299

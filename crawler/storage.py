@@ -320,7 +320,7 @@ class Store:
         reason: str | None = None,
         source: str = "cdx",
     ) -> bool:
-        """Insert one capture if new (True); a known digest makes it a duplicate at once."""
+        """Insert one capture if new (True); a known digest settles it at once (no fetch needed)."""
         now = utcnow()
         with self.transaction():
             known = self._known_outcome(digest) if state == "pending" else None
@@ -345,12 +345,8 @@ class Store:
                     now,
                 ),
             )
-            if cur.rowcount == 0 and known:
-                self.conn.execute(
-                    "UPDATE captures SET state=?, reason=?, updated_at=? WHERE archive=? AND url=?"
-                    " AND timestamp=? AND digest=? AND state IN ('pending','failed')",
-                    (*known, now, archive, url, timestamp, digest),
-                )
+            if known:
+                self._settle_digest(digest, now)
             return cur.rowcount == 1
 
     def _known_outcome(self, digest: str) -> tuple[str, str | None] | None:
@@ -393,9 +389,16 @@ class Store:
         """Store one raw body (once per digest) and settle the captures that share it, in one transaction."""
         now = utcnow()
         with self.transaction():
+            # one row per body; when two answers share it (a 301 and a 302 with the same page), the
+            # one fetched through the smallest memento URL (earliest capture) is kept, whatever the order
             self.conn.execute(
-                "INSERT OR IGNORE INTO snapshots (digest, sha256, body, codec, length, status, mimetype, headers,"
-                " digest_ok, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO snapshots (digest, sha256, body, codec, length, status, mimetype, headers,"
+                " digest_ok, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (digest) DO UPDATE SET sha256=excluded.sha256, body=excluded.body,"
+                " codec=excluded.codec, length=excluded.length, status=excluded.status,"
+                " mimetype=excluded.mimetype, headers=excluded.headers, digest_ok=excluded.digest_ok,"
+                " fetched_url=excluded.fetched_url, fetched_at=excluded.fetched_at"
+                " WHERE excluded.fetched_url < snapshots.fetched_url",
                 (
                     digest,
                     sha256,
@@ -417,16 +420,23 @@ class Store:
                     (f"redirect to {redirect_to}", redirect_to, now, archive, url, timestamp, digest),
                 )
             else:
-                self.conn.execute(
-                    "UPDATE captures SET state='fetched', reason=NULL, updated_at=? "
-                    "WHERE archive=? AND url=? AND timestamp=? AND digest=?",
-                    (now, archive, url, timestamp, digest),
-                )
-                self.conn.execute(
-                    "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? WHERE digest=?"
-                    " AND state IN ('pending','failed') AND (statuscode NOT LIKE '3%' OR statuscode IS NULL)",
-                    (now, digest),
-                )
+                self._settle_digest(digest, now)
+
+    def _settle_digest(self, digest: str, now: str) -> None:
+        """Settle every capture of a stored body: the earliest (timestamp, url) is ``fetched``, the
+        others ``duplicate``, whichever capture the body came through -- so the states never depend
+        on the order of a crawl, an interruption or a resume. Redirects are settled one by one."""
+        self.conn.execute(
+            "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? WHERE digest=?"
+            " AND state IN ('pending','failed','fetched','duplicate')"
+            " AND (statuscode NOT LIKE '3%' OR statuscode IS NULL)",
+            (now, digest),
+        )
+        self.conn.execute(
+            "UPDATE captures SET state='fetched' WHERE id = (SELECT id FROM captures WHERE digest=?"
+            " AND state='duplicate' ORDER BY timestamp, url LIMIT 1)",
+            (digest,),
+        )
 
     def mark_failed(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():

@@ -161,3 +161,20 @@ def hostile_db(tmp_path):
     derive(store)
     store.close()
     return tmp_path / "t.db"
+
+
+def content(db) -> dict:
+    """What a crawl stored, without local ids and clock times: comparable across runs."""
+    conn = sqlite3.connect(db)
+    q = {
+        "captures": "SELECT url, timestamp, digest, state, coalesce(reason, ''), version_id IS NULL FROM captures",
+        "snapshots": "SELECT digest, sha256, length, status FROM snapshots",
+        "versions": "SELECT d.company, text_hash, first_seen, last_seen, capture_count FROM versions v"
+        " JOIN documents d ON d.id = v.document_id WHERE capture_count > 0",
+        "spans": "SELECT company, position, text_hash, in_force_from, in_force_to FROM policy_timeline",
+        "changes": "SELECT company, position, window_start, window_end, added, removed, modified, moved, split,"
+        " merged, tags FROM policy_changes",
+    }
+    out = {name: sorted(conn.execute(sql).fetchall()) for name, sql in q.items()}
+    conn.close()
+    return out

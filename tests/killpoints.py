@@ -1,0 +1,58 @@
+"""Test-only Scrapy extension: SIGKILL the crawl at a chosen point inside it.
+
+Enabled with ``-s EXTENSIONS='{"tests.killpoints.KillAt": 0}' -s POLICYTRAIL_TEST_KILL_AT=<event>:<n>``:
+the process kills itself on the n-th
+
+* ``response`` -- response received by the engine (a download done, its items not yet stored);
+* ``item`` -- item stored by the pipeline;
+* ``write`` -- SQL write statement of the crawl's connection, inside its transaction;
+* ``derive`` -- SQL write statement after derive started (versions, spans, clauses, changes).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.pipelines import derive_started
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class KillAt:
+    def __init__(self, crawler):
+        spec = crawler.settings.get("POLICYTRAIL_TEST_KILL_AT")
+        if not spec:
+            raise NotConfigured
+        self.event, n = spec.split(":")
+        self.n, self.count, self.deriving = int(n), 0, False
+        connect = crawler.signals.connect
+        if self.event == "response":
+            connect(self.tick, signal=signals.response_received)
+        elif self.event == "item":
+            connect(self.tick, signal=signals.item_scraped)
+        else:
+            connect(self.trace_writes, signal=signals.spider_opened)
+            connect(self.start_deriving, signal=derive_started)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def tick(self, *args, **kwargs) -> None:
+        self.count += 1
+        if self.count >= self.n:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def start_deriving(self) -> None:
+        self.deriving = True
+
+    def trace_writes(self, spider) -> None:
+        def on_statement(sql: str) -> None:
+            if sql.lstrip().upper().startswith(WRITES) and (self.event == "write" or self.deriving):
+                self.tick()
+
+        spider.store.conn.set_trace_callback(on_statement)
