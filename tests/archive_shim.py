@@ -5,7 +5,8 @@ archived redirects point at the live web; the shim translates, so the ``ia`` dia
 tested against real pywb replay. It also:
 
 * logs every request (arrival time, path, status) -- rate limits are asserted from this log;
-* injects faults (status, Retry-After) for the first N matching requests;
+* injects faults (status, Retry-After, truncated bodies, resets, silence) for the first N
+  matching requests;
 * emulates Save Page Now (``/save/<url>``) for ``policytrail save``;
 * in ``pywb`` mode, only logs and forwards (a logging proxy for the pywb dialect).
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ class Fault:
     retry_after: str | None = None
     body: bytes = b"Too Many Requests"
     truncate: bool = False  # forward the archive's answer but cut its body short
+    reset: bool = False  # drop the connection with a TCP reset, answering nothing
+    hang: float = 0.0  # say nothing for this many seconds, then drop the connection
 
 
 @dataclass
@@ -66,6 +71,7 @@ class ArchiveShim:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # dropped connections are the point
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -103,6 +109,17 @@ class ArchiveShim:
                     return fault
         return None
 
+    def _drop(self, h, fault: Fault) -> None:
+        """Answer nothing: after ``hang`` seconds (bounded), or at once with a TCP RST."""
+        with self.lock:
+            self.log.append(LoggedRequest(h.arrived, time.monotonic(), h.path, 0))
+        if fault.hang:
+            time.sleep(min(fault.hang, 10.0))
+        if fault.reset:  # SO_LINGER with a zero timeout: close() sends RST instead of FIN
+            h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.close_connection = True
+        h.connection.close()
+
     def _pywb_get(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
         conn = http.client.HTTPConnection(self.pywb.hostname, self.pywb.port, timeout=30)
         try:
@@ -114,6 +131,8 @@ class ArchiveShim:
 
     def _handle(self, h) -> None:
         fault = self._fault_for(h.path)
+        if fault and (fault.reset or fault.hang):
+            return self._drop(h, fault)
         if fault and fault.truncate:
             return self._forward(h, truncate=True)
         if fault:

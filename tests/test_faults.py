@@ -15,7 +15,7 @@ from crawler.localarchive import LocalArchive
 from crawler.warcbuild import CaptureSpec, write_warc
 
 from .archive_shim import ArchiveShim, Fault
-from .conftest import FIXTURES, ROOT, crawl, rows
+from .conftest import FIXTURES, ROOT, content, crawl, free_port, rows
 
 
 def test_a_503_is_retried_and_the_crawl_completes(ia_shim, tmp_path):
@@ -87,23 +87,6 @@ def test_targets_take_turns_so_a_big_history_does_not_starve_a_small_one(tmp_pat
     assert len(small) == 3 and max(small) < 10, small
 
 
-def content(db) -> dict:
-    """What a crawl stored, without local ids and clock times: comparable across runs."""
-    conn = sqlite3.connect(db)
-    q = {
-        "captures": "SELECT url, timestamp, digest, state, coalesce(reason, ''), version_id IS NULL FROM captures",
-        "snapshots": "SELECT digest, sha256, length, status FROM snapshots",
-        "versions": "SELECT d.company, text_hash, first_seen, last_seen, capture_count FROM versions v"
-        " JOIN documents d ON d.id = v.document_id WHERE capture_count > 0",
-        "spans": "SELECT company, position, text_hash, in_force_from, in_force_to FROM policy_timeline",
-        "changes": "SELECT company, position, window_start, window_end, added, removed, modified, moved, split,"
-        " merged, tags FROM policy_changes",
-    }
-    out = {name: sorted(conn.execute(sql).fetchall()) for name, sql in q.items()}
-    conn.close()
-    return out
-
-
 def test_kill_9_at_random_moments_then_rerun_equals_an_uninterrupted_crawl(ia_shim, tmp_path):
     reference = tmp_path / "reference.db"
     assert crawl(ia_shim, reference, "--mementos-per-minute", "600", throttled=True).returncode == 0
@@ -140,3 +123,71 @@ def test_kill_9_at_random_moments_then_rerun_equals_an_uninterrupted_crawl(ia_sh
     assert final.returncode == 0, final.stderr
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert content(db) == expected
+
+
+def test_connection_resets_are_retried_and_the_crawl_completes(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/", 0, times=3, reset=True))
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme")
+    assert result.returncode == 0, result.stderr
+    assert len([r for r in ia_shim.requests("/web/") if r.status == 0]) == 3
+    assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM snapshots WHERE NOT digest_ok") == [(0,)]
+
+
+def test_a_silent_archive_times_out_and_is_retried(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/cdx/", 0, times=1, hang=3))
+    ia_shim.faults.append(Fault("/web/", 0, times=2, hang=3))
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme", "-s", "DOWNLOAD_TIMEOUT=1")
+    assert result.returncode == 0, result.stderr
+    silent = ia_shim.requests("/cdx/")[0]
+    again = [r for r in ia_shim.requests("/cdx/") if r.path == silent.path]
+    assert [r.status for r in again] == [0, 200] and again[1].at - silent.at >= 0.9  # timed out, then asked again
+    assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
+
+
+def test_a_capture_that_keeps_timing_out_fails_with_a_reason_and_is_retried_next_run(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/20180301000000id_/", 0, times=4, hang=2))  # RETRY_TIMES=3: four tries
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme", "-s", "DOWNLOAD_TIMEOUT=1")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    ((state, reason),) = rows(db, "SELECT state, reason FROM captures WHERE timestamp = '20180301000000'")
+    assert state == "failed" and "Timeout" in reason
+    again = crawl(ia_shim, db, "--company", "Acme")
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT state FROM captures WHERE timestamp = '20180301000000'") == [("fetched",)]
+
+
+def test_kill_9_at_seeded_points_inside_the_crawl_then_rerun_equals_an_uninterrupted_crawl(ia_shim, tmp_path):
+    reference = tmp_path / "reference.db"
+    assert crawl(ia_shim, reference).returncode == 0
+    expected = content(reference)
+    rng = random.Random(20261122)
+    points = [
+        ("response", rng.randint(2, 10)),  # a body downloaded, not yet stored
+        ("item", rng.randint(2, 15)),  # between two stored items
+        ("write", rng.randint(5, 40)),  # inside a transaction, between two statements
+        ("derive", rng.randint(1, 30)),  # inside derive: versions, spans, clauses, changes
+    ]
+    for event, n in points:
+        db = tmp_path / f"{event}.db"
+        killer = ("-s", 'EXTENSIONS={"tests.killpoints.KillAt": 0}', "-s", f"POLICYTRAIL_TEST_KILL_AT={event}:{n}")
+        killed = crawl(ia_shim, db, *killer)
+        assert killed.returncode == -signal.SIGKILL, (event, n, killed.stderr)
+        assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        resumed = crawl(ia_shim, db)
+        assert resumed.returncode == 0, (event, n, resumed.stderr)
+        assert content(db) == expected, (event, n)
+
+
+def test_an_archive_down_at_start_loses_nothing_and_the_next_run_completes(ia_shim, tmp_path):
+    db = tmp_path / "t.db"
+    down = crawl(f"http://127.0.0.1:{free_port()}", db)
+    assert down.returncode == 3 and "could not be reached" in down.stderr
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    up = crawl(ia_shim, db)
+    assert up.returncode == 0, up.stderr
+    reference = tmp_path / "reference.db"
+    assert crawl(ia_shim, reference).returncode == 0
+    assert content(db) == content(reference)

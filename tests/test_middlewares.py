@@ -33,8 +33,13 @@ def test_per_endpoint_limits_hold_as_the_archive_sees_them(ia_shim, tmp_path):
     assert min(gaps(mementos)) >= 0.1 * 0.95
 
 
-def test_a_429_pauses_every_request_for_retry_after(ia_shim, tmp_path):
-    ia_shim.faults.append(Fault("/web/", 429, times=1, retry_after="2"))
+@pytest.mark.parametrize(
+    "retry_after, settings",
+    [("2", ()), (None, ("-s", "POLICYTRAIL_RETRY_AFTER_DEFAULT=2"))],
+    ids=["with-retry-after", "without-retry-after-waits-the-default"],
+)
+def test_a_429_pauses_every_request_for_retry_after(ia_shim, tmp_path, retry_after, settings):
+    ia_shim.faults.append(Fault("/web/", 429, times=1, retry_after=retry_after))
     result = crawl(
         ia_shim,
         tmp_path / "t.db",
@@ -44,6 +49,7 @@ def test_a_429_pauses_every_request_for_retry_after(ia_shim, tmp_path):
         "600",
         "--mementos-per-minute",
         "600",
+        *settings,
         throttled=True,
     )
     assert result.returncode == 0, result.stderr
