@@ -7,6 +7,7 @@ or stopped on rate limits (resume later); 75 another run holds the lock.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from pathlib import Path
 
@@ -95,7 +96,22 @@ def _print_summary(result, fmt: str | None) -> None:
 @click.option("--cdx-page-size", type=click.IntRange(1, 150_000), default=None, help="CDX rows per page [5000].")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
-@click.option("--log-file", type=click.Path(dir_okay=False), default=None, help="Write the crawl log to this file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; print only errors (for cron).")
+@click.option(
+    "--log-file", type=click.Path(dir_okay=False), default=None, help="Write the crawl log (INFO level) to this file."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Live progress display [default: on when stderr is a terminal]."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: exit code, message, run, figures.")
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a setting of crawler/settings.py, e.g. -s DOWNLOAD_TIMEOUT=30 (repeatable).",
+)
 @format_option
 @clean_errors
 def crawl(
@@ -112,7 +128,11 @@ def crawl(
     full,
     cdx_page_size,
     verbose,
+    quiet,
     log_file,
+    progress,
+    as_json,
+    overrides,
     fmt,
 ):
     """List every archived capture of each target, fetch each distinct body once, derive versions.
@@ -124,8 +144,12 @@ def crawl(
     Example:
         policytrail crawl --company Krop --db data/krop.db
         policytrail crawl --archive http://127.0.0.1:8080 --dialect pywb --unthrottled
+        policytrail crawl --quiet --log-file logs/crawl.log    # from cron
     """
-    from .crawl import crawl_settings, run_crawl
+    from .crawl import crawl_settings, parse_overrides, run_crawl
+
+    if progress is None:
+        progress = sys.stderr.isatty() and not (quiet or verbose or as_json)
 
     settings = crawl_settings(
         db=db,
@@ -136,13 +160,19 @@ def crawl(
         mementos_per_minute=mementos_per_minute,
         unthrottled=unthrottled,
         user_agent=user_agent,
-        log_level="INFO" if verbose else "WARNING",
+        log_level="INFO" if verbose or log_file else "ERROR" if quiet else "WARNING",
         log_file=log_file,
         full=full,
         cdx_page_size=cdx_page_size,
+        extra={**parse_overrides(overrides), "POLICYTRAIL_PROGRESS": progress},
     )
     result = run_crawl(settings)
-    _print_summary(result, fmt)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    elif not quiet:
+        _print_summary(result, fmt)
+    elif result.exit_code:
+        click.echo(result.message, err=True)
     sys.exit(result.exit_code)
 
 

@@ -29,6 +29,35 @@ class CrawlResult:
     stats: dict = field(default_factory=dict)
     summary: list[dict] = field(default_factory=list)
 
+    def as_dict(self) -> dict:
+        """The ``--json`` summary: what a job runner needs to decide and to report."""
+        ours = {k.split("/", 1)[1]: v for k, v in self.stats.items() if k.startswith("policytrail/")}
+        return {
+            "exit_code": self.exit_code,
+            "message": self.message,
+            "run_id": ours.pop("run_id", None),
+            "finish_reason": self.stats.get("finish_reason"),
+            "started": _iso(self.stats.get("start_time")),
+            "finished": _iso(self.stats.get("finish_time")),
+            "companies": self.summary,
+            "figures": {k: v for k, v in ours.items() if k not in ("phase", "company_versions")},
+        }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``-s NAME=VALUE`` pairs as settings; Scrapy's getters parse the strings (numbers, booleans, JSON)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not name.strip().isupper():
+            raise UsageError(f"-s expects NAME=VALUE with an upper-case setting name, got {pair!r}")
+        out[name.strip()] = value
+    return out
+
 
 def crawl_settings(
     *,

@@ -8,9 +8,11 @@ from scrapy import signals
 
 from .derive import derive
 from .items import CaptureItem, CaptureOutcome, SnapshotItem
-from .lock import DatabaseLock
 
 logger = logging.getLogger(__name__)
+
+# sent when the crawl's downloads are over and derive starts (the progress display redraws)
+derive_started = object()
 
 
 class StoragePipeline:
@@ -24,7 +26,6 @@ class StoragePipeline:
         self.crawler = crawler
         self.derive_on_close = crawler.settings.getbool("POLICYTRAIL_DERIVE_ON_CLOSE")
         self.store = None
-        self.lock = None
         self.run_id = None
 
     @classmethod
@@ -36,9 +37,8 @@ class StoragePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.store = spider.store
-        settings = self.crawler.settings
-        if not settings.getbool("POLICYTRAIL_LOCK_HELD"):  # under Scrapyd: the crawl takes the lock itself
-            self.lock = DatabaseLock(self.store.path).acquire()
+        if self.store is None:  # the spider found the database locked by another run
+            return
         self.run_id = self.store.start_run(
             spider.archive.key,
             {
@@ -49,6 +49,7 @@ class StoragePipeline:
                 "targets": len(spider.targets),
             },
         )
+        self.crawler.stats.set_value("policytrail/run_id", self.run_id)
 
     def process_item(self, item):
         store = self.store
@@ -91,10 +92,18 @@ class StoragePipeline:
         if self.store is None:
             return
         if self.derive_on_close:
+            stats = self.crawler.stats
             companies = getattr(self.crawler.spider, "companies", ())
+            stats.set_value("policytrail/phase", "deriving versions")
+            self.crawler.signals.send_catch_log(signal=derive_started)
             report = derive(self.store, companies)
-            self.crawler.stats.set_value("policytrail/versions", report.versions)
-            self.crawler.stats.set_value("policytrail/spans", report.spans)
+            stats.set_value("policytrail/phase", "finished")
+            stats.set_value("policytrail/versions", report.versions)
+            stats.set_value("policytrail/spans", report.spans)
+            stats.set_value(
+                "policytrail/company_versions",
+                {row["company"]: row["versions"] for row in self.store.company_summary(companies)},
+            )
             logger.info(
                 "derive: %d snapshots extracted, %d versions over %d spans in %d documents",
                 report.extracted,
@@ -109,5 +118,5 @@ class StoragePipeline:
             return
         self.store.finish_run(self.run_id, reason, spider.figures)
         self.store.close()
-        if self.lock:
-            self.lock.release()
+        if spider.lock:  # taken by the spider when no CLI holds it (Scrapyd)
+            spider.lock.release()

@@ -42,6 +42,9 @@ POLICYTRAIL_LOCK_HELD = False
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 
+# Live progress display on a terminal (the CLI turns it on when stderr is a TTY).
+POLICYTRAIL_PROGRESS = False
+
 # --- Scrapy -----------------------------------------------------------------------------
 ROBOTSTXT_OBEY = False  # the archive's APIs, not the sites, are fetched; limits above apply
 REMOTE_CONTROL_ENABLED = False  # it executes code sent to it
@@ -61,5 +64,6 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 HTTPERROR_ALLOW_ALL = True
 DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ArchiveGuardMiddleware": 50}
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
@@ -29,6 +30,7 @@ from twisted.internet.error import (
 from crawler.archive import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
 from crawler.errors import UnexpectedResponseFormat
 from crawler.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.lock import DatabaseLock, LockHeld
 from crawler.storage import MAX_ATTEMPTS, TERMINAL_STATES, Store
 from crawler.targets import load_targets
 
@@ -116,7 +118,15 @@ class WaybackSpider(scrapy.Spider):
         companies = [company] if isinstance(company, str) else list(company or [])
         self.targets = load_targets(a["targets"] or settings.get("POLICYTRAIL_TARGETS"), companies)
         self.companies = sorted({t.company for t in self.targets})
-        self.store = Store(a["db"] or settings.get("POLICYTRAIL_DB"))
+        db = a["db"] or settings.get("POLICYTRAIL_DB")
+        self.lock = self.refused = None
+        if not settings.getbool("POLICYTRAIL_LOCK_HELD"):  # under Scrapyd: the crawl takes the lock itself
+            try:
+                self.lock = DatabaseLock(db).acquire()
+            except LockHeld as exc:  # touch nothing; start() closes the spider at once
+                self.refused, self.store, self.figures = str(exc), None, {}
+                return
+        self.store = Store(db)
         self.max_hops = settings.getint("POLICYTRAIL_MAX_REDIRECT_HOPS")
         self.target_ids = {t.url: self.store.upsert_target(t.company, t.url, t.document) for t in self.targets}
         self.requested: set[str] = set()
@@ -125,7 +135,16 @@ class WaybackSpider(scrapy.Spider):
         self.overlap_days = settings.getfloat("POLICYTRAIL_OVERLAP_DAYS")
         # per-target figures of this run, recorded in crawl_runs
         self.figures = {
-            t.url: {"company": t.company, "listed": 0, "new": 0, "fetched": 0, "failed": 0, "since": None}
+            t.url: {
+                "company": t.company,
+                "listed": 0,
+                "new": 0,
+                "queued": 0,
+                "fetched": 0,
+                "failed": 0,
+                "since": None,
+                "listing_done": False,
+            }
             for t in self.targets
         }
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
@@ -143,6 +162,9 @@ class WaybackSpider(scrapy.Spider):
 
     # -- CDX ---------------------------------------------------------------------------
     async def start(self):
+        if self.refused:
+            logger.error("%s", self.refused)
+            raise CloseSpider("locked")
         for target in self.targets:
             tid = self.target_ids[target.url]
             since = self._since(tid)
@@ -190,12 +212,14 @@ class WaybackSpider(scrapy.Spider):
             )
             stats.inc_value("policytrail/cdx_failed")
             logger.error("Listing %s failed: %s", meta["target_url"], why)
+            self._listing_done(meta["target_id"])
             return
         try:
             page = self.archive.parse_cdx(response.body, response.url)
         except UnexpectedResponseFormat as exc:
             stats.inc_value("policytrail/cdx_failed")
             logger.error("Listing %s failed: %s", meta["target_url"], exc)
+            self._listing_done(meta["target_id"])
             return
         stats.inc_value("policytrail/cdx_pages")
         for record in page.records:
@@ -204,13 +228,19 @@ class WaybackSpider(scrapy.Spider):
             yield self._cdx_request(
                 meta["target_url"], meta["target_id"], resume_key=page.resume_key, since=meta.get("since")
             )
-        elif self.archive.dialect == "pywb" and page.records and len(page.records) >= self._page_limit(response):
+            return
+        if self.archive.dialect == "pywb" and page.records and len(page.records) >= self._page_limit(response):
             # pywb has no resume key: continue from the last timestamp (known rows dedup by key)
             last = page.records[-1].timestamp
             if last != meta.get("from_ts"):
                 req = self._cdx_request(meta["target_url"], meta["target_id"], from_ts=last)
                 req.meta["from_ts"] = last
                 yield req
+                return
+        self._listing_done(meta["target_id"])
+
+    def _listing_done(self, target_id: int) -> None:
+        self._figures_by_id[target_id]["listing_done"] = True
 
     @staticmethod
     def _page_limit(response) -> int:
@@ -257,6 +287,7 @@ class WaybackSpider(scrapy.Spider):
         # with 20,000 captures does not starve the others (listings, at priority 0, come first)
         request.priority = -self._queued[target_id]
         self._queued[target_id] += 1
+        self._figures_by_id[target_id]["queued"] += 1
         yield request
 
     # -- mementos ----------------------------------------------------------------------
@@ -389,6 +420,8 @@ class WaybackSpider(scrapy.Spider):
         if failure.check(*_UNREACHABLE):
             stats.inc_value("policytrail/cdx_unreachable")
         logger.error("Listing %s failed: %s", failure.request.meta.get("target_url"), failure.getErrorMessage())
+        if failure.request.meta.get("target_id") in self._figures_by_id:
+            self._listing_done(failure.request.meta["target_id"])
 
     def memento_failed(self, failure):
         if failure.check(IgnoreRequest):
