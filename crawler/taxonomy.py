@@ -7,9 +7,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
-
-DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.toml")
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,11 @@ def tag_clauses(clauses: list, taxonomy: Taxonomy | None = None) -> list:
 
 
 @lru_cache(maxsize=8)
-def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """The taxonomy at ``path``, or the bundled one (read as a package resource: also from a
+    zipped egg under Scrapyd)."""
+    source = Path(path) if path else files("crawler").joinpath("taxonomy.toml")
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
     topics = []
     for entry in data.get("topic", []):
         rules = "|".join(f"(?:{r})" for r in entry["rules"])
