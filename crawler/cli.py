@@ -41,6 +41,14 @@ targets_option = click.option(
 )
 
 
+rules_option = click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Per-target extraction rules (TOML; see docs/extraction.md). Opt-in: none by default.",
+)
+
+
 def companies_option(fn):
     return click.option("--company", "companies", multiple=True, help="Only this company (repeatable).")(fn)
 
@@ -93,6 +101,7 @@ def _print_summary(result, fmt: str | None) -> None:
 @click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
 @click.option("--full", is_flag=True, help="List every capture again, not only those since the last run.")
+@rules_option
 @click.option("--cdx-page-size", type=click.IntRange(1, 150_000), default=None, help="CDX rows per page [5000].")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
@@ -126,6 +135,7 @@ def crawl(
     unthrottled,
     user_agent,
     full,
+    rules,
     cdx_page_size,
     verbose,
     quiet,
@@ -164,7 +174,7 @@ def crawl(
         log_file=log_file,
         full=full,
         cdx_page_size=cdx_page_size,
-        extra={**parse_overrides(overrides), "POLICYTRAIL_PROGRESS": progress},
+        extra={**parse_overrides(overrides), "POLICYTRAIL_PROGRESS": progress, "POLICYTRAIL_RULES": rules},
     )
     result = run_crawl(settings)
     if as_json:
@@ -435,6 +445,40 @@ def export(fmt, out, companies, since, feed_id, db):
     else:
         written = write_warc(store, docs, out_path)
     click.echo(f"Wrote {', '.join(str(p) for p in written)}", err=True)
+
+
+@cli.command()
+@companies_option
+@rules_option
+@click.option("--force", is_flag=True, help="Extract every snapshot again, even those already read by this version.")
+@db_option()
+@format_option
+@clean_errors
+def reextract(companies, rules, force, db, fmt):
+    """Derive versions again from the stored snapshots, after an extractor or rules change. No network.
+
+    Versions that change only because of the new extraction are recorded in the
+    reextractions table, never reported as changes of the policy.
+
+    \b
+    Example:
+        policytrail reextract --rules data/rules.toml --company Match
+    """
+    from .lock import DatabaseLock
+    from .reextract import reextract as run
+    from .rules import load_rules
+
+    loaded = load_rules(rules)
+    store = _open_existing(db)
+    with DatabaseLock(db):
+        rows = run(store, tuple(companies), loaded, force)
+    emit_rows(rows, fmt)
+    reread = sum(r["captures_reread"] for r in rows)
+    click.echo(
+        f"Re-extracted: {reread} capture(s) read differently (see the reextractions table); "
+        f"changes of the policy are recomputed from the new versions.",
+        err=True,
+    )
 
 
 @cli.command()

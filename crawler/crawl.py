@@ -18,6 +18,7 @@ from scrapy.settings import Settings
 from .archive import Archive
 from .errors import UsageError
 from .lock import DatabaseLock
+from .rules import load_rules
 from .storage import Store
 from .targets import load_targets
 
@@ -112,6 +113,7 @@ def run_crawl(settings: Settings) -> CrawlResult:
 
     companies = tuple(settings.getlist("POLICYTRAIL_COMPANIES"))
     targets = load_targets(settings.get("POLICYTRAIL_TARGETS"), companies)  # exit 2 before any request
+    load_rules(settings.get("POLICYTRAIL_RULES"))  # likewise for a broken rules file
     db = settings.get("POLICYTRAIL_DB")
     with DatabaseLock(db):  # exit 75 at once if another run holds the database
         Store(db).close()  # a broken database fails here, cleanly

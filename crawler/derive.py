@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .clauses import SEGMENTER_VERSION, Clause, segment
 from .diffing import DIFFER_VERSION, diff_clauses
 from .extract import EXTRACTOR_VERSION, extract
 from .normalize import text_hash
+from .policydate import stated_date
+from .rules import Rule, Rules
 from .storage import Store
 from .taxonomy import Taxonomy, load_taxonomy, tag_clauses
 
@@ -35,32 +37,45 @@ def days_between(start_ts: str, end_ts: str) -> float:
     return round((datetime.strptime(end_ts, fmt) - datetime.strptime(start_ts, fmt)).total_seconds() / 86400, 2)
 
 
-def extract_pending(store: Store, extractor: str = EXTRACTOR_VERSION) -> int:
-    """Extract every successfully fetched snapshot not yet read by this extractor version."""
-    digests = [
-        r[0]
+def extract_pending(store: Store, rules: Rules | None = None, extractor: str = EXTRACTOR_VERSION) -> int:
+    """Extract every successfully fetched snapshot not yet read by this extractor version, and
+    with each per-target rule every snapshot of a capture the rule reads."""
+    rules = rules or Rules()
+    jobs: dict[tuple[str, str], Rule | None] = {
+        (r[0], extractor): None
         for r in store.query(
             "SELECT s.digest FROM snapshots s WHERE s.status BETWEEN 200 AND 299 AND NOT EXISTS "
             "(SELECT 1 FROM extractions e WHERE e.digest = s.digest AND e.extractor = ?)",
             (extractor,),
         )
-    ]
-    for digest in digests:
+    }
+    for rule in rules.rules:
+        rid = rules.extractor_id(extractor, rule)
+        for digest, url, ts in store.query(
+            "SELECT c.digest, c.url, c.timestamp FROM captures c JOIN targets t ON t.id = c.target_id"
+            " JOIN documents d ON d.id = t.document_id JOIN snapshots s ON s.digest = c.digest"
+            " WHERE d.company = ? AND s.status BETWEEN 200 AND 299 AND NOT EXISTS"
+            " (SELECT 1 FROM extractions e WHERE e.digest = c.digest AND e.extractor = ?)",
+            (rule.company, rid),
+        ):
+            if rules.for_capture(rule.company, url, ts) is rule:
+                jobs[(digest, rid)] = rule
+    for (digest, eid), rule in jobs.items():
         body, headers, mimetype = store.snapshot_body(digest)
         content_type = _header(headers, "content-type") or mimetype
-        result = extract(body, content_type)
+        result = extract(body, content_type, rule)
         th = text_hash(result.text, normalized=True) if result.is_policy else None
         with store.transaction():
             store.save_extraction(
                 digest,
-                extractor,
+                eid,
                 result.verdict,
                 result.reason,
                 result.title,
                 th,
                 result.text if result.is_policy else None,
             )
-    return len(digests)
+    return len(jobs)
 
 
 def _header(headers: dict, name: str) -> str | None:
@@ -70,31 +85,46 @@ def _header(headers: dict, name: str) -> str | None:
     return None
 
 
-def derive_document(store: Store, document_id: int, extractor: str = EXTRACTOR_VERSION) -> tuple[int, int]:
-    """Link the document's captures to versions and rebuild its spans; returns (versions, spans)."""
+def derive_document(
+    store: Store, document_id: int, rules: Rules | None = None, extractor: str = EXTRACTOR_VERSION
+) -> tuple[int, int]:
+    """Link the document's captures to versions and rebuild its spans; returns (versions, spans).
+
+    Each capture is read by the extraction of the rule in force for it (or the generic one). A
+    capture whose version changes here changes only because its extraction did (snapshots never
+    change): that is recorded in ``reextractions``, never as a change of the policy.
+    """
+    rules = rules or Rules()
+    company = store.query("SELECT company FROM documents WHERE id = ?", (document_id,))[0][0]
+    wanted_ids = [extractor] + [rules.extractor_id(extractor, r) for r in rules.rules if r.company == company]
     with store.transaction():
         rows = store.query(
-            """
+            f"""
             SELECT c.id, c.target_id, c.timestamp, c.state, e.verdict, e.reason, e.text_hash, e.text,
                    NOT EXISTS (SELECT 1 FROM captures c2 WHERE c2.digest = c.digest
-                               AND (c2.timestamp, c2.url) < (c.timestamp, c.url))
+                               AND (c2.timestamp, c2.url) < (c.timestamp, c.url)),
+                   c.url, e.extractor, c.version_id
             FROM captures c
             JOIN targets t ON t.id = c.target_id
             JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299
-            JOIN extractions e ON e.digest = c.digest AND e.extractor = ?
+            JOIN extractions e ON e.digest = c.digest AND e.extractor IN ({",".join("?" * len(wanted_ids))})
             WHERE t.document_id = ?
               AND (c.state IN ('fetched', 'duplicate') OR (c.state = 'skipped' AND
                    (c.reason LIKE 'not a policy%' OR c.reason LIKE 'unsupported%')))
             ORDER BY c.timestamp, c.id""",
-            (extractor, document_id),
+            (*wanted_ids, document_id),
         )
         timeline: list[tuple[int, str, int]] = []  # (capture id, timestamp, version id)
-        for cid, target_id, ts, state, verdict, why, th, text, first_of_digest in rows:
+        moved: dict[tuple[int, int | None], list] = {}  # (old version, new version) -> [timestamps, extractor]
+        for cid, target_id, ts, state, verdict, why, th, text, first_of_digest, url, eid, old_vid in rows:
+            if eid != rules.extractor_id(extractor, rules.for_capture(company, url, ts)):
+                continue  # another rule's reading of this body
+            vid = None
             if verdict == "policy":
                 store.execute(
                     "INSERT OR IGNORE INTO versions (document_id, target_id, text_hash, text, extractor)"
                     " VALUES (?,?,?,?,?)",
-                    (document_id, target_id, th, text, extractor),
+                    (document_id, target_id, th, text, eid),
                 )
                 vid = store.query("SELECT id FROM versions WHERE document_id=? AND text_hash=?", (document_id, th))[0][
                     0
@@ -112,6 +142,17 @@ def derive_document(store: Store, document_id: int, extractor: str = EXTRACTOR_V
                     "UPDATE captures SET version_id=NULL, state='skipped', reason=? WHERE id=?",
                     (f"{label}: {why}", cid),
                 )
+            if old_vid is not None and old_vid != vid:
+                moved.setdefault((old_vid, vid), [[], eid])[0].append(ts)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        store.executemany(
+            "INSERT INTO reextractions (at, document_id, from_version_id, to_version_id, captures, first_ts, last_ts,"
+            " extractor) VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (now, document_id, old, new, len(stamps), min(stamps), max(stamps), eid)
+                for (old, new), (stamps, eid) in moved.items()
+            ],
+        )
         store.execute(
             """
             UPDATE versions SET
@@ -121,6 +162,14 @@ def derive_document(store: Store, document_id: int, extractor: str = EXTRACTOR_V
             WHERE document_id = ?""",
             (document_id,),
         )
+        for vid, text in store.query(
+            "SELECT id, text FROM versions WHERE document_id = ? AND stated_date_text IS NULL", (document_id,)
+        ):
+            found = stated_date(text)
+            store.execute(
+                "UPDATE versions SET stated_date = ?, stated_date_text = ? WHERE id = ?",
+                (found.date.isoformat() if found else None, found.phrase if found else "", vid),
+            )
         store.execute("DELETE FROM spans WHERE document_id = ?", (document_id,))
         runs = []  # (first, last, count) of consecutive captures showing the same version
         start = 0
@@ -154,12 +203,15 @@ def derive_document(store: Store, document_id: int, extractor: str = EXTRACTOR_V
 
 
 def derive(
-    store: Store, companies: list[str] | tuple[str, ...] = (), extractor: str = EXTRACTOR_VERSION
+    store: Store,
+    companies: list[str] | tuple[str, ...] = (),
+    rules: Rules | None = None,
+    extractor: str = EXTRACTOR_VERSION,
 ) -> DeriveReport:
     """Bring every derived table up to date with the stored captures and snapshots."""
-    report = DeriveReport(extracted=extract_pending(store, extractor))
+    report = DeriveReport(extracted=extract_pending(store, rules, extractor))
     for doc in store.documents(companies):
-        v, s = derive_document(store, doc[0], extractor)
+        v, s = derive_document(store, doc[0], rules, extractor)
         segment_versions(store, doc[0])
         report.changes_computed += derive_changes(store, doc[0])
         report.documents += 1

@@ -1,102 +1,124 @@
-"""Archived bytes + mimetype -> structured policy text, or a typed "not a policy" verdict.
+"""Archived bytes + content type -> structured policy text, or a typed "not a policy" verdict.
 
-A first, honest extractor: it drops what is never policy text (scripts, styles, forms,
-navigation, headers, footers, cookie banners), prefers the page's main content, and keeps
-headings (``#``), list items (``-`` / ``1.``), table rows (``a | b``) and paragraphs as
-Markdown-like lines. It neither hashes nor stores.
+Generic rules, chosen by ``bench/bench_ota.py`` over readability-lxml and trafilatura on Open
+Terms Archive's judged histories (docs/benchmarks.md): drop what is never policy text
+(scripts, styles, forms, navigation, headers, footers, cookie banners, hidden elements), prefer
+the page's declared main content, and keep headings (``#``), list items (``-`` / ``1.``), table
+rows (``a | b``) and paragraphs as Markdown-like lines. Page chrome that varies from fetch to
+fetch is removed here (copyright lines; Cloudflare's e-mail obfuscation is decoded), so a
+version changes when the words of the policy change. PDFs are read with pypdf.
+
+Per-target rules (``crawler.rules``) can name the content (``select``) and more chrome
+(``remove``) with CSS. The extractor neither hashes nor stores.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from .normalize import normalize_text
+from .rules import Rule
 
-EXTRACTOR_VERSION = "html-1"
+EXTRACTOR_VERSION = "html-2"
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is a verdict, not a log line
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
-# Captures of these types are fetched and stored (a later extractor may read them) but make no version yet.
-STORED_UNSUPPORTED = ("application/pdf",)
+PDF_TYPES = ("application/pdf", "application/x-pdf")
 
 _DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "svg",
-    "iframe",
-    "form",
-    "button",
-    "select",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "dialog",
-    "object",
-    "embed",
-    "canvas",
-    "video",
-    "audio",
-    "head",
-    "link",
-    "meta",
+    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "input",
+    "textarea", "nav", "header", "footer", "aside", "dialog", "object", "embed", "canvas", "video",
+    "audio", "head", "link", "meta",
+)  # fmt: skip
+# words in an id, class or role that mark page chrome; matched as whole hyphen/underscore tokens
+_CHROME_WORDS = (
+    "cookie", "cookies", "consent", "gdpr-banner", "navbar", "nav-bar", "menu", "breadcrumb", "breadcrumbs",
+    "header", "footer", "site-header", "site-footer", "skip-link", "share", "social", "onetrust-banner-sdk",
+    "language-selector", "lang-switcher", "newsletter",
+)  # fmt: skip
+_CHROME_RE = re.compile(r"(^|[\s_-])(" + "|".join(map(re.escape, _CHROME_WORDS)) + r")([\s_-]|$)", re.I)
+_CHROME_ROLES = ("navigation", "banner", "contentinfo", "dialog", "alertdialog", "search")
+_NEVER_CHROME = frozenset(("body", "html", "main", "article"))
+_PASSWORD = etree.XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
+_META_REFRESH = etree.XPath("//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh'][contains(@content, '=')]")
+_BLOCK = frozenset(
+    "p div section article main blockquote pre address dl dt dd figure figcaption table tbody thead tfoot "
+    "center hr body html caption details summary".split()
 )
-_CHROME_RE = re.compile(
-    r"(^|[\s_-])(cookie|consent|gdpr-banner|navbar|nav-bar|menu|breadcrumb|"
-    r"header|footer|site-header|site-footer|skip-link|share|social)([\s_-]|$)",
-    re.I,
-)
-_BLOCK = {
-    "p",
-    "div",
-    "section",
-    "article",
-    "main",
-    "blockquote",
-    "pre",
-    "address",
-    "dl",
-    "dt",
-    "dd",
-    "figure",
-    "figcaption",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "center",
-    "hr",
-    "body",
-    "html",
-    "caption",
-}
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_WS = re.compile(r"\s+")
+_COPYRIGHT_LINE = re.compile(r"^(©|\(c\)|copyright\b).{0,160}$|^.{0,80}©\s*(19|20)\d\d.{0,80}$", re.I)
 
-_CHALLENGE = re.compile(
-    r"just a moment\.\.\.|attention required!? \| cloudflare|checking your browser|"
-    r"cf-browser-verification|incapsula incident|request unsuccessful\. incapsula|"
-    r"access denied|are you a robot|captcha",
-    re.I,
-)
+# -- verdicts ------------------------------------------------------------------------------
+_CHALLENGES = (
+    ("Cloudflare", re.compile(r"cf-chl-|challenge-platform|cf-browser-verification|attention required! \| cloudflare"
+                              r"|<title>just a moment\.\.\.</title>", re.I)),
+    ("Imperva", re.compile(r"_incapsula_resource|incapsula incident id|request unsuccessful\. incapsula", re.I)),
+    ("Distil/Imperva", re.compile(r"pardon our interruption|distil_r_captcha", re.I)),
+    ("PerimeterX", re.compile(r"px-captcha|_pxhd|perimeterx", re.I)),
+    ("DataDome", re.compile(r"captcha-delivery\.com|datadome", re.I)),
+    ("Akamai", re.compile(r"<title>access denied</title>[\s\S]*reference #\d", re.I)),
+    ("CAPTCHA", re.compile(r"are you a robot|verify you are (a )?human|checking your browser", re.I)),
+)  # fmt: skip
 _NOT_FOUND = re.compile(
-    r"\b(404|page not found|not found|page (you|you're) looking for|no longer available|"
-    r"doesn't exist|does not exist)\b",
+    r"\b(404|page not found|not found|page (you|you're) (are )?looking for|no longer available|"
+    r"doesn't exist|does not exist|seite nicht gefunden|page introuvable|página no encontrada)\b",
     re.I,
 )
-_POLICY_WORDS = re.compile(
-    r"privacy|personal (data|information)|datenschutz|données|privacidad|"
-    r"privacidade|riservatezza|cookie",
+_MOVED = re.compile(
+    r"\b(this page has (been )?moved|has (been )?moved to|page has been relocated|you are being redirected|"
+    r"redirecting( you)?( now)?\b|if you are not redirected|click here if (you are|you're) not redirected|"
+    r"new (address|location) of this page)",
+    re.I,
+)
+_LOGIN = re.compile(r"\b(log ?in|sign ?in|anmelden|connexion|iniciar sesi[oó]n)\b", re.I)
+_CONSENT_WALL = re.compile(
+    r"\b(accept all|reject all|agree and (continue|proceed)|manage (your )?(cookie )?(settings|preferences|options)|"
+    r"before you continue|we value your privacy)\b",
+    re.I,
+)
+# The vocabulary of privacy policies: one entry per topic, as word prefixes (looked up in the
+# page's sorted word list) and phrases (substrings), in several languages.
+_POLICY_TOPICS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("privacy", "datenschutz", "confidentialit", "privacidad", "privacidade", "riservatezza", "privacybeleid",
+      "integritet"), ("プライバシー", "隐私", "隱私", "개인정보 처리방침", "конфиденциальност")),
+    ((), ("personal data", "personal information", "personenbezogen", "données personnelles",
+          "données à caractère personnel", "datos personales", "dados pessoais", "dati personali", "persoonsgegevens",
+          "個人情報", "个人信息", "個人資料", "개인정보", "персональн")),
+    (("collect", "erheb", "recopil", "colet", "raccog"), ("収集", "收集", "수집", "сбор")),
+    (("dritt", "tiers", "tercer", "terceir", "terzi"), ("third part", "third-part", "第三者", "第三方", "제3자")),
+    (("cookie",), ("クッキー", "쿠키")),
+    (("consent", "einwillig", "consentement", "consentimiento", "consentimento"), ("同意", "동의", "соглас")),
+    (("process", "verarbeit", "traitement", "tratamiento", "tratamento", "trattamento"), ()),
+    (("retain", "retention", "store", "storage", "speicher", "conserv"), ()),
+    (("disclos", "share", "sharing", "weitergab", "partag", "compart"), ()),
+    (("right", "rechte", "droit", "derecho", "direito", "diritt"), ("権利", "权利", "권리")),
+    (("controller", "verantwortlich", "responsable"), ()),
+    (("gdpr", "ccpa", "dsgvo", "rgpd", "lgpd", "cpra"), ()),
+    (("unsubscrib", "widerspr", "opposition"), ("opt out", "opt-out")),
+    (("delet", "erase", "erasure", "lösch", "supprim", "elimin"), ()),
+    (("secur", "sicherheit", "sécurité", "segur", "sicurezza"), ("安全", "보안", "безопасност")),
+    (("child", "minor", "kinder", "enfant", "menor", "minori"), ()),
+    (("advertis", "werbung", "publicit", "pubblicit"), ()),
+    (("transfer", "übermitt", "übertrag", "transfert"), ()),
+    (("email", "contact", "kontakt", "contactez"), ("e-mail",)),
+    (("law", "legal", "gesetz", "loi", "ley"), ()),
+)  # fmt: skip
+_POLICY_TITLE = re.compile(
+    r"privacy|datenschutz|confidentialit|privacidad|privacidade|riservatezza|privacybeleid|personal data|"
+    r"data protection|cookie policy|policy|richtlinie|politique|política|informativa|"
+    r"プライバシー|個人情報|隐私|个人信息|개인정보",
     re.I,
 )
 MIN_POLICY_CHARS = 400
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -114,56 +136,86 @@ class Extraction:
         return self.verdict == "policy"
 
 
+@dataclass
+class Page:
+    """What the extractor read from one HTML page: text, title and the signals of what it is."""
+
+    text: str = ""
+    title: str = ""
+    headings: tuple[str, ...] = ()
+    password_field: bool = False
+    meta_refresh: bool = False
+    raw: str = ""  # the start and end of the HTML, where challenge pages give themselves away
+    rule_missed: str = ""
+
+    def challenge(self) -> str | None:
+        """The bot-challenge vendor whose markers the page carries, if any."""
+        seen = f"{self.raw}\n{self.text[:2000]}"
+        return next((name for name, rx in _CHALLENGES if rx.search(seen)), None)
+
+
 def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
 def _charset(content_type: str | None) -> str | None:
-    m = re.search(r"charset=([\w.:-]+)", content_type or "", re.I)
+    m = re.search(r"charset=[\"']?([\w.:-]+)", content_type or "", re.I)
     return m.group(1) if m else None
 
 
+def _detect(body: bytes) -> str | None:
+    """Encoding by statistics, for bodies that declare none and are not UTF-8."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    return best.encoding if best else None
+
+
 def decode_html(body: bytes, content_type: str | None) -> str:
-    """Decode with the header charset, BOM, ``<meta>`` or detection; broken bytes become U+FFFD."""
-    header = f"charset={_charset(content_type)}" if _charset(content_type) else None
-    _, text = html_to_unicode(header, body)
+    """Decode with the header charset, a BOM, ``<meta>``, then detection; broken bytes become U+FFFD."""
+    charset = _charset(content_type)
+    _, text = html_to_unicode(f"charset={charset}" if charset else None, body, auto_detect_fun=_detect)
     return text
 
 
+# -- HTML ------------------------------------------------------------------------------------
 class _Blocks:
     """Collects inline text into block lines."""
+
+    __slots__ = ("blocks", "buf", "prefix")
 
     def __init__(self) -> None:
         self.blocks: list[str] = []
         self.buf: list[str] = []
         self.prefix = ""
 
-    def text(self, s: str | None) -> None:
-        if s:
-            self.buf.append(s)
-
     def flush(self) -> None:
-        line = _WS.sub(" ", "".join(self.buf)).strip()
-        if line:
-            self.blocks.append(self.prefix + line)
-        self.buf = []
+        if self.buf:
+            line = " ".join("".join(self.buf).split())
+            if line:
+                self.blocks.append(self.prefix + line)
+            self.buf = []
         self.prefix = ""
 
-    def newline(self) -> None:
-        self.flush()
 
-
-def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
-    tag = el.tag.lower() if isinstance(el.tag, str) else None
-    if tag is None:  # comment or processing instruction
-        out.text(el.tail)
+def _walk(el, out: _Blocks, lists: list[list]) -> None:
+    tag = el.tag
+    if not isinstance(tag, str):  # comment or processing instruction
+        if el.tail:
+            out.buf.append(el.tail)
         return
+    if _is_chrome(el):  # skipped with its subtree; the text after it stays
+        if el.tail:
+            out.buf.append(el.tail)
+        return
+    tag = tag.lower()
     if tag == "br":
-        out.newline()
+        out.flush()
     elif tag in _HEADINGS:
         out.flush()
         out.prefix = "#" * _HEADINGS[tag] + " "
-        out.text(el.text)
+        if el.text:
+            out.buf.append(el.text)
         for child in el:
             _walk(child, out, lists)
         out.flush()
@@ -171,7 +223,6 @@ def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
         out.flush()
         start = el.get("start", "1")
         lists.append([tag, int(start) if start.isdigit() else 1])
-        out.text(el.text if el.text and el.text.strip() else None)
         for child in el:
             _walk(child, out, lists)
         lists.pop()
@@ -185,14 +236,15 @@ def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
         else:
             marker = "- "
         out.prefix = indent + marker  # a nested list flushes the item's own text with it
-        out.text(el.text)
+        if el.text:
+            out.buf.append(el.text)
         for child in el:
             _walk(child, out, lists)
         out.flush()
     elif tag == "tr":
         out.flush()
         cells = [
-            _WS.sub(" ", c.text_content()).strip()
+            " ".join("".join(c.itertext()).split())
             for c in el
             if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
         ]
@@ -200,85 +252,262 @@ def _walk(el: etree._Element, out: _Blocks, lists: list[list]) -> None:
             out.blocks.append(" | ".join(cells))
     elif tag in _BLOCK:
         out.flush()
-        out.text(el.text)
+        if el.text:
+            out.buf.append(el.text)
         for child in el:
             _walk(child, out, lists)
         out.flush()
     else:
-        out.text(el.text)
+        if el.text:
+            out.buf.append(el.text)
         for child in el:
             _walk(child, out, lists)
-    out.text(el.tail)
+    if el.tail:
+        out.buf.append(el.tail)
 
 
-def _is_chrome(el: etree._Element) -> bool:
-    attrs = " ".join(filter(None, (el.get("id"), el.get("class"), el.get("role"))))
-    if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
-        return True
-    if el.get("role") in ("navigation", "banner", "contentinfo", "dialog", "alertdialog"):
-        return True
-    return bool(attrs) and bool(_CHROME_RE.search(attrs)) and el.tag not in ("body", "html", "main", "article")
+def _is_chrome(el) -> bool:
+    get = el.get
+    cls, ident, role = get("class"), get("id"), get("role")
+    if role in _CHROME_ROLES or get("aria-hidden") == "true" or get("hidden") is not None:
+        return el.tag not in _NEVER_CHROME
+    if cls is None and ident is None:
+        return False
+    return bool(_CHROME_RE.search(f"{ident or ''} {cls or ''}")) and el.tag not in _NEVER_CHROME
 
 
-def _main_content(root: etree._Element) -> etree._Element:
+_TEXT_LEN = etree.XPath("string-length(string())")
+
+
+def _text_len(el) -> int:
+    return int(_TEXT_LEN(el))
+
+
+def _main_content(root):
     """The page's main content when it declares one with enough text, else the body."""
     body = root.find(".//body")
     body = body if body is not None else root
-    total = len(body.text_content())
+    total = _text_len(body)
     for xpath in (".//main", ".//*[@role='main']", ".//article"):
         found = root.xpath(xpath)
         if found:
-            best = max(found, key=lambda e: len(e.text_content()))
-            if len(best.text_content()) >= max(MIN_POLICY_CHARS, 0.3 * total):
+            best = max(found, key=_text_len)
+            if _text_len(best) >= max(MIN_POLICY_CHARS, 0.3 * total):
                 return best
     return body
 
 
-def html_to_text(html: str) -> tuple[str, str]:
-    """HTML -> (structured text, title)."""
+def _decode_cfemail(hexstr: str) -> str | None:
+    """Cloudflare e-mail obfuscation: the first byte is the XOR key of the rest (new key each fetch)."""
     try:
-        root = lxml.html.document_fromstring(html)
+        data = bytes.fromhex(hexstr)
+        return bytes(b ^ data[0] for b in data[1:]).decode("utf-8")
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _unobfuscate_emails(root) -> None:
+    for el in root.xpath("//*[@data-cfemail] | //a[contains(@href, '/cdn-cgi/l/email-protection#')]"):
+        code = el.get("data-cfemail") or el.get("href", "").rsplit("#", 1)[-1]
+        email = _decode_cfemail(code)
+        if email and el.get("data-cfemail") is not None:
+            tail = el.tail
+            for child in list(el):
+                el.remove(child)
+            el.text, el.tail = email, tail
+        elif email and "[email" in "".join(el.itertext()):
+            for child in list(el):
+                el.remove(child)
+            el.text = email
+
+
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8")
+
+
+def parse_html(html: str):
+    try:
+        root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
     except (etree.ParserError, ValueError):
-        return "", ""
+        return None
+    return root
+
+
+def html_to_page(html: str, rule: Rule | None = None) -> Page:
+    """HTML -> the page's structured text, title and what-is-it signals."""
+    root = parse_html(html)
+    if root is None:
+        return Page()
+    page = Page()
     title_el = root.find(".//title")
-    title = _WS.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
-    for el in list(root.iter(etree.Comment)):
-        if el.getparent() is not None:
-            el.drop_tree()
-    for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
-        if el.getparent() is not None:
-            el.drop_tree()
-    candidates = root.xpath("//*[@id or @class or @role or @aria-hidden or @hidden]")
-    for el in [e for e in candidates if _is_chrome(e)]:
-        if el.getparent() is not None:
-            el.drop_tree()
+    page.title = " ".join("".join(title_el.itertext()).split()) if title_el is not None else ""
+    page.password_field = bool(_PASSWORD(root))
+    page.meta_refresh = bool(_META_REFRESH(root))
+    page.raw = html[:6000] + html[-3000:] if len(html) > 9000 else html
+    _unobfuscate_emails(root)
+    if rule is not None:
+        for el in rule.removed(root):
+            if el.getparent() is not None:
+                _drop(el, el.getparent())
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    content = rule.selected(root) if rule is not None else None
+    if rule is not None and rule.select and not content:
+        page.rule_missed = (
+            f"the per-target rule for {rule.company} ({rule.id}) selected nothing: has the layout changed?"
+        )
+        return page
     out = _Blocks()
-    _walk(_main_content(root), out, [])
-    out.flush()
-    return "\n\n".join(out.blocks), title
+    for el in content if content else [_main_content(root)]:
+        _walk(el, out, [])
+        out.flush()
+    blocks = [b for b in out.blocks if not _COPYRIGHT_LINE.match(b)]
+    page.headings = tuple(b for b in blocks[:200] if b.startswith("#"))
+    page.text = "\n\n".join(blocks)
+    return page
 
 
-def _judge(text: str, title: str) -> Extraction:
-    """Not-a-policy verdicts: challenges, soft 404s, near-empty pages, pages without privacy wording."""
+def _drop(el, parent) -> None:
+    """Remove an element, keeping the text that follows it."""
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def html_to_text(html: str) -> tuple[str, str]:
+    """HTML -> (structured text, title), with the generic rules."""
+    page = html_to_page(html)
+    return page.text, page.title
+
+
+# -- PDF -------------------------------------------------------------------------------------
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+
+
+def pdf_to_page(body: bytes) -> Page:
+    """The text of a PDF, lines re-joined into paragraphs (blank lines and list items kept); its
+    title from the document's metadata, else its first line."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        pages = [_page_text(page) for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError):
+        return Page()
+    text = _HYPHEN_BREAK.sub(r"\1\2", "\n".join(pages))
+    lines = [line.strip() for line in text.splitlines()]
+    full = max((len(line) for line in lines), default=0)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        stripped = line
+        starts_item = bool(re.match(r"^([-•*▪◦]|\d+[.)]|[a-z][.)])\s", stripped))
+        # a paragraph ends at a blank line, before a list item, after a heading, or after a short
+        # line that ends a sentence (the last line of a paragraph rarely fills the width)
+        ended = current and (
+            _is_heading(current[-1]) or (current[-1].endswith((".", "!", "?", ":")) and len(current[-1]) < 0.8 * full)
+        )
+        if not stripped or starts_item or ended:
+            if current:
+                paragraphs.append(" ".join(current))
+            current = [stripped] if stripped else []
+        else:
+            current.append(stripped)
+    if current:
+        paragraphs.append(" ".join(current))
+    paragraphs = [p for p in paragraphs if p]
+    return Page(text="\n\n".join(paragraphs), title=title or (paragraphs[0][:200] if paragraphs else ""))
+
+
+def _page_text(page) -> str:
+    """A page's text with its vertical gaps as blank lines (layout mode), else plain."""
+    try:
+        return page.extract_text(extraction_mode="layout") or ""
+    except Exception:  # noqa: BLE001 -- layout mode fails on some fonts; plain mode is the fallback
+        return page.extract_text() or ""
+
+
+def _is_heading(line: str) -> bool:
+    return len(line) < 80 and not line.endswith((".", ",", ";", ":")) and (line.isupper() or line.istitle())
+
+
+# -- verdicts --------------------------------------------------------------------------------
+def policy_terms(text: str) -> int:
+    """How many of the privacy-policy topics the text speaks of (0-20)."""
+    lowered = text.lower()
+    words = sorted(set(lowered.split()))  # words keep trailing punctuation: prefixes still match
+
+    def has_prefix(prefix: str) -> bool:
+        i = bisect_left(words, prefix)
+        return i < len(words) and words[i].startswith(prefix)
+
+    return sum(
+        1
+        for prefixes, phrases in _POLICY_TOPICS
+        if any(has_prefix(p) for p in prefixes) or any(p in lowered for p in phrases)
+    )
+
+
+def judge(page: Page) -> Extraction:
+    """Not-a-policy verdicts, from the page's signals and its text."""
+    text, title = page.text, page.title
+    if page.rule_missed:
+        return Extraction("not_policy", reason=page.rule_missed, title=title)
     head = f"{title}\n{text[:2000]}"
-    if _CHALLENGE.search(head) and len(text) < 3000:
-        return Extraction("not_policy", reason="bot challenge or access-denied page", title=title)
-    if len(text) < MIN_POLICY_CHARS:
+    challenge = page.challenge() if len(text) < 5000 else None
+    if challenge:
+        return Extraction("not_policy", reason=f"bot challenge ({challenge})", title=title)
+    if (
+        len(text) + 2 * len(_CJK.findall(text[:MIN_POLICY_CHARS])) < MIN_POLICY_CHARS
+    ):  # a CJK character says about a word
         if _NOT_FOUND.search(head):
             return Extraction("not_policy", reason="soft 404 (page not found)", title=title)
+        if page.meta_refresh or _MOVED.search(head):
+            return Extraction("not_policy", reason="page moved stub (redirect page)", title=title)
+        if page.password_field or _LOGIN.search(title):
+            return Extraction("not_policy", reason="login page", title=title)
         return Extraction("not_policy", reason=f"near-empty page ({len(text)} characters of text)", title=title)
-    if not _POLICY_WORDS.search(head) and not _POLICY_WORDS.search(text):
-        return Extraction("not_policy", reason="no privacy wording: another page is served at this URL", title=title)
+    terms = policy_terms(text)
+    if len(text) < 3000:
+        if page.password_field:
+            return Extraction("not_policy", reason="login page", title=title)
+        if _CONSENT_WALL.search(head) and terms < 10:
+            return Extraction("not_policy", reason="cookie wall (a consent page instead of the policy)", title=title)
+        if _MOVED.search(head) and terms < 10:
+            return Extraction("not_policy", reason="page moved stub (redirect page)", title=title)
+    # a policy speaks of many of its topics; a page titled as one may be short
+    titled = bool(_POLICY_TITLE.search(title) or any(_POLICY_TITLE.search(h) for h in page.headings[:5]))
+    short = len(text) < 3000
+    if terms < ((3 if short else 6) if titled else (5 if short else 10)):
+        kind = "no privacy wording" if terms <= 2 else "too little privacy wording"
+        return Extraction(
+            "not_policy",
+            reason=f"{kind} ({terms} of {len(_POLICY_TOPICS)} policy topics): another page is served at this URL",
+            title=title,
+        )
     return Extraction("policy", text=text, title=title)
 
 
-def extract(body: bytes, content_type: str | None) -> Extraction:
-    """Extract the policy text from one archived body."""
+def extract(body: bytes, content_type: str | None, rule: Rule | None = None) -> Extraction:
+    """Extract the policy text from one archived body (``rule``: the target's rule in force, if any)."""
     mt = media_type(content_type)
-    if mt in HTML_TYPES or (not mt and body.lstrip()[:1] == b"<"):
-        text, title = html_to_text(decode_html(body, content_type))
+    sniff = body.lstrip()[:5]
+    if mt in PDF_TYPES or sniff.startswith(b"%PDF-"):
+        page = pdf_to_page(body)
+        if not page.text:
+            return Extraction("not_policy", reason="PDF without a text layer (scanned?) or unreadable")
+        page.text = normalize_text(page.text)
+    elif mt in HTML_TYPES or (not mt and sniff[:1] == b"<"):
+        page = html_to_page(decode_html(body, content_type), rule)
+        page.text = normalize_text(page.text)
     elif mt in TEXT_TYPES:
-        text, title = decode_html(body, content_type), ""
+        page = Page(text=normalize_text(decode_html(body, content_type)))
     else:
         return Extraction("unsupported", reason=f"unsupported content type {mt or 'unknown'}")
-    return _judge(normalize_text(text), title)
+    return judge(page)

@@ -8,6 +8,7 @@ from scrapy import signals
 
 from .derive import derive
 from .items import CaptureItem, CaptureOutcome, SnapshotItem
+from .rules import load_rules
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class StoragePipeline:
             companies = getattr(self.crawler.spider, "companies", ())
             stats.set_value("policytrail/phase", "deriving versions")
             self.crawler.signals.send_catch_log(signal=derive_started)
-            report = derive(self.store, companies)
+            report = derive(self.store, companies, load_rules(self.crawler.settings.get("POLICYTRAIL_RULES")))
             stats.set_value("policytrail/phase", "finished")
             stats.set_value("policytrail/versions", report.versions)
             stats.set_value("policytrail/spans", report.spans)

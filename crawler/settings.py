@@ -42,6 +42,8 @@ POLICYTRAIL_LOCK_HELD = False
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 
+# Per-target extraction rules (TOML, see crawler/rules.py); none by default.
+POLICYTRAIL_RULES = None
 # Live progress display on a terminal (the CLI turns it on when stderr is a TTY).
 POLICYTRAIL_PROGRESS = False
 

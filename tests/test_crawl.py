@@ -83,12 +83,13 @@ def test_archived_redirect_is_followed_inside_the_archive(crawled):
     assert captures(db, ACME_LEGAL)["20200101000002"][2] is not None
 
 
-def test_404_and_pdf_make_no_version_and_say_why(crawled):
+def test_404_and_a_pdf_stub_make_no_version_and_say_why(crawled):
     db, _, _ = crawled
     assert captures(db, ACME)["20200601000000"] == ("skipped", "archived HTTP 404", None)
     state, reason, version = captures(db, ACME_LEGAL)["20210101000000"]
-    assert state == "skipped" and "application/pdf" in reason and version is None
-    # the PDF itself is stored, so a later extractor can read it without the network
+    # the PDF is read (a one-line "printable version" stub): not a policy, and said why
+    assert state == "skipped" and reason.startswith("not a policy: near-empty page") and version is None
+    # the PDF itself is stored, so a later extractor can read it again without the network
     assert rows(db, "SELECT count(*) FROM snapshots WHERE mimetype = 'application/pdf'") == [(1,)]
 
 
@@ -170,3 +171,13 @@ def test_every_page_of_a_cdx_listing_is_followed(ia_shim, pywb_shim, tmp_path, d
     assert len(pages) >= 4
     if dialect == "ia":
         assert sum("resumeKey=" in p for p in pages) >= 3
+
+
+def test_the_policy_s_stated_date_is_read_into_its_version(crawled):
+    db, _, _ = crawled
+    stated = rows(
+        db, "SELECT in_force_from, stated_date, stated_date_text FROM policy_timeline WHERE company = 'Acme'"
+        " ORDER BY position",
+    )  # fmt: skip
+    assert stated[0] == ("20180301000000", "2018-03-01", "last updated on March 1, 2018")
+    assert stated[1][1:] == ("2019-06-05", "last updated on June 5, 2019")

@@ -8,6 +8,8 @@ import pytest
 
 from crawler.extract import extract
 
+from .pdfgen import text_pdf
+
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -37,14 +39,51 @@ def test_scripts_styles_forms_navigation_banners_and_footers_are_dropped():
 @pytest.mark.parametrize(
     "fixture,reason",
     [
-        ("cloudflare.html", "bot challenge"),
+        ("cloudflare.html", "bot challenge (Cloudflare)"),
+        ("imperva.html", "bot challenge (Imperva)"),
+        ("akamai.html", "bot challenge (Akamai)"),
         ("soft404.html", "soft 404"),
+        ("cookie-wall.html", "cookie wall"),
+        ("login.html", "login page"),
         ("homepage.html", "no privacy wording"),
+        ("empty.html", "near-empty page (0 characters"),
+        ("moved.html", "page moved stub"),
     ],
 )
 def test_pages_that_are_not_a_policy_say_why(fixture, reason):
     result = extract(load(fixture), "text/html")
     assert result.verdict == "not_policy" and reason in result.reason and result.text == ""
+
+
+def test_a_homepage_served_at_the_policy_url_is_not_a_policy_even_when_long():
+    """Match served its dating homepage at the policy URL for weeks in 2024 (real snapshot)."""
+    result = extract(load("match-homepage-2024.html"), "text/html")
+    assert result.verdict == "not_policy" and "privacy wording" in result.reason
+
+
+def test_page_noise_does_not_change_the_text():
+    """Menus, language pickers, cookie banners, copyright years, CSRF tokens, nonces, cache-busting
+    and session-id links, Cloudflare e-mail obfuscation (a new key on each fetch), typographic
+    quotes and zero-width characters differ between the two pages; the policy does not."""
+    a, b = extract(load("noise-a.html"), "text/html"), extract(load("noise-b.html"), "text/html")
+    assert a.is_policy and a.text == b.text
+    assert "privacy@example.com" in a.text and "[email" not in a.text
+    for chrome in ("2023", "2024", "Français", "Deutsch", "Subscribe", "We use cookies", "Home", "Start"):
+        assert chrome not in a.text
+
+
+@pytest.mark.parametrize(
+    "fixture,content_type,expected",
+    [
+        ("cp1252-undeclared.html", "text/html", "Café République"),  # no charset anywhere: detected
+        ("utf16-bom.html", "text/html", "Café République"),  # a byte-order mark
+        ("shift-jis.html", "text/html", "プライバシーポリシー"),  # <meta charset>
+        ("cp1252.html", "text/html; charset=windows-1252", "Café customers'"),  # the header
+    ],
+)
+def test_encodings_from_header_bom_meta_or_detection(fixture, content_type, expected):
+    result = extract(load(fixture), content_type)
+    assert result.is_policy and expected in result.text and "\ufffd" not in result.text
 
 
 def test_meta_charset_is_honoured_when_the_header_has_none():
@@ -64,6 +103,26 @@ def test_same_text_in_two_page_designs_extracts_identically():
     assert a.is_policy and a.text == b.text
 
 
-def test_pdf_is_stored_but_unsupported_for_now():
+def test_pdf_policies_are_extracted_as_paragraphs():
+    html = extract((SAMPLE / "kronline" / "privacy-v1-2019.html").read_bytes(), "text/html")
+    paragraphs = [p.lstrip("#- ") for p in html.text.split("\n\n")]
+    result = extract(text_pdf(paragraphs), "application/pdf")
+    assert result.is_policy and result.title == "Privacy Policy"
+    assert result.text.split("\n\n")[1] == paragraphs[1]  # wrapped lines re-joined
+    assert result.text.split() == " ".join(paragraphs).split()
+
+
+def test_pdf_is_sniffed_whatever_the_archived_content_type():
+    body = text_pdf([p.lstrip("#- ") for p in extract(load("structure.html"), "text/html").text.split("\n\n")])
+    assert extract(body, "application/octet-stream").is_policy
+
+
+def test_unreadable_or_textless_pdfs_say_so():
+    for body in (b"%PDF-1.4 truncated", text_pdf([])):
+        result = extract(body, "application/pdf")
+        assert result.verdict == "not_policy" and "PDF without a text layer" in result.reason
+
+
+def test_the_demo_pdf_stub_is_not_a_policy():
     result = extract((SAMPLE / "krop" / "privacy.pdf").read_bytes(), "application/pdf")
-    assert result.verdict == "unsupported" and "application/pdf" in result.reason
+    assert result.verdict == "not_policy" and "near-empty" in result.reason

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.extract import EXTRACTOR_VERSION
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "output"
@@ -29,7 +30,7 @@ def test_report_has_an_index_and_a_page_per_company_with_citations(hostile_db, t
     assert "/web/20190101000000id_/https://a.example/privacy" in acme  # first capture of the new text
     assert "/web/20180101000000/https://a.example/privacy" in acme  # replay of the last capture of the old
     assert re.search(r"snapshot sha256 <span class=\"hash\">s</span>", acme)
-    assert "html-1" in acme
+    assert EXTRACTOR_VERSION in acme
 
 
 def test_report_opens_from_disk_with_no_external_resources(hostile_db, tmp_path):

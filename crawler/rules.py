@@ -1,0 +1,139 @@
+"""Per-target extraction rules, opt-in, for sites where the generic extractor fails.
+
+A rules file (TOML) holds ``[[rule]]`` tables::
+
+    [[rule]]
+    company = "Match"                      # required: the target's company
+    url = "https://www.match.com/"         # optional: only captures whose URL starts with this
+    from = 2020-01-01                      # optional: first capture time the rule reads (inclusive)
+    until = 2023-06-30                     # optional: last one (inclusive; a date means the whole day)
+    select = ["main .legal-content"]       # optional: CSS for the policy itself (all matches, in order)
+    remove = [".promo", "#app-download"]   # optional: CSS for more chrome to drop
+    note = "the 2020-2023 design wraps the policy in .legal-content"
+
+Windows let old snapshots be read with the rules of their time. A rule's id is a hash of what
+it does, so editing a rule re-extracts exactly the snapshots it reads (``policytrail reextract``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from lxml import etree
+from lxml.cssselect import CSSSelector, SelectorError
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Rule:
+    company: str
+    url: str = ""
+    start: str = ""  # 14-digit timestamps, inclusive
+    end: str = ""
+    select: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    note: str = ""
+
+    @cached_property
+    def id(self) -> str:
+        what = json.dumps([self.company, self.url, self.start, self.end, self.select, self.remove])
+        return hashlib.sha256(what.encode()).hexdigest()[:10]
+
+    @cached_property
+    def _selectors(self) -> tuple[list[CSSSelector], list[CSSSelector]]:
+        return [CSSSelector(s) for s in self.select], [CSSSelector(s) for s in self.remove]
+
+    def applies(self, company: str, url: str, timestamp: str) -> bool:
+        return (
+            company == self.company
+            and url.startswith(self.url)
+            and (not self.start or timestamp >= self.start)
+            and (not self.end or timestamp <= self.end)
+        )
+
+    def selected(self, root: etree._Element) -> list:
+        return [el for sel in self._selectors[0] for el in sel(root)]
+
+    def removed(self, root: etree._Element) -> list:
+        return [el for sel in self._selectors[1] for el in sel(root)]
+
+
+@dataclass(frozen=True)
+class Rules:
+    rules: tuple[Rule, ...] = ()
+
+    def for_capture(self, company: str, url: str, timestamp: str) -> Rule | None:
+        """The rule in force for a capture: the one with the longest URL prefix, then the latest start."""
+        matching = [r for r in self.rules if r.applies(company, url, timestamp)]
+        return max(matching, key=lambda r: (len(r.url), r.start), default=None)
+
+    def extractor_id(self, base: str, rule: Rule | None) -> str:
+        return f"{base}+{rule.id}" if rule else base
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+
+def _ts(value, field: str, where: str, end: bool) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y%m%d%H%M%S")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y%m%d") + ("235959" if end else "000000")
+    text = str(value).replace("-", "").replace(":", "").replace("T", "").replace(" ", "")
+    if not text.isdigit() or not 4 <= len(text) <= 14:
+        raise UsageError(f"{where}: {field} = {value!r} is not a date or a YYYYMMDDhhmmss timestamp")
+    return text.ljust(14, "9" if end else "0")
+
+
+def load_rules(path: str | Path | None) -> Rules:
+    """Read and check a rules file; ``None`` means no rules. Errors name the rule and the field."""
+    if not path:
+        return Rules()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"rules file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"rules file {path} is not valid TOML: {exc}") from None
+    rules = []
+    for n, entry in enumerate(data.get("rule", []), 1):
+        where = f"{path}, rule {n}"
+        unknown = set(entry) - {"company", "url", "from", "until", "select", "remove", "note"}
+        if unknown:
+            raise UsageError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        if not entry.get("company"):
+            raise UsageError(f"{where}: company is required")
+        select = entry.get("select", [])
+        remove = entry.get("remove", [])
+        select = [select] if isinstance(select, str) else list(select)
+        remove = [remove] if isinstance(remove, str) else list(remove)
+        if not select and not remove:
+            raise UsageError(f"{where}: give select, remove or both")
+        for css in select + remove:
+            try:
+                CSSSelector(css)
+            except SelectorError as exc:
+                raise UsageError(f"{where}: {css!r} is not a CSS selector ({exc})") from None
+        rule = Rule(
+            company=entry["company"],
+            url=entry.get("url", ""),
+            start=_ts(entry.get("from"), "from", where, end=False),
+            end=_ts(entry.get("until"), "until", where, end=True),
+            select=tuple(select),
+            remove=tuple(remove),
+            note=entry.get("note", ""),
+        )
+        if rule.start and rule.end and rule.start > rule.end:
+            raise UsageError(f"{where}: from is after until")
+        rules.append(rule)
+    return Rules(tuple(rules))
