@@ -1,7 +1,7 @@
 """Extract + normalise + hash throughput over real HTML snapshots, with a profile.
 
-Corpus: the real snapshots shipped in data/sample/realdata, plus ../shared/realdata/*/html
-when that folder exists beside the project. Baseline measured in the same run: plain
+Corpus: the real snapshots shipped in data/sample/realdata and bench/data/ota (Open Terms
+Archive's dating snapshots). Baseline measured in the same run: plain
 tag-stripped text (lxml ``text_content()``) + the same hash.
 
     .venv/bin/python bench/bench_extract.py [--repeat 5] [--profile]
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gzip
 import io
 import pstats
 import sys
@@ -27,13 +28,13 @@ from crawler.extract import extract  # noqa: E402
 from crawler.normalize import text_hash  # noqa: E402
 
 
-def corpus() -> list[Path]:
+def corpus() -> list[bytes]:
+    """The real HTML snapshots shipped with the project: the demo's and Open Terms Archive's."""
     files = sorted((ROOT / "data" / "sample" / "realdata").glob("*/*.html"))
-    shared = ROOT.parent / "shared" / "realdata"
-    if shared.exists():
-        seen = {f.name for f in files}
-        files += [f for f in sorted(shared.glob("*/html/*.html")) if f.name not in seen]
-    return files
+    bodies = {f.name: f.read_bytes() for f in files}
+    for f in sorted((ROOT / "bench" / "data" / "ota").glob("*/html/*.html.gz")):
+        bodies.setdefault(f.name.removesuffix(".gz"), gzip.decompress(f.read_bytes()))
+    return list(bodies.values())
 
 
 def policytrail(body: bytes) -> str | None:
@@ -60,8 +61,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
-    files = corpus()
-    bodies = [f.read_bytes() for f in files]
+    bodies = corpus()
     mb = sum(map(len, bodies)) / 2**20
     rows = []
     for label, fn in (

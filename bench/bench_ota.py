@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from itertools import combinations
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import lxml.html  # noqa: E402
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
 from bench.ota import DATA, Score, judge, load, snapshots, wilson  # noqa: E402
-from crawler.extract import decode_html, extract  # noqa: E402
+from crawler.extract import EXTRACTOR_VERSION, decode_html, extract  # noqa: E402
 from crawler.localarchive import LocalArchive  # noqa: E402
 from crawler.normalize import text_hash  # noqa: E402
 from crawler.warcbuild import CaptureSpec, write_warc  # noqa: E402
@@ -73,9 +74,9 @@ def policytrail(body: bytes) -> str | None:
 METHODS = {
     "baseline: every distinct raw body": raw_body,
     "baseline: tag-stripped text": tag_stripped,
-    "readability-lxml 0.8+": readability,
-    "trafilatura 2.x (favor_recall, tables)": trafilatura,
-    "policytrail (generic rules)": policytrail,
+    f"readability-lxml {version('readability-lxml')}": readability,
+    f"trafilatura {version('trafilatura')} (favor_recall, tables)": trafilatura,
+    f"policytrail {EXTRACTOR_VERSION} (generic rules)": policytrail,
 }
 
 
@@ -169,7 +170,7 @@ def main() -> None:
 
     same = same_text_pairs(snaps)
     rows = []
-    for name, fn in (("baseline: tag-stripped text", tag_stripped), ("policytrail (generic rules)", policytrail)):
+    for name, fn in (("baseline: tag-stripped text", tag_stripped), (f"policytrail {EXTRACTOR_VERSION}", policytrail)):
         method_keys = {k: fn(b) for k, b in bodies.items()}
         split = sum(
             1

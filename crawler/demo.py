@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .archive import Archive
@@ -24,6 +25,10 @@ def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR) -> CrawlResult:
     local = build_sample_archive(workdir, sample)
     with local:
         settings = crawl_settings(
-            db=db, targets=sample / "targets.csv", archive=Archive(local.url, "pywb"), unthrottled=True
+            db=db,
+            targets=sample / "targets.csv",
+            archive=Archive(local.url, "pywb"),
+            unthrottled=True,
+            extra={"POLICYTRAIL_PROGRESS": sys.stderr.isatty()},
         )
         return run_crawl(settings)

@@ -376,12 +376,6 @@ def _drop(el, parent) -> None:
     parent.remove(el)
 
 
-def html_to_text(html: str) -> tuple[str, str]:
-    """HTML -> (structured text, title), with the generic rules."""
-    page = html_to_page(html)
-    return page.text, page.title
-
-
 # -- PDF -------------------------------------------------------------------------------------
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 

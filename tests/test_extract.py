@@ -57,7 +57,7 @@ def test_pages_that_are_not_a_policy_say_why(fixture, reason):
 
 def test_a_homepage_served_at_the_policy_url_is_not_a_policy_even_when_long():
     """Match served its dating homepage at the policy URL for weeks in 2024 (real snapshot)."""
-    result = extract(load("match-homepage-2024.html"), "text/html")
+    result = extract((SAMPLE / "realdata" / "match" / "20240424003259.html").read_bytes(), "text/html")
     assert result.verdict == "not_policy" and "privacy wording" in result.reason
 
 
@@ -70,6 +70,39 @@ def test_page_noise_does_not_change_the_text():
     assert "privacy@example.com" in a.text and "[email" not in a.text
     for chrome in ("2023", "2024", "Français", "Deutsch", "Subscribe", "We use cookies", "Home", "Start"):
         assert chrome not in a.text
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ('<a href="/blog">Blog</a></nav>', '<a href="/blog">Blog</a> <a href="/jobs">Jobs</a></nav>'),  # menu
+        ('<a href="?hl=fr">Français</a>', '<a href="?hl=fr">Français</a> <a href="?hl=nl">Nederlands</a>'),  # languages
+        ("We use cookies. <button>OK</button>", "Cookies help us. <button>Fine</button>"),  # cookie banner
+        ("\u00a9 2023 Example Inc. All rights reserved.", "\u00a9 2024 Example Inc. All rights reserved."),  # copyright
+        ('value="a1b2c3d4e5f6"', 'value="0f9e8d7c6b5a"'),  # CSRF token
+        ('nonce="r4nd0m1"', 'nonce="x9y8z7"'),  # script nonce and state
+        ('href="/terms?v=123"', 'href="/terms?v=124&amp;cb=99"'),  # cache-busting query string
+        ("jsessionid=ABCDEF0123", "jsessionid=QWERTY9876"),  # session id in a link
+        ('data-cfemail="3c4c4e554a5d5f457c59445d514c5059125f5351"',
+         'data-cfemail="7707051e0116140e37120f161a071b125914181a"'),  # Cloudflare e-mail key
+        ("apps\u2019s", "apps's"),  # typographic quote
+        ("policy explains", "policy\u200b explains"),  # zero-width space
+        ("<h2>2. How", "\n\n   <h2>2. How"),  # whitespace
+    ],
+    ids=["menu", "language-picker", "cookie-banner", "copyright-year", "csrf-token", "nonce", "cache-busting",
+         "session-id", "email-obfuscation", "quotes", "zero-width", "whitespace"],
+)  # fmt: skip
+def test_each_noise_source_alone_leaves_the_text_unchanged(old, new):
+    page = load("noise-a.html").decode("utf-8")
+    assert old in page
+    changed = page.replace(old, new).encode("utf-8")
+    assert extract(changed, "text/html").text == extract(page.encode("utf-8"), "text/html").text
+
+
+def test_a_date_only_edit_is_a_new_text():
+    page = load("noise-a.html")
+    edited = page.replace(b"March 24, 2016", b"March 25, 2016")
+    assert extract(edited, "text/html").text != extract(page, "text/html").text
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,16 @@ def _run_job(base: str, work: Path, settings: dict) -> str:
     raise AssertionError(f"scrapyd job {job} did not finish in 120 s")
 
 
+def _crawl_settings(db: Path, shim) -> dict:
+    """The job's settings: the fixture targets, from the IA shim, limits lifted (loopback)."""
+    return {
+        "POLICYTRAIL_DB": db,
+        "POLICYTRAIL_TARGETS": FIXTURES / "archive" / "targets.csv",
+        "POLICYTRAIL_ARCHIVE": shim.url,
+        "POLICYTRAIL_UNTHROTTLED": "True",
+    }
+
+
 def test_the_egg_holds_the_spider_and_the_package_data(scrapyd):
     base, _ = scrapyd
     assert _api(base, "listspiders.json?project=policytrail")["spiders"] == ["wayback"]
@@ -100,16 +110,7 @@ def test_the_egg_holds_the_spider_and_the_package_data(scrapyd):
 def test_a_scrapyd_job_ends_with_the_same_database_as_the_cli(scrapyd, ia_shim, tmp_path):
     base, work = scrapyd
     db = tmp_path / "scrapyd.db"
-    log = _run_job(
-        base,
-        work,
-        {
-            "POLICYTRAIL_DB": db,
-            "POLICYTRAIL_TARGETS": FIXTURES / "archive" / "targets.csv",
-            "POLICYTRAIL_ARCHIVE": ia_shim.url,
-            "POLICYTRAIL_UNTHROTTLED": "True",
-        },
-    )
+    log = _run_job(base, work, _crawl_settings(db, ia_shim))
     assert "Spider closed (finished)" in log and "derive:" in log, log[-3000:]
     ((status, figures),) = rows(db, "SELECT status, figures FROM crawl_runs")
     assert status == "finished" and json.loads(figures)
@@ -123,15 +124,6 @@ def test_a_scrapyd_job_leaves_a_locked_database_alone(scrapyd, ia_shim, tmp_path
     base, work = scrapyd
     db = tmp_path / "locked.db"
     with DatabaseLock(db):
-        log = _run_job(
-            base,
-            work,
-            {
-                "POLICYTRAIL_DB": db,
-                "POLICYTRAIL_TARGETS": FIXTURES / "archive" / "targets.csv",
-                "POLICYTRAIL_ARCHIVE": ia_shim.url,
-                "POLICYTRAIL_UNTHROTTLED": "True",
-            },
-        )
+        log = _run_job(base, work, _crawl_settings(db, ia_shim))
     assert "another policytrail run" in log.lower() or "locked" in log.lower(), log[-3000:]
     assert not ia_shim.requests(), "a locked database must stop the job before any request"
