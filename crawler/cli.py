@@ -492,38 +492,17 @@ def status(db, fmt):
     Example:
         policytrail status --db data/policytrail.db
     """
-    from .storage import MAX_ATTEMPTS
-
     store = _open_existing(db)
-    rows = store.company_summary()
-    for row in rows:
-        row["gave_up"] = store.query(
-            "SELECT count(*) FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?"
-            " AND c.state = 'failed' AND c.attempts >= ?",
-            (row["company"], MAX_ATTEMPTS),
-        )[0][0]
-        row["newest_capture"] = (
-            store.query(
-                "SELECT max(c.timestamp) FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?",
-                (row["company"],),
-            )[0][0]
-            or ""
-        )
-    emit_rows(rows, fmt)
-    for run_id, started, finished, state in store.query(
-        "SELECT id, started_at, finished_at, status FROM crawl_runs ORDER BY id DESC LIMIT 3"
-    ):
+    emit_rows(store.work_summary(), fmt)
+    for run_id, started, finished, state in store.recent_runs():
         click.echo(f"run {run_id}: started {started}, {state}" + (f" at {finished}" if finished else ""), err=True)
 
 
 def _open_existing(db: str):
     """Open a database that must already exist (read commands never create one)."""
-    from .errors import UsageError
-    from .storage import Store
+    from .storage import Store, require_existing
 
-    if not Path(db).exists():
-        raise UsageError(f"no database at {db}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db")
-    return Store(db)
+    return Store(require_existing(db))
 
 
 def main() -> None:

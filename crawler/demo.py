@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from . import PROJECT_ROOT
 from .archive import Archive
 from .crawl import CrawlResult, crawl_settings, run_crawl
-from .localarchive import PROJECT_ROOT, LocalArchive
+from .localarchive import LocalArchive
 from .warcbuild import read_manifest, write_warc
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"

@@ -15,10 +15,10 @@ import threading
 import time
 from pathlib import Path
 
+from . import PROJECT_ROOT
 from .errors import LocalArchiveError
 
 PYWB_REQUIREMENT = "pywb==2.10.0"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SERVER_SCRIPT = Path(__file__).with_name("_pywb_server.py")
 
 # pywb's default rules apply fuzzy matching, which makes a CDX filter that matches nothing

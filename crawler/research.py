@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from . import PROJECT_ROOT
 from .archive import parse_time
 from .errors import PolicytrailError, UsageError
-from .localarchive import PROJECT_ROOT
+from .storage import require_existing
 
 DOCS = PROJECT_ROOT / "docs"
 DEFAULT_TIME_LIMIT = 10.0
@@ -44,9 +45,7 @@ def _authorizer(action: int, arg1, arg2, db_name, source) -> int:
 
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A connection that can only read: ``mode=ro``, no ATTACH, no extension loading."""
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first")
+    path = require_existing(path)
     conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorizer)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .errors import StorageError
+from .errors import StorageError, UsageError
 
 # Captures failed this many times are not retried by later runs.
 MAX_ATTEMPTS = 5
@@ -555,7 +555,12 @@ class Store:
 
     # -- crawl runs --------------------------------------------------------------------
     def start_run(self, archive: str, arguments: dict) -> int:
+        """Record a new run. Called under the database lock: a run still marked ``running`` died
+        without finishing (killed), so it is marked ``interrupted``."""
         with self.transaction():
+            self.conn.execute(
+                "UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running' AND finished_at IS NULL"
+            )
             return self.conn.execute(
                 "INSERT INTO crawl_runs (started_at, status, archive, arguments) VALUES (?, 'running', ?, ?)",
                 (utcnow(), archive, json.dumps(arguments, sort_keys=True)),
@@ -585,6 +590,21 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
+    def work_summary(self) -> list[dict]:
+        """``company_summary`` plus what ``policytrail status`` adds: failures at the retry cap
+        and the newest capture."""
+        rows = self.company_summary()
+        for row in rows:
+            row["gave_up"], row["newest_capture"] = self.conn.execute(
+                "SELECT coalesce(sum(c.state = 'failed' AND c.attempts >= ?), 0), coalesce(max(c.timestamp), '')"
+                " FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?",
+                (MAX_ATTEMPTS, row["company"]),
+            ).fetchone()
+        return rows
+
+    def recent_runs(self, n: int = 3) -> list[tuple]:
+        return self.query("SELECT id, started_at, finished_at, status FROM crawl_runs ORDER BY id DESC LIMIT ?", (n,))
+
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
         """Per company: captures by state and versions."""
         companies = list(companies)
@@ -604,6 +624,14 @@ class Store:
         ).fetchall()
         keys = ("company", "captures", "fetched", "duplicate", "skipped", "failed", "pending", "versions")
         return [{k: (v or 0) if k != "company" else v for k, v in zip(keys, row)} for row in rows]
+
+
+def require_existing(path: str | Path) -> Path:
+    """The path of a database that must already exist (read commands never create one)."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db")
+    return path
 
 
 class _Transaction:

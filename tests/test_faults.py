@@ -179,6 +179,8 @@ def test_kill_9_at_seeded_points_inside_the_crawl_then_rerun_equals_an_uninterru
         resumed = crawl(ia_shim, db)
         assert resumed.returncode == 0, (event, n, resumed.stderr)
         assert content(db) == expected, (event, n)
+        # the killed run is recorded as interrupted by the next one (which holds the lock)
+        assert rows(db, "SELECT status FROM crawl_runs ORDER BY id") == [("interrupted",), ("finished",)]
 
 
 def test_an_archive_down_at_start_loses_nothing_and_the_next_run_completes(ia_shim, tmp_path):
