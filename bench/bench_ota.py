@@ -5,8 +5,9 @@
    against the versions OTA recorded (bench/ota.py): change recall and false-change rate per
    company and overall, with counts and 95% Wilson intervals. Generic extraction only.
 2. Compares, on the same snapshots and in the same run, extractors and baselines: every
-   distinct raw body is a version; plain tag-stripped text; readability-lxml; trafilatura;
-   policytrail's extractor -- each with its throughput (extract + normalise + hash, one core).
+   distinct raw body is a version; plain tag-stripped text; selectolax (lexbor) with a drop
+   list; readability-lxml; trafilatura; policytrail's extractor -- each with its throughput
+   (extract + normalise + hash, one core).
 3. Same text, same version: pairs of snapshots (any distance apart) whose OTA versions are
    byte-identical must get one version.
 
@@ -66,6 +67,16 @@ def trafilatura(body: bytes) -> str | None:
     return text_hash(text) if text else None
 
 
+def selectolax(body: bytes) -> str | None:
+    """Lexbor's parser with the same drop list as a rule set: what a selectolax port would start from."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(decode_html(body, "text/html"))
+    tree.strip_tags(["script", "style", "noscript", "template", "svg", "iframe", "form", "nav", "header", "footer"])
+    root = tree.css_first("main") or tree.body
+    return text_hash(root.text(separator="\n")) if root is not None else None
+
+
 def policytrail(body: bytes) -> str | None:
     result = extract(body, "text/html")
     return text_hash(result.text, normalized=True) if result.is_policy else None
@@ -74,6 +85,7 @@ def policytrail(body: bytes) -> str | None:
 METHODS = {
     "baseline: every distinct raw body": raw_body,
     "baseline: tag-stripped text": tag_stripped,
+    f"selectolax {version('selectolax')} (drop list, <main>)": selectolax,
     f"readability-lxml {version('readability-lxml')}": readability,
     f"trafilatura {version('trafilatura')} (favor_recall, tables)": trafilatura,
     f"policytrail {EXTRACTOR_VERSION} (generic rules)": policytrail,
