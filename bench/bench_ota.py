@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import re
 import sqlite3
@@ -35,9 +36,10 @@ import lxml.html  # noqa: E402
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
 from bench.ota import DATA, Score, judge, load, snapshots, wilson  # noqa: E402
-from crawler.extract import EXTRACTOR_VERSION, decode_html, extract  # noqa: E402
+from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract  # noqa: E402
+from crawler.extract import judge as judge_page  # noqa: E402
 from crawler.localarchive import LocalArchive  # noqa: E402
-from crawler.normalize import text_hash  # noqa: E402
+from crawler.normalize import normalize_text, text_hash  # noqa: E402
 from crawler.warcbuild import CaptureSpec, write_warc  # noqa: E402
 
 _WS = re.compile(r"\s+")
@@ -179,6 +181,17 @@ def main() -> None:
             assert not mismatch, f"in-process and crawled versions differ: {mismatch[:3]}"
     print(f"\n#### Extractors and baselines, same snapshots, same run (best of {args.repeat})\n")
     print(table(rows))
+
+    versions = sorted(DATA.glob("*/*.md.gz"))
+    refused = [
+        f"{v.parent.name}/{v.name}"
+        for v in versions
+        if not judge_page(Page(text=normalize_text(gzip.decompress(v.read_bytes()).decode("utf-8")))).is_policy
+    ]
+    print(
+        f"\nOTA's own version texts (Markdown) judged a policy by the not-a-policy rules: "
+        f"{len(versions) - len(refused)}/{len(versions)}" + (f" (refused: {', '.join(refused)})" if refused else "")
+    )
 
     same = same_text_pairs(snaps)
     rows = []

@@ -54,7 +54,8 @@ _BLOCK = frozenset(
     "center hr body html caption details summary".split()
 )
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_COPYRIGHT_LINE = re.compile(r"^(©|\(c\)|copyright\b).{0,160}$|^.{0,80}©\s*(19|20)\d\d.{0,80}$", re.I)
+# a short line with a copyright marker and a year ("© 2024 Example Inc.", "Copyright (c) 2019-2024")
+_COPYRIGHT_LINE = re.compile(r"^.{0,100}(©|\(c\)|copyright)\s*(©\s*|\(c\)\s*)?(19|20)\d\d.{0,100}$", re.I)
 
 # -- verdicts ------------------------------------------------------------------------------
 _CHALLENGES = (
@@ -165,6 +166,11 @@ def _charset(content_type: str | None) -> str | None:
 
 def _detect(body: bytes) -> str | None:
     """Encoding by statistics, for bodies that declare none and are not UTF-8."""
+    try:
+        body.decode("utf-8")
+        return "utf-8"  # valid UTF-8 is almost never anything else, and checking it is cheap
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(body[:200_000]).best()
@@ -377,7 +383,8 @@ def _drop(el, parent) -> None:
 
 
 # -- PDF -------------------------------------------------------------------------------------
-_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+_HYPHEN_BREAK = re.compile(r"(\w)-\n\s*(\w)")
+_LIST_ITEM = re.compile(r"^([-•*▪◦]|\d+[.)]|[a-z][.)])\s")
 
 
 def pdf_to_page(body: bytes) -> Page:
@@ -394,25 +401,26 @@ def pdf_to_page(body: bytes) -> Page:
         title = str((reader.metadata or {}).get("/Title") or "")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AttributeError):
         return Page()
-    text = _HYPHEN_BREAK.sub(r"\1\2", "\n".join(pages))
+    # a line broken after a hyphen is one word again; the hyphen stays ("third-\nparty"), as a
+    # soft hyphenation cannot be told from a compound
+    text = _HYPHEN_BREAK.sub(r"\1-\2", "\n".join(pages))
     lines = [line.strip() for line in text.splitlines()]
     full = max((len(line) for line in lines), default=0)
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:
-        stripped = line
-        starts_item = bool(re.match(r"^([-•*▪◦]|\d+[.)]|[a-z][.)])\s", stripped))
+        starts_item = bool(_LIST_ITEM.match(line))
         # a paragraph ends at a blank line, before a list item, after a heading, or after a short
         # line that ends a sentence (the last line of a paragraph rarely fills the width)
         ended = current and (
             _is_heading(current[-1]) or (current[-1].endswith((".", "!", "?", ":")) and len(current[-1]) < 0.8 * full)
         )
-        if not stripped or starts_item or ended:
+        if not line or starts_item or ended:
             if current:
                 paragraphs.append(" ".join(current))
-            current = [stripped] if stripped else []
+            current = [line] if line else []
         else:
-            current.append(stripped)
+            current.append(line)
     if current:
         paragraphs.append(" ".join(current))
     paragraphs = [p for p in paragraphs if p]
@@ -471,9 +479,11 @@ def judge(page: Page) -> Extraction:
     if len(text) < 3000:
         if page.password_field:
             return Extraction("not_policy", reason="login page", title=title)
-        if _CONSENT_WALL.search(head) and terms < 10:
+        # a short policy may speak of accepting cookies or of a moved page too; these pages cover
+        # few of the policy topics (a consent wall 2-4, a short real policy 8 or more)
+        if _CONSENT_WALL.search(head) and terms < 6:
             return Extraction("not_policy", reason="cookie wall (a consent page instead of the policy)", title=title)
-        if _MOVED.search(head) and terms < 10:
+        if _MOVED.search(head) and terms < 6:
             return Extraction("not_policy", reason="page moved stub (redirect page)", title=title)
     # a policy speaks of many of its topics; a page titled as one may be short
     titled = bool(_POLICY_TITLE.search(title) or any(_POLICY_TITLE.search(h) for h in page.headings[:5]))

@@ -148,7 +148,6 @@ class WaybackSpider(scrapy.Spider):
             for t in self.targets
         }
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
-        self._queued = dict.fromkeys(self.target_ids.values(), 0)
 
     def _since(self, target_id: int) -> str | None:
         """Where an incremental listing starts: the newest known capture minus the overlap."""
@@ -285,9 +284,9 @@ class WaybackSpider(scrapy.Spider):
         request = self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
         # fairness: each target's n-th fetch has priority -n, so targets take turns and one company
         # with 20,000 captures does not starve the others (listings, at priority 0, come first)
-        request.priority = -self._queued[target_id]
-        self._queued[target_id] += 1
-        self._figures_by_id[target_id]["queued"] += 1
+        figures = self._figures_by_id[target_id]
+        request.priority = -figures["queued"]
+        figures["queued"] += 1
         yield request
 
     # -- mementos ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,11 @@ def test_scripts_styles_forms_navigation_banners_and_footers_are_dropped():
 def test_pages_that_are_not_a_policy_say_why(fixture, reason):
     result = extract(load(fixture), "text/html")
     assert result.verdict == "not_policy" and reason in result.reason and result.text == ""
+
+
+def test_a_short_real_policy_that_mentions_accepting_all_cookies_is_a_policy():
+    result = extract(load("wolfram-2012.md"), "text/plain")
+    assert result.is_policy, result.reason
 
 
 def test_a_homepage_served_at_the_policy_url_is_not_a_policy_even_when_long():
@@ -143,6 +149,14 @@ def test_pdf_policies_are_extracted_as_paragraphs():
     assert result.is_policy and result.title == "Privacy Policy"
     assert result.text.split("\n\n")[1] == paragraphs[1]  # wrapped lines re-joined
     assert result.text.split() == " ".join(paragraphs).split()
+
+
+def test_pdf_lines_broken_at_a_hyphen_keep_the_compound_word():
+    from crawler.extract import pdf_to_page
+
+    paragraph = "We share it with third-party providers and opt-out partners of ours, always in writing."
+    assert "with third-" in textwrap.wrap(paragraph, 15)  # a line ends after the hyphen
+    assert pdf_to_page(text_pdf([paragraph], width=15)).text == paragraph
 
 
 def test_pdf_is_sniffed_whatever_the_archived_content_type():
