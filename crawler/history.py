@@ -19,6 +19,8 @@ class InForce:
     end_ts: str
     first_url: str
     extractor: str
+    stated_date: str | None = None  # the date the policy states for itself (ISO), if any
+    stated_date_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ def timeline(store: Store, document_id: int) -> list[InForce]:
     return [
         InForce(*row)
         for row in store.query(
-            "SELECT s.version_id, v.text_hash, s.start_ts, s.end_ts, c.url, v.extractor FROM spans s"
+            "SELECT s.version_id, v.text_hash, s.start_ts, s.end_ts, c.url, v.extractor, v.stated_date,"
+            " v.stated_date_text FROM spans s"
             " JOIN versions v ON v.id = s.version_id JOIN captures c ON c.id = s.first_capture_id"
             " WHERE s.document_id = ? ORDER BY s.position",
             (document_id,),

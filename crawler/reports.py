@@ -31,6 +31,7 @@ def diff_json(pair: Pair, diff: ClauseDiff) -> dict:
             "last_seen": ts_to_iso(v.end_ts),
             "url": v.first_url,
             "extractor": v.extractor,
+            "stated_date": v.stated_date,
         }
 
     return {
@@ -44,14 +45,18 @@ def diff_json(pair: Pair, diff: ClauseDiff) -> dict:
     }
 
 
+def _states(v) -> str:
+    return f"; it says {v.stated_date_text!r}" if v.stated_date_text else ""
+
+
 def diff_text(pair: Pair, diff: ClauseDiff, color: bool) -> str:
     def style(text: str, **kw) -> str:
         return click.style(text, **kw) if color else text
 
     lines = [
         style(f"{pair.company} — {pair.document}", bold=True),
-        f"from version {pair.old.text_hash[:12]} (in force from {ts_to_iso(pair.old.start_ts)})",
-        f"  to version {pair.new.text_hash[:12]} (in force from {ts_to_iso(pair.new.start_ts)})",
+        f"from version {pair.old.text_hash[:12]} (in force from {ts_to_iso(pair.old.start_ts)}{_states(pair.old)})",
+        f"  to version {pair.new.text_hash[:12]} (in force from {ts_to_iso(pair.new.start_ts)}{_states(pair.new)})",
     ]
     counts = ", ".join(f"{n} {k}" for k, n in diff.counts().items() if n)
     lines.append(f"{diff.change_count} clause change(s)" + (f": {counts}" if counts else ""))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import crawl, rows, table_counts
+from .conftest import crawl, rows, run_cli, table_counts
 
 ACME = "https://www.acme.example/privacy"
 ACME_LEGAL = "https://www.acme.example/legal/privacy"
@@ -181,3 +181,7 @@ def test_the_policy_s_stated_date_is_read_into_its_version(crawled):
     )  # fmt: skip
     assert stated[0] == ("20180301000000", "2018-03-01", "last updated on March 1, 2018")
     assert stated[1][1:] == ("2019-06-05", "last updated on June 5, 2019")
+    shown = json.loads(run_cli("diff", "Acme", "--db", str(db), "--format", "json", "--to", "2019-07").stdout)
+    assert (shown["from"]["stated_date"], shown["to"]["stated_date"]) == ("2018-03-01", "2019-06-05")
+    text = run_cli("diff", "Acme", "--db", str(db), "--to", "2019-07", "--no-color").stdout
+    assert "it says 'last updated on June 5, 2019'" in text

@@ -13,7 +13,7 @@ from scrapy.utils.test import get_crawler
 from crawler.middlewares import ArchiveGuardMiddleware, retry_after_seconds
 
 from .archive_shim import Fault
-from .conftest import crawl, rows
+from .conftest import content, crawl, rows
 
 
 def gaps(times: list[float]) -> list[float]:
@@ -88,6 +88,10 @@ def test_repeated_429s_stop_the_crawl_cleanly_with_exit_3(ia_shim, tmp_path):
     assert again.returncode == 0, again.stderr
     assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
     assert rows(db, "SELECT count(*) FROM captures") == [(9,)]
+    # nothing lost, nothing duplicated: the same database as a crawl that was never stopped
+    reference = tmp_path / "reference.db"
+    assert crawl(ia_shim, reference, "--company", "Acme").returncode == 0
+    assert content(db) == content(reference)
 
 
 @pytest.mark.parametrize("header,expected", [(b"7", 7.0), (None, 60.0), (b"soon", 60.0)])

@@ -93,6 +93,13 @@ def test_broken_rules_files_are_refused_naming_the_rule_and_field(tmp_path, text
     assert message in str(err.value) and err.value.exit_code == 2
 
 
+def test_the_example_rules_file_loads():
+    rules = load_rules(FIXTURES.parent.parent / "data" / "rules.example.toml")
+    old, new = rules.rules
+    assert rules.for_capture("Example Corp", "https://www.example.com/legal/privacy", "20200101000000") is old
+    assert rules.for_capture("Example Corp", "https://www.example.com/legal/privacy", "20220101000000") is new
+
+
 def test_no_rules_file_means_no_rules(tmp_path):
     assert not load_rules(None) and load_rules(FIXTURES / "rules" / "acme-sharing.toml")
     with pytest.raises(UsageError, match="does not exist"):
