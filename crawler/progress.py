@@ -133,8 +133,10 @@ class CrawlProgress:
                 row[key] += f.get(key, 0)
             row["listing"] |= not f.get("listing_done", False)
         versions_after = stats.get_value("policytrail/company_versions") or {}
+        for r in per_company.values():
+            r["todo"] = max(r["queued"] - r["fetched"] - r["failed"], 0)
         done = sum(r["fetched"] + r["failed"] for r in per_company.values())
-        remaining = sum(max(r["queued"] - r["fetched"] - r["failed"], 0) for r in per_company.values())
+        remaining = sum(r["todo"] for r in per_company.values())
         now = time.monotonic()
         self.meter.add(now, done)
         rate = self.meter.rate()
@@ -150,11 +152,11 @@ class CrawlProgress:
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
         for col in ("company", "listed", "new", "fetched", "failed", "to fetch", "versions", ""):
             table.add_column(col, justify="left" if col in ("company", "") else "right")
-        rows = sorted(per_company.items(), key=lambda kv: (-(kv[1]["queued"] - kv[1]["fetched"]), kv[0]))
+        rows = sorted(per_company.items(), key=lambda kv: (-kv[1]["todo"], kv[0]))
         shown = rows[:20]
         for company, r in shown:
             versions = versions_after.get(company, self.versions_before.get(company, 0))
-            todo = max(r["queued"] - r["fetched"] - r["failed"], 0)
+            todo = r["todo"]
             state = "listing…" if r["listing"] else ("fetching" if todo else "done")
             table.add_row(
                 company, str(r["listed"]), str(r["new"]), str(r["fetched"]), str(r["failed"]), str(todo),
