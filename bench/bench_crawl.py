@@ -1,6 +1,6 @@
 """Crawl throughput with limits lifted, against a real local pywb.
 
-Two archives: the demo's sample archive (data/sample) and a synthetic one (many URLs, few
+Two archives: the demo's sample archive (crawler/localarchive/sample) and a synthetic one (many URLs, few
 distinct bodies per URL, as real policy histories are). For each: policytrail's crawl
 (Scrapy, dedup by digest, derive) beside a baseline measured in the same run -- a plain
 sequential client (http.client, keep-alive, no redirects) that lists the same CDX and fetches every capture, no dedup.
@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
-from crawler.localarchive import LocalArchive  # noqa: E402
-from crawler.warcbuild import CaptureSpec, read_manifest, write_warc  # noqa: E402
+from crawler.localarchive.pywb import LocalArchive  # noqa: E402
+from crawler.localarchive.warc import CaptureSpec, read_manifest, write_warc  # noqa: E402
 
 PARAGRAPHS = [
     "We collect the information you give us, such as your name, e-mail address and payment details.",
@@ -186,9 +186,11 @@ def main() -> None:
     ap.add_argument("--captures-per-url", type=int, default=20)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pt-bench-"))
-    sample = ROOT / "data" / "sample"
+    sample = ROOT / "crawler" / "localarchive" / "sample"
     sample_specs = read_manifest(sample / "captures.csv")
-    rows = bench("sample (data/sample)", sample_specs, (sample / "targets.csv").read_text(), tmp / "sample")
+    rows = bench(
+        "sample (crawler/localarchive/sample)", sample_specs, (sample / "targets.csv").read_text(), tmp / "sample"
+    )
     specs, targets = synthetic(args.synthetic_urls, args.captures_per_url)
     rows += bench(f"synthetic ({args.synthetic_urls} URLs x {args.captures_per_url})", specs, targets, tmp / "syn")
     print(f"### Crawl throughput, limits lifted ({today()}, commit {git_rev()})\n\nMachine: {machine()}\n")

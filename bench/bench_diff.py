@@ -1,7 +1,7 @@
 """Clause diffs on every consecutive version pair of the real policy histories.
 
 Corpus: ../shared/realdata (text versions of 24 companies' policies) when it sits beside the
-project, else the versions the demo derives from data/sample. Measured in one run, per pair:
+project, else the versions the demo derives from crawler/localarchive/sample. Measured in one run, per pair:
 policytrail's clause diff (segmentation and topic tagging are done once per version and stored,
 so they are timed separately), difflib's SequenceMatcher on the whole texts split into words, and
 diff-match-patch on the whole texts with its default 1 s timeout (counting the pairs it
@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from diff_match_patch import diff_match_patch  # noqa: E402
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
-from crawler.clauses import segment  # noqa: E402
-from crawler.diffing import diff_clauses  # noqa: E402
-from crawler.taxonomy import tag_clauses  # noqa: E402
+from crawler.diff.align import diff_clauses  # noqa: E402
+from crawler.diff.clauses import segment  # noqa: E402
+from crawler.diff.taxonomy import tag_clauses  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "realdata"
 
@@ -46,14 +46,14 @@ def histories() -> tuple[str, list[list[str]]]:
             rows.sort(key=lambda r: r["timestamp"])
             out.append([(SHARED / r["file"]).read_text(encoding="utf-8") for r in rows])
         return "../shared/realdata text versions", out
-    from crawler.extract import extract
+    from crawler.extract.page import extract
 
     out = []
-    for company in sorted((ROOT / "data" / "sample" / "realdata").iterdir()):
+    for company in sorted((ROOT / "crawler" / "localarchive" / "sample" / "realdata").iterdir()):
         if company.is_dir():
             texts = [extract(p.read_bytes(), "text/html").text for p in sorted(company.glob("*.html"))]
             out.append([t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]])
-    return "data/sample/realdata extracted versions", out
+    return "crawler/localarchive/sample/realdata extracted versions", out
 
 
 def pct(values: list[float], p: float) -> float:

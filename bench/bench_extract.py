@@ -1,6 +1,6 @@
 """Extract + normalise + hash throughput over real HTML snapshots, with a profile.
 
-Corpus: the real snapshots shipped in data/sample/realdata and bench/data/ota (Open Terms
+Corpus: the real snapshots shipped in crawler/localarchive/sample/realdata and bench/data/ota (Open Terms
 Archive's dating snapshots). Baseline measured in the same run: plain
 tag-stripped text (lxml ``text_content()``) + the same hash.
 
@@ -24,13 +24,13 @@ sys.path.insert(0, str(ROOT))
 import lxml.html  # noqa: E402
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
-from crawler.extract import extract  # noqa: E402
-from crawler.normalize import text_hash  # noqa: E402
+from crawler.extract.normalize import text_hash  # noqa: E402
+from crawler.extract.page import extract  # noqa: E402
 
 
 def corpus() -> list[bytes]:
     """The real HTML snapshots shipped with the project: the demo's and Open Terms Archive's."""
-    files = sorted((ROOT / "data" / "sample" / "realdata").glob("*/*.html"))
+    files = sorted((ROOT / "crawler" / "localarchive" / "sample" / "realdata").glob("*/*.html"))
     bodies = {f.name: f.read_bytes() for f in files}
     for f in sorted((ROOT / "bench" / "data" / "ota").glob("*/html/*.html.gz")):
         bodies.setdefault(f.name.removesuffix(".gz"), gzip.decompress(f.read_bytes()))

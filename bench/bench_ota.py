@@ -36,11 +36,11 @@ import lxml.html  # noqa: E402
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
 from bench.ota import DATA, Score, judge, load, snapshots, wilson  # noqa: E402
-from crawler.extract import EXTRACTOR_VERSION, Page, decode_html, extract  # noqa: E402
-from crawler.extract import judge as judge_page  # noqa: E402
-from crawler.localarchive import LocalArchive  # noqa: E402
-from crawler.normalize import normalize_text, text_hash  # noqa: E402
-from crawler.warcbuild import CaptureSpec, write_warc  # noqa: E402
+from crawler.extract.normalize import normalize_text, text_hash  # noqa: E402
+from crawler.extract.page import EXTRACTOR_VERSION, Page, decode_html, extract  # noqa: E402
+from crawler.extract.page import judge as judge_page  # noqa: E402
+from crawler.localarchive.pywb import LocalArchive  # noqa: E402
+from crawler.localarchive.warc import CaptureSpec, write_warc  # noqa: E402
 
 _WS = re.compile(r"\s+")
 

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
-from crawler.clauses import clause_hash  # noqa: E402
-from crawler.research import research_questions, run_query, search_clauses  # noqa: E402
-from crawler.storage import Store  # noqa: E402
+from crawler.diff.clauses import clause_hash  # noqa: E402
+from crawler.outputs.research import research_questions, run_query, search_clauses  # noqa: E402
+from crawler.store.store import Store  # noqa: E402
 
 TOPICS = [
     "collection",

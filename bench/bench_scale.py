@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_crawl import synthetic  # noqa: E402
 from bench.common import git_rev, machine, run_measured, table, today  # noqa: E402
-from crawler.localarchive import LocalArchive  # noqa: E402
-from crawler.warcbuild import write_warc  # noqa: E402
+from crawler.localarchive.pywb import LocalArchive  # noqa: E402
+from crawler.localarchive.warc import write_warc  # noqa: E402
 
 
 def crawl(archive: str, targets: Path, db: Path, kill_after: float | None = None) -> tuple[float, float, int]:

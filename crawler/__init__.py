@@ -4,5 +4,10 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The checkout the package runs from (sample data, docs, the pywb virtualenv live here).
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where the package's own data lives (sample archive, templates, taxonomy, schema docs):
+# inside the package, so that a wheel installed with pip or pipx works without a checkout.
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# The checkout the package runs from, or None when it runs from an installed wheel.
+_root = PACKAGE_DIR.parent
+CHECKOUT: Path | None = _root if (_root / "pyproject.toml").is_file() and (_root / "spiders").is_dir() else None

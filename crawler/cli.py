@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .archive import DEFAULT_ARCHIVE, DIALECTS, Archive
-from .errors import PolicytrailError
-from .output import emit_rows, format_option
+from crawler import __version__
+from crawler.archive.cdx import DEFAULT_ARCHIVE, DIALECTS, Archive
+from crawler.errors import PolicytrailError
+from crawler.outputs.tables import emit_rows, format_option
 
 DEFAULT_DB = "data/policytrail.db"
 DEFAULT_TARGETS = "data/targets.csv"
@@ -156,7 +156,7 @@ def crawl(
         policytrail crawl --archive http://127.0.0.1:8080 --dialect pywb --unthrottled
         policytrail crawl --quiet --log-file logs/crawl.log    # from cron
     """
-    from .crawl import crawl_settings, parse_overrides, run_crawl
+    from crawler.crawl.run import crawl_settings, parse_overrides, run_crawl
 
     if progress is None:
         progress = sys.stderr.isatty() and not (quiet or verbose or as_json)
@@ -206,7 +206,7 @@ def demo(db, workdir, fmt):
     Example:
         policytrail demo
     """
-    from .demo import run_demo
+    from crawler.demo import run_demo
 
     result = run_demo(db=Path(db), workdir=Path(workdir))
     _print_summary(result, fmt)
@@ -243,7 +243,7 @@ def save(targets, archive, companies, per_minute, fmt):
     Example:
         policytrail save --company Krop
     """
-    from .save import save_targets
+    from crawler.crawl.save import save_targets
 
     result = save_targets(targets=targets, archive=Archive(archive, "ia"), companies=companies, per_minute=per_minute)
     emit_rows(result.rows, fmt)
@@ -270,10 +270,10 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
         policytrail diff Krop --db data/demo.db
         policytrail diff Krop --from 2017 --to 2022-12-31 --format html > krop.html
     """
-    from .derive import load_clauses
-    from .diffing import diff_clauses
-    from .history import pair_to_compare
-    from .reports import diff_html, diff_json, diff_text, dumps
+    from crawler.derive.derive import load_clauses
+    from crawler.diff.align import diff_clauses
+    from crawler.outputs.history import pair_to_compare
+    from crawler.outputs.reports import diff_html, diff_json, diff_text, dumps
 
     store = _open_existing(db)
     pair = pair_to_compare(store, company, from_ts, to_ts, document)
@@ -307,7 +307,7 @@ def query(sql, db, time_limit, fmt):
     Example:
         policytrail query "SELECT company, in_force_from FROM policy_timeline" --format csv
     """
-    from .research import run_query
+    from crawler.outputs.research import run_query
 
     columns, rows = run_query(db, sql, time_limit=time_limit)
     emit_rows([dict(zip(columns, row)) for row in rows], fmt)
@@ -331,7 +331,7 @@ def search(phrase, companies, since, until, limit, db, fmt):
     Example:
         policytrail search "sell personal information" --since 2019 --until 2020-12-31
     """
-    from .research import search_clauses
+    from crawler.outputs.research import search_clauses
 
     hits = search_clauses(db, phrase, companies, since, until, limit=limit or None)
     if limit and len(hits) >= limit:
@@ -365,7 +365,7 @@ def browse(db, port):
     import os
     import tempfile
 
-    from .research import write_metadata
+    from crawler.outputs.research import write_metadata
 
     path = _open_existing(db).path
     metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
@@ -405,9 +405,9 @@ def report(companies, since, out, db):
     Example:
         policytrail report --db data/demo.db --out report/ && open report/index.html
     """
-    from .history import load_documents
-    from .reports import render_site
-    from .storage import utcnow
+    from crawler.outputs.history import load_documents
+    from crawler.outputs.reports import render_site
+    from crawler.store.store import utcnow
 
     docs = load_documents(_open_existing(db), tuple(companies), since)
     written = render_site(docs, Path(out), utcnow())
@@ -431,9 +431,9 @@ def export(fmt, out, companies, since, feed_id, db):
         policytrail export --format atom --out changes.atom
         policytrail export --format warc --out snapshots.warc.gz
     """
-    from .exports import write_atom, write_markdown, write_tabular, write_warc
-    from .history import load_documents
-    from .storage import utcnow
+    from crawler.outputs.exports import write_atom, write_markdown, write_tabular, write_warc
+    from crawler.outputs.history import load_documents
+    from crawler.store.store import utcnow
 
     store = _open_existing(db)
     docs = load_documents(store, tuple(companies), since, with_clauses=fmt != "warc")
@@ -466,9 +466,9 @@ def reextract(companies, rules, force, db, fmt):
     Example:
         policytrail reextract --rules data/rules.toml --company Match
     """
-    from .lock import DatabaseLock
-    from .reextract import reextract as run
-    from .rules import load_rules
+    from crawler.derive.reextract import reextract as run
+    from crawler.extract.rules import load_rules
+    from crawler.store.lock import DatabaseLock
 
     loaded = load_rules(rules)
     store = _open_existing(db)
@@ -502,7 +502,7 @@ def status(db, fmt):
 
 def _open_existing(db: str):
     """Open a database that must already exist (read commands never create one)."""
-    from .storage import Store, require_existing
+    from crawler.store.store import Store, require_existing
 
     return Store(require_existing(db))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import PROJECT_ROOT
-from .archive import Archive
-from .crawl import CrawlResult, crawl_settings, run_crawl
-from .localarchive import LocalArchive
-from .warcbuild import read_manifest, write_warc
+from crawler import PACKAGE_DIR
+from crawler.archive.cdx import Archive
+from crawler.crawl.run import CrawlResult, crawl_settings, run_crawl
+from crawler.localarchive.pywb import LocalArchive
+from crawler.localarchive.warc import read_manifest, write_warc
 
-SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+SAMPLE_DIR = PACKAGE_DIR / "localarchive" / "sample"
 
 
 def build_sample_archive(workdir: Path, sample: Path = SAMPLE_DIR) -> LocalArchive:

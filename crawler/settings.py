@@ -64,8 +64,8 @@ RETRY_TIMES = 3
 # 429 is not retried blindly: ArchiveGuardMiddleware honours Retry-After instead.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 HTTPERROR_ALLOW_ALL = True
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.ArchiveGuardMiddleware": 50}
-ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
-EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
+DOWNLOADER_MIDDLEWARES = {"crawler.crawl.middlewares.ArchiveGuardMiddleware": 50}
+ITEM_PIPELINES = {"crawler.crawl.pipelines.StoragePipeline": 300}
+EXTENSIONS = {"crawler.crawl.progress.CrawlProgress": 500}
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

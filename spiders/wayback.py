@@ -27,12 +27,12 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.archive import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
+from crawler.archive.cdx import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
+from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.crawl.targets import load_targets
 from crawler.errors import UnexpectedResponseFormat
-from crawler.items import CaptureItem, CaptureOutcome, SnapshotItem
-from crawler.lock import DatabaseLock, LockHeld
-from crawler.storage import MAX_ATTEMPTS, TERMINAL_STATES, Store
-from crawler.targets import load_targets
+from crawler.store.lock import DatabaseLock, LockHeld
+from crawler.store.store import MAX_ATTEMPTS, TERMINAL_STATES, Store
 
 logger = logging.getLogger(__name__)
 

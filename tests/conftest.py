@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.localarchive import LocalArchive
-from crawler.warcbuild import read_manifest, write_warc
+from crawler.localarchive.pywb import LocalArchive
+from crawler.localarchive.warc import read_manifest, write_warc
 
 from .archive_shim import ArchiveShim
 
@@ -147,7 +147,7 @@ def table_counts(db: Path) -> dict[str, int]:
 @pytest.fixture
 def hostile_db(tmp_path):
     """Acme's A -> B -> A history plus a company whose archived page is an attack."""
-    from crawler.derive import derive
+    from crawler.derive.derive import derive
 
     from .test_derive import A, B, build
     from .test_history import EVIL

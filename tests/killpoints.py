@@ -17,7 +17,7 @@ import signal
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.pipelines import derive_started
+from crawler.crawl.pipelines import derive_started
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 

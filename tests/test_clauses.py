@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.clauses import rebuild, segment, strip_numbering
+from crawler.diff.clauses import rebuild, segment, strip_numbering
 
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "crawler" / "localarchive" / "sample"
 CASES = Path(__file__).parent / "fixtures" / "diff"
 
 
@@ -27,7 +27,7 @@ def test_long_paragraphs_are_split_into_sentences_and_rebuild_exactly():
 
 
 def test_rebuild_is_exact_on_the_shipped_sample_texts():
-    from crawler.extract import extract
+    from crawler.extract.page import extract
 
     for page in sorted((SAMPLE / "realdata").glob("*/*.html"))[:12]:
         text = extract(page.read_bytes(), "text/html").text

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawler.derive import derive
-from crawler.storage import Store
+from crawler.derive.derive import derive
+from crawler.store.store import Store
 
 from .test_storage import capture, snapshot
 

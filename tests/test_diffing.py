@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.clauses import segment
-from crawler.diffing import apply, diff_clauses, word_diff
+from crawler.diff.align import apply, diff_clauses, word_diff
+from crawler.diff.clauses import segment
 
 CASES = Path(__file__).parent / "fixtures" / "diff"
 

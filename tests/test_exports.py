@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import cli
-from crawler.exports import CHANGE_COLUMNS, CLAUSE_COLUMNS, VERSION_COLUMNS
-from crawler.localarchive import LocalArchive
+from crawler.localarchive.pywb import LocalArchive
+from crawler.outputs.exports import CHANGE_COLUMNS, CLAUSE_COLUMNS, VERSION_COLUMNS
 
 
 def export(db, fmt, out):

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import extract
+from crawler.extract.page import extract
 
 from .pdfgen import text_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "crawler" / "localarchive" / "sample"
 
 
 def load(name: str) -> bytes:
@@ -152,7 +152,7 @@ def test_pdf_policies_are_extracted_as_paragraphs():
 
 
 def test_pdf_lines_broken_at_a_hyphen_keep_the_compound_word():
-    from crawler.extract import pdf_to_page
+    from crawler.extract.page import pdf_to_page
 
     paragraph = "We share it with third-party providers and opt-out partners of ours, always in writing."
     assert "with third-" in textwrap.wrap(paragraph, 15)  # a line ends after the hyphen

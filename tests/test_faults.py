@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 
-from crawler.localarchive import LocalArchive
-from crawler.warcbuild import CaptureSpec, write_warc
+from crawler.localarchive.pywb import LocalArchive
+from crawler.localarchive.warc import CaptureSpec, write_warc
 
 from .archive_shim import ArchiveShim, Fault
 from .conftest import FIXTURES, ROOT, content, crawl, free_port, rows

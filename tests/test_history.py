@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.derive import derive
+from crawler.derive.derive import derive
 from crawler.errors import UsageError
-from crawler.history import pair_to_compare
-from crawler.storage import Store
+from crawler.outputs.history import pair_to_compare
+from crawler.store.store import Store
 
 from .test_derive import A, B, build
 from .test_storage import capture, snapshot

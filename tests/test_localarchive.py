@@ -6,7 +6,7 @@ import urllib.request
 
 import psutil
 
-from crawler.archive import payload_digest
+from crawler.archive.cdx import payload_digest
 
 from .conftest import FIXTURES
 
@@ -27,8 +27,8 @@ def test_id_replay_is_byte_identical(pywb_archive):
 
 
 def test_stop_ends_the_process_it_started(tmp_path):
-    from crawler.localarchive import LocalArchive
-    from crawler.warcbuild import read_manifest, write_warc
+    from crawler.localarchive.pywb import LocalArchive
+    from crawler.localarchive.warc import read_manifest, write_warc
 
     warc = write_warc(read_manifest(FIXTURES / "archive" / "captures.csv")[:2], tmp_path / "a.warc.gz")
     archive = LocalArchive(tmp_path / "coll")

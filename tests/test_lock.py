@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from crawler.lock import DatabaseLock, LockHeld
+from crawler.store.lock import DatabaseLock, LockHeld
 
 from .conftest import ROOT, crawl
 
@@ -28,7 +28,7 @@ def test_the_lock_dies_with_its_process(tmp_path):
         [
             sys.executable,
             "-c",
-            f"from crawler.lock import DatabaseLock; DatabaseLock({str(db)!r}).acquire(); import time; time.sleep(60)",
+            f"from crawler.store.lock import DatabaseLock; DatabaseLock({str(db)!r}).acquire(); import time; time.sleep(60)",
         ],
         cwd=ROOT,
     )

@@ -10,7 +10,7 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import ArchiveGuardMiddleware, retry_after_seconds
+from crawler.crawl.middlewares import ArchiveGuardMiddleware, retry_after_seconds
 
 from .archive_shim import Fault
 from .conftest import content, crawl, rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.normalize import normalize_text, text_hash
+from crawler.extract.normalize import normalize_text, text_hash
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from crawler.policydate import stated_date
+from crawler.extract.policydate import stated_date
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import select
 import subprocess
 import sys
 
-from crawler.progress import RateMeter, eta_seconds, format_duration
+from crawler.crawl.progress import RateMeter, eta_seconds, format_duration
 
 from .conftest import FIXTURES, ROOT
 

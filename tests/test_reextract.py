@@ -60,7 +60,7 @@ def test_a_broken_rules_file_exits_2_and_changes_nothing(ia_shim, tmp_path):
 
 
 def test_reextract_waits_for_no_crawl_it_refuses_while_one_runs(ia_shim, tmp_path):
-    from crawler.lock import DatabaseLock
+    from crawler.store.lock import DatabaseLock
 
     db = tmp_path / "t.db"
     assert crawl(ia_shim, db).returncode == 0

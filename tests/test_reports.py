@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.extract import EXTRACTOR_VERSION
+from crawler.extract.page import EXTRACTOR_VERSION
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "output"

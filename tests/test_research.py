@@ -12,9 +12,9 @@ import urllib.request
 import psutil
 import pytest
 
-from crawler.output import render_table
-from crawler.research import QueryError, research_questions, run_query, schema_docs, search_clauses
-from crawler.storage import SCHEMA_VERSION, Store
+from crawler.outputs.research import QueryError, research_questions, run_query, schema_docs, search_clauses
+from crawler.outputs.tables import render_table
+from crawler.store.store import SCHEMA_VERSION, Store
 
 from .conftest import ROOT, free_port, run_cli
 
@@ -110,7 +110,7 @@ def test_search_lists_each_clause_with_the_ranges_it_was_in_force(demo_db):
 
 
 def test_the_full_text_index_follows_derive(tmp_path):
-    from crawler.derive import derive
+    from crawler.derive.derive import derive
 
     from .test_derive import A, B, build
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.errors import UsageError
-from crawler.extract import extract
-from crawler.rules import Rule, Rules, load_rules
+from crawler.extract.page import extract
+from crawler.extract.rules import Rule, Rules, load_rules
 
 from .conftest import FIXTURES
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from crawler.archive import Archive
-from crawler.save import save_targets
+from crawler.archive.cdx import Archive
+from crawler.crawl.save import save_targets
 
 from .archive_shim import Fault
 from .conftest import FIXTURES, run_cli

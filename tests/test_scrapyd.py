@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lock import DatabaseLock
+from crawler.store.lock import DatabaseLock
 
 from .conftest import FIXTURES, ROOT, content, crawl, free_port, rows
 

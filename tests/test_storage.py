@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 
-from crawler.storage import MIGRATIONS, Store
+from crawler.store.store import MIGRATIONS, Store
 
 
 def capture(store, target_id, ts, digest, status="200", url="https://a.example/privacy"):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from crawler.crawl.targets import load_targets
 from crawler.errors import TargetsError
-from crawler.targets import load_targets
 
 TARGETS = Path(__file__).parent / "fixtures" / "targets"
 ROOT = Path(__file__).resolve().parent.parent

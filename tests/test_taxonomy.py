@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.taxonomy import load_taxonomy
+from crawler.diff.taxonomy import load_taxonomy
 
 EXAMPLES = {
     "collection": "We collect your name and e-mail address when you register.",

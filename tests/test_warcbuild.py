@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive import payload_digest
-from crawler.warcbuild import read_manifest, write_warc
+from crawler.archive.cdx import payload_digest
+from crawler.localarchive.warc import read_manifest, write_warc
 
 from .conftest import FIXTURES
 

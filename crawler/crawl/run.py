@@ -15,12 +15,12 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from .archive import Archive
-from .errors import UsageError
-from .lock import DatabaseLock
-from .rules import load_rules
-from .storage import Store
-from .targets import load_targets
+from crawler.archive.cdx import Archive
+from crawler.crawl.targets import load_targets
+from crawler.errors import UsageError
+from crawler.extract.rules import load_rules
+from crawler.store.lock import DatabaseLock
+from crawler.store.store import Store
 
 
 @dataclass

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
-from .errors import UnexpectedResponseFormat, UsageError
+from crawler.errors import UnexpectedResponseFormat, UsageError
 
 DIALECTS = ("ia", "pywb")
 DEFAULT_ARCHIVE = "https://web.archive.org"

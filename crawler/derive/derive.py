@@ -11,14 +11,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .clauses import SEGMENTER_VERSION, Clause, segment
-from .diffing import DIFFER_VERSION, diff_clauses
-from .extract import EXTRACTOR_VERSION, extract
-from .normalize import text_hash
-from .policydate import stated_date
-from .rules import Rule, Rules
-from .storage import Store
-from .taxonomy import Taxonomy, load_taxonomy, tag_clauses
+from crawler.diff.align import DIFFER_VERSION, diff_clauses
+from crawler.diff.clauses import SEGMENTER_VERSION, Clause, segment
+from crawler.diff.taxonomy import Taxonomy, load_taxonomy, tag_clauses
+from crawler.extract.normalize import text_hash
+from crawler.extract.page import EXTRACTOR_VERSION, extract
+from crawler.extract.policydate import stated_date
+from crawler.extract.rules import Rule, Rules
+from crawler.store.store import Store
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pathlib import Path
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
-from .errors import UsageError
+from crawler.errors import UsageError
 
 
 @dataclass(frozen=True)

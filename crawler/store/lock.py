@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .errors import PolicytrailError
+from crawler.errors import PolicytrailError
 
 
 class LockHeld(PolicytrailError):

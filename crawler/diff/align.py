@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from diff_match_patch import diff_match_patch
 
-from .clauses import Clause, strip_numbering
-from .taxonomy import Taxonomy, load_taxonomy
+from crawler.diff.clauses import Clause, strip_numbering
+from crawler.diff.taxonomy import Taxonomy, load_taxonomy
 
 DIFFER_VERSION = "clause-1"
 KINDS = ("added", "removed", "modified", "moved", "split", "merged")

@@ -9,10 +9,10 @@ version changes here changes only because of its extraction: ``derive`` records 
 
 from __future__ import annotations
 
-from .derive import derive
-from .extract import EXTRACTOR_VERSION
-from .rules import Rules
-from .storage import Store
+from crawler.derive.derive import derive
+from crawler.extract.page import EXTRACTOR_VERSION
+from crawler.extract.rules import Rules
+from crawler.store.store import Store
 
 
 def _figures(store: Store, companies: tuple[str, ...]) -> dict[str, dict]:

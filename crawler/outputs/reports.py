@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .archive import ts_to_iso
-from .diffing import ClauseDiff
-from .history import Pair
+from crawler.archive.cdx import ts_to_iso
+from crawler.diff.align import ClauseDiff
+from crawler.outputs.history import Pair
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from . import PROJECT_ROOT
-from .archive import parse_time
-from .errors import PolicytrailError, UsageError
-from .storage import require_existing
+from crawler.archive.cdx import parse_time
+from crawler.errors import PolicytrailError, UsageError
+from crawler.store.store import require_existing
 
-DOCS = PROJECT_ROOT / "docs"
+# schema.md and research.md are package data (docs/ links to them): `browse` needs them installed too
+DOCS = Path(__file__).with_name("docs")
 DEFAULT_TIME_LIMIT = 10.0
 
 

@@ -1,7 +1,7 @@
 """Set up policytrail from a fresh clone and run the demo or the tests (standard library only).
 
-    python3 crawler/bootstrap.py demo     # set up, then `policytrail demo`
-    python3 crawler/bootstrap.py test     # set up (with test extras and Debian's chromium), then the tests
+    python3 crawler/run-scripts/bootstrap.py demo     # set up, then `policytrail demo`
+    python3 crawler/run-scripts/bootstrap.py test     # set up (with test extras and Debian's chromium), then the tests
 
 Idempotent: the virtualenvs (.venv for policytrail, .venv-pywb for pywb) are created once and
 reinstalled only when pyproject.toml or the Python version changes. Extra arguments are
@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 
@@ -44,7 +44,7 @@ def ensure_venv(extras: str) -> None:
 
 
 def ensure_pywb() -> None:
-    _run([str(BIN / "python"), "-c", "from crawler.localarchive import ensure_pywb; print(ensure_pywb())"])
+    _run([str(BIN / "python"), "-c", "from crawler.localarchive.pywb import ensure_pywb; print(ensure_pywb())"])
 
 
 def ensure_chromium() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .errors import StorageError, UsageError
+from crawler.errors import StorageError, UsageError
 
 # Captures failed this many times are not retried by later runs.
 MAX_ATTEMPTS = 5

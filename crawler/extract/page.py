@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-from .normalize import normalize_text
-from .rules import Rule
+from crawler.extract.normalize import normalize_text
+from crawler.extract.rules import Rule
 
 EXTRACTOR_VERSION = "html-2"
 

@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
-from .pipelines import derive_started
+from crawler.crawl.pipelines import derive_started
 
 WINDOW_SECONDS = 20.0  # the rate is measured over this much recent time
 

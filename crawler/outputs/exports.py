@@ -18,9 +18,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from .archive import ts_to_iso
-from .history import DocumentRecord
-from .storage import Store
+from crawler.archive.cdx import ts_to_iso
+from crawler.outputs.history import DocumentRecord
+from crawler.store.store import Store
 
 FORMATS = ("csv", "jsonl", "markdown", "atom", "warc")
 VERSION_COLUMNS = [

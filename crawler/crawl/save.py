@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from waybackpy import WaybackMachineSaveAPI
 from waybackpy.exceptions import TooManyRequestsError, WaybackError
 
-from .archive import Archive
-from .errors import UsageError
-from .middlewares import retry_after_seconds
-from .settings import USER_AGENT
-from .targets import load_targets
+from crawler.archive.cdx import Archive
+from crawler.crawl.middlewares import retry_after_seconds
+from crawler.crawl.targets import load_targets
+from crawler.errors import UsageError
+from crawler.settings import USER_AGENT
 
 DEFAULT_RETRY_AFTER = 60.0
 

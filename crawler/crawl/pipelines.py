@@ -6,9 +6,9 @@ import logging
 
 from scrapy import signals
 
-from .derive import derive
-from .items import CaptureItem, CaptureOutcome, SnapshotItem
-from .rules import load_rules
+from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.derive.derive import derive
+from crawler.extract.rules import load_rules
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ def tag_clauses(clauses: list, taxonomy: Taxonomy | None = None) -> list:
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """The taxonomy at ``path``, or the bundled one (read as a package resource: also from a
     zipped egg under Scrapyd)."""
-    source = Path(path) if path else files("crawler").joinpath("taxonomy.toml")
+    source = Path(path) if path else files("crawler.diff").joinpath("taxonomy.toml")
     data = tomllib.loads(source.read_text(encoding="utf-8"))
     topics = []
     for entry in data.get("topic", []):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import TargetsError
+from crawler.errors import TargetsError
 
 REQUIRED_COLUMNS = ("company", "url")
 DEFAULT_DOCUMENT = "privacy policy"

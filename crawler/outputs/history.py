@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .archive import parse_time
-from .errors import UsageError
-from .storage import Store
+from crawler.archive.cdx import parse_time
+from crawler.errors import UsageError
+from crawler.store.store import Store
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A local web archive: a pywb collection built from WARC files, served on 127.0.0.1.
 
 Used by ``policytrail demo``, the tests and the benchmarks. pywb runs in its own
-virtualenv as a subprocess (see ``_pywb_server.py``) and is stopped by its PID.
+virtualenv as a subprocess (``crawler/run-scripts/pywb_server.py``) and is stopped by its PID.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import threading
 import time
 from pathlib import Path
 
-from . import PROJECT_ROOT
-from .errors import LocalArchiveError
+from crawler import CHECKOUT, PACKAGE_DIR
+from crawler.errors import LocalArchiveError
 
 PYWB_REQUIREMENT = "pywb==2.10.0"
-_SERVER_SCRIPT = Path(__file__).with_name("_pywb_server.py")
+# A script, not a module: it runs inside pywb's virtualenv and patches with gevent on start, so it
+# lives in a folder whose name cannot be imported (package data, shipped in the wheel).
+_SERVER_SCRIPT = PACKAGE_DIR / "run-scripts" / "pywb_server.py"
 
 # pywb's default rules apply fuzzy matching, which makes a CDX filter that matches nothing
 # return *all* rows; an empty rules file keeps answers exact.
@@ -33,11 +35,15 @@ rules_file: {rules}
 
 
 def pywb_venv() -> Path:
-    """Where pywb's own virtualenv lives: $POLICYTRAIL_PYWB_VENV, else ``.venv-pywb`` in the project."""
+    """Where pywb's own virtualenv lives: $POLICYTRAIL_PYWB_VENV, else ``.venv-pywb`` in a checkout,
+    else (an installed wheel) a per-user data directory ($XDG_DATA_HOME/policytrail/venv-pywb)."""
     env = os.environ.get("POLICYTRAIL_PYWB_VENV")
     if env:
         return Path(env)
-    return PROJECT_ROOT / ".venv-pywb"
+    if CHECKOUT is not None:
+        return CHECKOUT / ".venv-pywb"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "policytrail" / "venv-pywb"
 
 
 def ensure_pywb(quiet: bool = False) -> Path:
@@ -71,12 +77,11 @@ def _drain(pipe) -> None:
 
 
 class LocalArchive:
-    """A pywb collection named ``web`` under ``root``; ``with archive.serve():`` runs it."""
+    """A pywb collection (``web`` by default) under ``root``; ``with archive.serve():`` runs it."""
 
-    collection = "web"
-
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, collection: str = "web"):
         self.root = Path(root).resolve()
+        self.collection = collection
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
 
