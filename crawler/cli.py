@@ -14,12 +14,18 @@ from pathlib import Path
 import click
 
 from crawler import __version__
-from crawler.archive.cdx import DEFAULT_ARCHIVE, DIALECTS, Archive
+from crawler.archive import DIALECTS, Archive
+from crawler.defaults import (
+    DEFAULT_ARCHIVE,
+    DEFAULT_COLLECTION,
+    DEFAULT_DB,
+    DEFAULT_DIALECT,
+    DEFAULT_TARGETS,
+    DEMO_DB,
+    DEMO_WORKDIR,
+)
 from crawler.errors import PolicytrailError
 from crawler.outputs.tables import emit_rows, format_option
-
-DEFAULT_DB = "data/policytrail.db"
-DEFAULT_TARGETS = "data/targets.csv"
 
 
 def db_option(default: str = DEFAULT_DB):
@@ -91,11 +97,11 @@ def _print_summary(result, fmt: str | None) -> None:
 @click.option(
     "--dialect",
     type=click.Choice(DIALECTS),
-    default="ia",
+    default=DEFAULT_DIALECT,
     show_default=True,
     help="ia: the Internet Archive's Wayback Machine; pywb: pywb and institutional archives.",
 )
-@click.option("--collection", default="web", show_default=True, help="Collection name (pywb archives).")
+@click.option("--collection", default=DEFAULT_COLLECTION, show_default=True, help="Collection name (pywb archives).")
 @companies_option
 @click.option("--cdx-per-minute", type=float, default=None, help="CDX requests per minute [default: 24].")
 @click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
@@ -187,10 +193,10 @@ def crawl(
 
 
 @cli.command()
-@db_option(default="data/demo.db")
+@db_option(default=DEMO_DB)
 @click.option(
     "--workdir",
-    default="data/.demo-archive",
+    default=DEMO_WORKDIR,
     show_default=True,
     type=click.Path(file_okay=False),
     help="Where the sample WARCs and the pywb collection are built.",

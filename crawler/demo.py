@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from crawler import PACKAGE_DIR
-from crawler.archive.cdx import Archive
+from crawler.archive import Archive
 from crawler.crawl.run import CrawlResult, crawl_settings, run_crawl
 from crawler.localarchive.pywb import LocalArchive
 from crawler.localarchive.warc import read_manifest, write_warc

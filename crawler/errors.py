@@ -1,22 +1,37 @@
-"""One base error and one subclass per stage.
+"""One base error and one subclass per stage, each carrying its exit code.
 
-Every expected failure a user can act on is a ``PolicytrailError``; the CLI turns it into a
-one-line message and the exit code carried by the class (see README, "Exit codes").
+Every expected failure a user can act on is a ``PolicytrailError``: stages raise it, and the
+CLI turns it into a one-line message and the exit code carried by the class (README, "Exit
+codes"). This module imports nothing from the project.
 """
 
 from __future__ import annotations
+
+# Exit codes (README, "Exit codes")
+EXIT_OK = 0
+EXIT_FAILURES = 1  # finished, but some listings or fetches failed; a later run retries them
+EXIT_USAGE = 2  # bad input or usage
+EXIT_ARCHIVE = 3  # archive unreachable, or stopped on rate limits: resume later
+EXIT_LOCKED = 75  # another run holds the database (EX_TEMPFAIL)
 
 
 class PolicytrailError(Exception):
     """Base class: an expected failure with a message a user can act on."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILURES
 
 
-class TargetsError(PolicytrailError):
+# --------------------------------------------------------------------------- input and usage
+
+
+class UsageError(PolicytrailError):
+    """A bad option value (time, archive URL, rate) that click cannot check by itself."""
+
+    exit_code = EXIT_USAGE
+
+
+class TargetsError(UsageError):
     """The targets file is missing or invalid; carries every problem with its line number."""
-
-    exit_code = 2
 
     def __init__(self, path: str, problems: list[str]):
         self.path = path
@@ -24,49 +39,91 @@ class TargetsError(PolicytrailError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-class UsageError(PolicytrailError):
-    """A bad option value (time, archive URL, rate) that click cannot check by itself."""
+class RulesError(UsageError):
+    """The per-target rules file is missing or invalid."""
 
-    exit_code = 2
+
+class QueryError(UsageError):
+    """A query the read-only connection refused, or one that ran past its time limit."""
+
+
+# --------------------------------------------------------------------------- the archive
 
 
 class ArchiveError(PolicytrailError):
     """Something about the archive: bad answer, unreachable, rate limited."""
-
-    exit_code = 1
 
 
 class UnexpectedResponseFormat(ArchiveError):
     """The archive answered something we cannot parse; the message quotes the offending text."""
 
 
-class ArchiveUnreachable(ArchiveError):
-    """The archive could not be reached at all."""
+class BlockedByArchive(ArchiveError):
+    """The archive refuses to serve this URL (excluded or blocked site)."""
 
-    exit_code = 3
+
+class ArchiveUnreachable(ArchiveError):
+    """The archive could not be reached at all: nothing is lost, run again later."""
+
+    exit_code = EXIT_ARCHIVE
 
 
 class RateLimited(ArchiveError):
-    """The archive kept answering 429: stop now and resume later."""
+    """The archive kept answering 429: stopped, progress saved; resume after ``retry_after`` seconds."""
 
-    exit_code = 3
+    exit_code = EXIT_ARCHIVE
 
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
 
 
-class BlockedByArchive(ArchiveError):
-    """The archive refuses to serve this URL (excluded or blocked site)."""
+class CrawlFailures(ArchiveError):
+    """The crawl finished, but some listings or fetches failed (a later run retries them)."""
 
 
 class LocalArchiveError(PolicytrailError):
     """The local pywb archive (demo, tests) could not be built or started."""
 
-    exit_code = 1
+
+# --------------------------------------------------------------------------- storage
 
 
 class StorageError(PolicytrailError):
-    """The database cannot be opened or migrated."""
+    """The database cannot be opened, read or migrated."""
 
-    exit_code = 1
+
+class NotAPolicytrailDatabase(StorageError):
+    """``--db`` names a file that is not policytrail's (another program's SQLite file, or not SQLite)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseTooNew(StorageError):
+    """The database was written by a newer policytrail (a higher schema version than this code knows)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseReadOnly(StorageError):
+    """The database (or its folder) cannot be written."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseMissing(StorageError):
+    """A read command was pointed at a database that does not exist."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseBusy(StorageError):
+    """SQLite's own lock: another process kept the database busy past the timeout."""
+
+    exit_code = EXIT_LOCKED
+
+
+class LockHeld(StorageError):
+    """Another policytrail run holds the database lock."""
+
+    exit_code = EXIT_LOCKED

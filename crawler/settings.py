@@ -7,6 +7,7 @@ DOWNLOAD_DELAY, which would override the slots' limits.
 """
 
 from crawler import __version__
+from crawler import defaults as _d
 
 BOT_NAME = "policytrail"
 SPIDER_MODULES = ["spiders"]
@@ -16,26 +17,26 @@ NEWSPIDER_MODULE = "spiders"
 USER_AGENT = f"policytrail/{__version__} (+https://github.com/policytrail/policytrail; privacy-policy history research)"
 
 # --- policytrail ------------------------------------------------------------------------
-POLICYTRAIL_DB = "data/policytrail.db"
-POLICYTRAIL_TARGETS = "data/targets.csv"
-POLICYTRAIL_ARCHIVE = "https://web.archive.org"
-POLICYTRAIL_DIALECT = "ia"
+POLICYTRAIL_DB = _d.DEFAULT_DB
+POLICYTRAIL_TARGETS = _d.DEFAULT_TARGETS
+POLICYTRAIL_ARCHIVE = _d.DEFAULT_ARCHIVE
+POLICYTRAIL_DIALECT = _d.DEFAULT_DIALECT
 POLICYTRAIL_COMPANIES: list[str] = []
 # Unpublished IA limits (reported 2019-2026): CDX ~30/min, mementos ~600/min. Stay at 80%.
-POLICYTRAIL_CDX_PER_MINUTE = 24
-POLICYTRAIL_MEMENTOS_PER_MINUTE = 480
+POLICYTRAIL_CDX_PER_MINUTE = _d.CDX_PER_MINUTE
+POLICYTRAIL_MEMENTOS_PER_MINUTE = _d.MEMENTOS_PER_MINUTE
 # Lifts the limits, honoured only for an archive on 127.0.0.0/8 (demo, tests, benchmarks).
 POLICYTRAIL_UNTHROTTLED = False
 # Retry-After to assume when a 429 has none; and how many 429s in a row stop the crawl.
-POLICYTRAIL_RETRY_AFTER_DEFAULT = 60.0
-POLICYTRAIL_MAX_429_IN_A_ROW = 3
+POLICYTRAIL_RETRY_AFTER_DEFAULT = _d.RETRY_AFTER_DEFAULT
+POLICYTRAIL_MAX_429_IN_A_ROW = _d.MAX_429_IN_A_ROW
 # Archived redirects followed per capture, inside the archive only.
-POLICYTRAIL_MAX_REDIRECT_HOPS = 5
+POLICYTRAIL_MAX_REDIRECT_HOPS = _d.MAX_REDIRECT_HOPS
 # Incremental listing: ask CDX only for captures since the newest one known, minus this overlap
 # (the archive indexes captures late); POLICYTRAIL_FULL lists everything again.
-POLICYTRAIL_OVERLAP_DAYS = 30
+POLICYTRAIL_OVERLAP_DAYS = _d.OVERLAP_DAYS
 # Rows per CDX page (IA caps one query at ~150,000 rows; smaller pages answer faster).
-POLICYTRAIL_CDX_PAGE_SIZE = 5000
+POLICYTRAIL_CDX_PAGE_SIZE = _d.CDX_PAGE_SIZE
 POLICYTRAIL_FULL = False
 # Set by the CLI when it already holds the database lock; under Scrapyd the pipeline takes it.
 POLICYTRAIL_LOCK_HELD = False

@@ -27,7 +27,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.archive.cdx import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
+from crawler.archive import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.targets import load_targets
 from crawler.errors import UnexpectedResponseFormat

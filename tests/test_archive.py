@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawler.archive.cdx import Archive, CdxRecord, parse_ia_cdx, parse_pywb_cdx, parse_time, payload_digest, triage
+from crawler.archive import Archive, CdxRecord, parse_ia_cdx, parse_pywb_cdx, parse_time, payload_digest, triage
 from crawler.errors import UnexpectedResponseFormat, UsageError
 
 from .recordings import load

@@ -6,7 +6,7 @@ import urllib.request
 
 import psutil
 
-from crawler.archive.cdx import payload_digest
+from crawler.archive import payload_digest
 
 from .conftest import FIXTURES
 

@@ -28,7 +28,8 @@ def test_the_lock_dies_with_its_process(tmp_path):
         [
             sys.executable,
             "-c",
-            f"from crawler.store.lock import DatabaseLock; DatabaseLock({str(db)!r}).acquire(); import time; time.sleep(60)",
+            f"from crawler.store.lock import DatabaseLock; DatabaseLock({str(db)!r}).acquire(); "
+            "import time; time.sleep(60)",
         ],
         cwd=ROOT,
     )

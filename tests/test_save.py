@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.archive.cdx import Archive
+from crawler.archive import Archive
 from crawler.crawl.save import save_targets
 
 from .archive_shim import Fault

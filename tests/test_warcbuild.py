@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive.cdx import payload_digest
+from crawler.archive import payload_digest
 from crawler.localarchive.warc import read_manifest, write_warc
 
 from .conftest import FIXTURES

@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.archive.cdx import CdxRecord
+from crawler.archive import CdxRecord
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from spiders.wayback import CDX_SLOT, MEMENTO_SLOT, WaybackSpider, politeness_slots
 

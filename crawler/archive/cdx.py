@@ -16,20 +16,15 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import NamedTuple
 from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
+from crawler.defaults import CDX_PAGE_SIZE, DEFAULT_ARCHIVE, DEFAULT_COLLECTION, DEFAULT_DIALECT
 from crawler.errors import UnexpectedResponseFormat, UsageError
 
 DIALECTS = ("ia", "pywb")
-DEFAULT_ARCHIVE = "https://web.archive.org"
-# Rows asked for per CDX page. IA caps one query at ~150,000 rows; smaller pages keep each
-# answer quick and let a crawl resume between pages.
-CDX_PAGE_SIZE = 5000
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 
-_TS_RE = re.compile(r"^\d{4,14}$")
 _MEMENTO_PATH_RE = re.compile(r"^/(?P<coll>[^/]+)/(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_)?/(?P<url>.+)$")
 
 
@@ -48,61 +43,6 @@ class CdxRecord(NamedTuple):
 class CdxPage(NamedTuple):
     records: list[CdxRecord]
     resume_key: str | None
-
-
-# --------------------------------------------------------------------------- timestamps
-
-
-def parse_time(value: str, *, upper: bool = False) -> str:
-    """Parse a 4-14 digit archive timestamp or an ISO date/time (UTC) into 14 digits.
-
-    ``upper`` pads a partial value to the end of its period (``2019`` -> ``20191231235959``),
-    which is what ``--to/--until`` mean.
-    """
-    text = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}", text):  # ISO year-month
-        text = text.replace("-", "")
-    if _TS_RE.match(text):
-        digits = text
-    else:
-        try:
-            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(
-                f"cannot read {value!r} as a time: use 4-14 digits (20190501) "
-                f"or an ISO date (2019-05-01, 2019-05-01T12:00:00Z)"
-            ) from None
-        if dt.tzinfo is not None:
-            dt = dt.astimezone(UTC)
-        if len(text) == 10:  # a bare date: pad like a partial timestamp
-            digits = dt.strftime("%Y%m%d")
-        else:
-            digits = dt.strftime("%Y%m%d%H%M%S")
-    pad = "1231235959" if upper else "0101000000"
-    if upper and len(digits) == 6:  # a month: its last day
-        nxt = datetime(int(digits[:4]) + (digits[4:6] == "12"), int(digits[4:6]) % 12 + 1, 1)
-        last = nxt.toordinal() - 1
-        digits = datetime.fromordinal(last).strftime("%Y%m%d")
-    full = digits + pad[len(digits) - 4 :] if len(digits) < 14 else digits
-    try:
-        datetime.strptime(full, "%Y%m%d%H%M%S")
-    except ValueError:
-        raise UsageError(f"{value!r} is not a valid time") from None
-    return full
-
-
-def ts_to_iso(ts: str) -> str:
-    """``20170327070820`` -> ``2017-03-27T07:08:20Z``."""
-    return datetime.strptime(ts, "%Y%m%d%H%M%S").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def http_date_to_ts(value: str) -> str | None:
-    """``Mon, 27 Mar 2017 07:08:20 GMT`` (Memento-Datetime) -> 14 digits, or None."""
-    try:
-        dt = datetime.strptime(value.strip(), "%a, %d %b %Y %H:%M:%S GMT")
-    except ValueError:
-        return None
-    return dt.strftime("%Y%m%d%H%M%S")
 
 
 # --------------------------------------------------------------------------- digests
@@ -129,8 +69,8 @@ class Archive:
     """Where an archive lives and which dialect it speaks."""
 
     base: str = DEFAULT_ARCHIVE
-    dialect: str = "ia"
-    collection: str = "web"
+    dialect: str = DEFAULT_DIALECT
+    collection: str = DEFAULT_COLLECTION
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base)

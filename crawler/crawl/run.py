@@ -15,7 +15,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.archive.cdx import Archive
+from crawler.archive import Archive
 from crawler.crawl.targets import load_targets
 from crawler.errors import UsageError
 from crawler.extract.rules import load_rules

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from waybackpy import WaybackMachineSaveAPI
 from waybackpy.exceptions import TooManyRequestsError, WaybackError
 
-from crawler.archive.cdx import Archive
+from crawler.archive import Archive
 from crawler.crawl.middlewares import retry_after_seconds
 from crawler.crawl.targets import load_targets
-from crawler.errors import UsageError
+from crawler.errors import EXIT_FAILURES, EXIT_OK, RateLimited, UsageError
 from crawler.settings import USER_AGENT
 
 DEFAULT_RETRY_AFTER = 60.0
@@ -36,7 +36,8 @@ def _save_one(url: str, archive: Archive, user_agent: str) -> str:
     try:
         api.get_save_request_headers()  # waybackpy's session, retries and 429/509 errors
     except TooManyRequestsError:
-        raise _RateLimited(retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER)) from None
+        wait = retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER)
+        raise RateLimited(f"Save Page Now answered 429 for {url}", retry_after=wait) from None
     location = (api.headers or {}).get("Content-Location", "")
     if re.match(r"^/web/\d{14}/", location):
         return archive.base + location
@@ -45,11 +46,6 @@ def _save_one(url: str, archive: Archive, user_agent: str) -> str:
         raise WaybackError(f"Save Page Now answered HTTP {api.status_code} without naming a capture")
     # waybackpy reports the capture on web.archive.org; show where it really is
     return saved.replace("https://web.archive.org", archive.base, 1)
-
-
-class _RateLimited(Exception):
-    def __init__(self, wait: float):
-        self.wait = wait
 
 
 def save_targets(
@@ -80,16 +76,16 @@ def save_targets(
                 saved = _save_one(target.url, archive, user_agent)
                 rows.append({"company": target.company, "url": target.url, "status": "saved", "capture": saved})
                 break
-            except _RateLimited as exc:
+            except RateLimited as exc:
                 if attempt == 2:
                     rows.append({"company": target.company, "url": target.url, "status": "rate limited", "capture": ""})
                     return SaveResult(
-                        3,
+                        exc.exit_code,
                         f"Save Page Now answered 429 twice in a row: stopped after "
                         f"{len(rows) - 1} of {len(chosen)} pages. Try again in an hour.",
                         rows,
                     )
-                sleep(exc.wait)
+                sleep(exc.retry_after)
             except (WaybackError, OSError) as exc:
                 rows.append(
                     {
@@ -102,5 +98,5 @@ def save_targets(
                 break
     failed = sum(r["status"] != "saved" for r in rows)
     if failed:
-        return SaveResult(1, f"{len(rows) - failed} of {len(rows)} pages saved; {failed} failed.", rows)
-    return SaveResult(0, f"{len(rows)} page(s) saved.", rows)
+        return SaveResult(EXIT_FAILURES, f"{len(rows) - failed} of {len(rows)} pages saved; {failed} failed.", rows)
+    return SaveResult(EXIT_OK, f"{len(rows)} page(s) saved.", rows)

@@ -28,7 +28,7 @@ from pathlib import Path
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
-from crawler.errors import UsageError
+from crawler.errors import RulesError
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _ts(value, field: str, where: str, end: bool) -> str:
         return value.strftime("%Y%m%d") + ("235959" if end else "000000")
     text = str(value).replace("-", "").replace(":", "").replace("T", "").replace(" ", "")
     if not text.isdigit() or not 4 <= len(text) <= 14:
-        raise UsageError(f"{where}: {field} = {value!r} is not a date or a YYYYMMDDhhmmss timestamp")
+        raise RulesError(f"{where}: {field} = {value!r} is not a date or a YYYYMMDDhhmmss timestamp")
     return text.ljust(14, "9" if end else "0")
 
 
@@ -102,28 +102,28 @@ def load_rules(path: str | Path | None) -> Rules:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError(f"rules file {path} does not exist") from None
+        raise RulesError(f"rules file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"rules file {path} is not valid TOML: {exc}") from None
+        raise RulesError(f"rules file {path} is not valid TOML: {exc}") from None
     rules = []
     for n, entry in enumerate(data.get("rule", []), 1):
         where = f"{path}, rule {n}"
         unknown = set(entry) - {"company", "url", "from", "until", "select", "remove", "note"}
         if unknown:
-            raise UsageError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+            raise RulesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         if not entry.get("company"):
-            raise UsageError(f"{where}: company is required")
+            raise RulesError(f"{where}: company is required")
         select = entry.get("select", [])
         remove = entry.get("remove", [])
         select = [select] if isinstance(select, str) else list(select)
         remove = [remove] if isinstance(remove, str) else list(remove)
         if not select and not remove:
-            raise UsageError(f"{where}: give select, remove or both")
+            raise RulesError(f"{where}: give select, remove or both")
         for css in select + remove:
             try:
                 CSSSelector(css)
             except SelectorError as exc:
-                raise UsageError(f"{where}: {css!r} is not a CSS selector ({exc})") from None
+                raise RulesError(f"{where}: {css!r} is not a CSS selector ({exc})") from None
         rule = Rule(
             company=entry["company"],
             url=entry.get("url", ""),
@@ -134,6 +134,6 @@ def load_rules(path: str | Path | None) -> Rules:
             note=entry.get("note", ""),
         )
         if rule.start and rule.end and rule.start > rule.end:
-            raise UsageError(f"{where}: from is after until")
+            raise RulesError(f"{where}: from is after until")
         rules.append(rule)
     return Rules(tuple(rules))

@@ -19,7 +19,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive.cdx import payload_digest
+from crawler.archive import payload_digest
 
 
 @dataclass

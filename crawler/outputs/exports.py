@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive.cdx import ts_to_iso
+from crawler.archive import ts_to_iso
 from crawler.outputs.history import DocumentRecord
 from crawler.store.store import Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.archive.cdx import parse_time
+from crawler.archive import parse_time
 from crawler.errors import UsageError
 from crawler.store.store import Store
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from crawler.archive.cdx import ts_to_iso
+from crawler.archive import ts_to_iso
 from crawler.diff.align import ClauseDiff
 from crawler.outputs.history import Pair
 

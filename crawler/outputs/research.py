@@ -17,19 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from crawler.archive.cdx import parse_time
-from crawler.errors import PolicytrailError, UsageError
+from crawler.archive import parse_time
+from crawler.errors import QueryError, UsageError
 from crawler.store.store import require_existing
 
 # schema.md and research.md are package data (docs/ links to them): `browse` needs them installed too
 DOCS = Path(__file__).with_name("docs")
 DEFAULT_TIME_LIMIT = 10.0
-
-
-class QueryError(PolicytrailError):
-    """A query the read-only connection refused, or one that ran past its time limit."""
-
-    exit_code = 2
 
 
 # --------------------------------------------------------------------------- read-only SQL

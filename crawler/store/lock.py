@@ -6,13 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from crawler.errors import PolicytrailError
-
-
-class LockHeld(PolicytrailError):
-    """Another run holds the database."""
-
-    exit_code = 75
+from crawler.errors import LockHeld
 
 
 class DatabaseLock:

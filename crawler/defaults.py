@@ -1,0 +1,30 @@
+"""Every default, defined once: the CLI, the Scrapy settings and the docs read them from here."""
+
+from __future__ import annotations
+
+DEFAULT_DB = "data/policytrail.db"
+DEFAULT_TARGETS = "data/targets.csv"
+DEMO_DB = "data/demo.db"
+DEMO_WORKDIR = "data/.demo-archive"
+
+DEFAULT_ARCHIVE = "https://web.archive.org"
+DEFAULT_DIALECT = "ia"
+DEFAULT_COLLECTION = "web"
+
+# Unpublished IA limits (reported 2019-2026): CDX ~30/min, mementos ~600/min. Stay at 80%,
+# at the archive's request: ignoring them gets the IP firewalled for an hour, doubling on repeat.
+CDX_PER_MINUTE = 24
+MEMENTOS_PER_MINUTE = 480
+# Retry-After to assume when a 429 has none; and how many 429s in a row stop the crawl.
+RETRY_AFTER_DEFAULT = 60.0
+MAX_429_IN_A_ROW = 3
+# Archived redirects followed per capture, inside the archive only.
+MAX_REDIRECT_HOPS = 5
+# Rows asked for per CDX page. IA caps one query at ~150,000 rows; smaller pages answer faster
+# and let a crawl resume between pages.
+CDX_PAGE_SIZE = 5000
+# Incremental listing: ask CDX only for captures since the newest one listed, minus this overlap
+# (the archive indexes captures late).
+OVERLAP_DAYS = 30
+# A body that failed this many times (over all its captures and runs) is not asked for again.
+MAX_ATTEMPTS = 5
