@@ -276,8 +276,8 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
         policytrail diff Krop --db data/demo.db
         policytrail diff Krop --from 2017 --to 2022-12-31 --format html > krop.html
     """
-    from crawler.derive.derive import load_clauses
-    from crawler.diff.align import diff_clauses
+    from crawler.derive import compare
+    from crawler.diff import load_taxonomy
     from crawler.outputs.history import pair_to_compare
     from crawler.outputs.reports import diff_html, diff_json, diff_text, dumps
 
@@ -286,7 +286,7 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
     if pair is None:
         click.echo(f"{company}: only one version is known so far; nothing to compare.", err=True)
         return
-    result = diff_clauses(load_clauses(store, pair.old.version_id), load_clauses(store, pair.new.version_id))
+    result = compare(store, pair.old.version_id, pair.new.version_id, load_taxonomy())
     if fmt == "json":
         click.echo(dumps(diff_json(pair, result)))
     elif fmt == "html":
@@ -472,14 +472,18 @@ def reextract(companies, rules, force, db, fmt):
     Example:
         policytrail reextract --rules data/rules.toml --company Match
     """
-    from crawler.derive.reextract import reextract as run
-    from crawler.extract.rules import load_rules
-    from crawler.store.lock import DatabaseLock
+    from crawler.derive import reextract as run
+    from crawler.extract import load_rules
+    from crawler.store import DatabaseLock, Store
 
-    loaded = load_rules(rules)
-    store = _open_existing(db)
-    with DatabaseLock(db):
-        rows = run(store, tuple(companies), loaded, force)
+    loaded = load_rules(rules)  # a broken rules file: exit 2 before anything is touched
+    _open_existing(db).close()  # reextract never creates a database
+    with DatabaseLock(db):  # before the store is opened for writing (it may migrate)
+        store = Store(db)
+        try:
+            rows = run(store, tuple(companies), loaded, force)
+        finally:
+            store.close()
     emit_rows(rows, fmt)
     reread = sum(r["captures_reread"] for r in rows)
     click.echo(
@@ -507,10 +511,10 @@ def status(db, fmt):
 
 
 def _open_existing(db: str):
-    """Open a database that must already exist (read commands never create one)."""
-    from crawler.store.store import Store, require_existing
+    """Open a database that must already exist, read-only (read commands never create or migrate one)."""
+    from crawler.store import Store
 
-    return Store(require_existing(db))
+    return Store.open_readonly(db)
 
 
 def main() -> None:

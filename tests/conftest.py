@@ -147,7 +147,7 @@ def table_counts(db: Path) -> dict[str, int]:
 @pytest.fixture
 def hostile_db(tmp_path):
     """Acme's A -> B -> A history plus a company whose archived page is an attack."""
-    from crawler.derive.derive import derive
+    from crawler.derive import derive
 
     from .test_derive import A, B, build
     from .test_history import EVIL

@@ -53,7 +53,7 @@ def test_a_corrupt_database_is_refused_without_a_traceback(tmp_path):
         "--archive",
         "http://127.0.0.1:9",
     )
-    assert result.returncode == 1 and "cannot open database" in result.stderr
+    assert result.returncode == 2 and "is not an SQLite database" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawler.derive.derive import derive
+from crawler.derive import derive
 from crawler.store.store import Store
 
 from .test_storage import capture, snapshot
@@ -152,4 +152,6 @@ def test_clauses_are_stored_once_and_lineage_is_carried_forward(tmp_path):
     )
     old_sharing = next(v for k, v in lineage.items() if "do not sell" in k)
     new_sharing = next(v for k, v in new_lineage.items() if "advertising partners" in k)
-    assert old_sharing == new_sharing and old_sharing.startswith(f"{a_id}:")
+    # lineage is named by the text hash of the version the clause first appeared in, not a local id
+    a_hash = store.query("SELECT text_hash FROM versions WHERE id = ?", (a_id,))[0][0]
+    assert old_sharing == new_sharing and old_sharing.startswith(f"{a_hash[:12]}:")

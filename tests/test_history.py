@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.derive.derive import derive
+from crawler.derive import derive
 from crawler.errors import UsageError
 from crawler.outputs.history import pair_to_compare
 from crawler.store.store import Store

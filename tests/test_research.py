@@ -70,7 +70,7 @@ def test_query_cannot_write_attach_or_load_extensions(demo_db, tmp_path):
 
 def test_a_runaway_query_is_interrupted_even_while_a_writer_holds_the_wal(demo_db):
     writer = Store(demo_db)  # a crawl in progress: WAL mode, open for writing
-    writer.execute("BEGIN IMMEDIATE")
+    writer.conn.execute("BEGIN IMMEDIATE")
     try:
         started = time.monotonic()
         with pytest.raises(QueryError, match="interrupted after 0.5 s"):
@@ -81,7 +81,7 @@ def test_a_runaway_query_is_interrupted_even_while_a_writer_holds_the_wal(demo_d
             )
         assert time.monotonic() - started < 5
     finally:
-        writer.execute("ROLLBACK")
+        writer.conn.execute("ROLLBACK")
         writer.close()
 
 
@@ -110,7 +110,7 @@ def test_search_lists_each_clause_with_the_ranges_it_was_in_force(demo_db):
 
 
 def test_the_full_text_index_follows_derive(tmp_path):
-    from crawler.derive.derive import derive
+    from crawler.derive import derive
 
     from .test_derive import A, B, build
 

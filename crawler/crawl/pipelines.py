@@ -7,7 +7,7 @@ import logging
 from scrapy import signals
 
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
-from crawler.derive.derive import derive
+from crawler.derive import derive
 from crawler.extract.rules import load_rules
 
 logger = logging.getLogger(__name__)

@@ -37,6 +37,14 @@ MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
 SPLIT_SIMILARITY = 0.7  # one clause vs the join of several
 MAX_SPLIT_PARTS = 4
 
+# What a diff says when a budget made it coarser (``ClauseDiff.fallbacks``); each at most once.
+# The time-budget ones depend on the machine's speed: such a diff is never kept as final.
+ALIGNMENT_TIMED_OUT = "clause alignment hit its time budget: some regions are whole replacements"
+WORD_DIFF_TIMED_OUT = "word diff hit its time budget: some words are shown as replaced"
+WORD_DIFF_BUDGET_EXCEEDED = "word diff budget exceeded: some clauses are shown as whole replacements"
+TOO_MANY_FOR_MOVES = "too many changed clauses to look for moved ones: reported as removed and added"
+TIME_BUDGET_FALLBACKS = (ALIGNMENT_TIMED_OUT, WORD_DIFF_TIMED_OUT, WORD_DIFF_BUDGET_EXCEEDED)
+
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MONTHS = re.compile(
@@ -302,7 +310,7 @@ def diff_clauses(
 
     diffs, timed_out = _align_clauses([c.text for c in old], [c.text for c in new], dmp)
     if timed_out:
-        fallbacks.append("clause alignment hit its time budget: some regions are whole replacements")
+        fallbacks.append(ALIGNMENT_TIMED_OUT)
 
     # walk the alignment into hunks of (removed old indexes, added new indexes)
     source: dict[int, tuple[str, list[int]]] = {}
@@ -401,7 +409,7 @@ def diff_clauses(
     rest_old, rest_new = sorted(free_old), sorted(free_new)
     if rest_old and rest_new:
         if len(rest_old) * len(rest_new) > max_pair_comparisons:
-            fallbacks.append("too many changed clauses to look for moved ones: reported as removed and added")
+            fallbacks.append(TOO_MANY_FOR_MOVES)
         else:
             hunk_of_old = {o: h for h, (rs, _) in enumerate(hunks) for o in rs}
             hunk_of_new = {n: h for h, (_, ns) in enumerate(hunks) for n in ns}
@@ -425,12 +433,12 @@ def diff_clauses(
         if change.kind in ("modified", "moved", "split", "merged") and change.old_text != change.new_text:
             if time.perf_counter() < deadline:
                 change.word_diff, timed_out = _word_diff(change.old_text, change.new_text, dmp)
-                if timed_out and "word diff hit its time budget" not in fallbacks:
-                    fallbacks.append("word diff hit its time budget: some words are shown as replaced")
+                if timed_out and WORD_DIFF_TIMED_OUT not in fallbacks:
+                    fallbacks.append(WORD_DIFF_TIMED_OUT)
             else:
                 change.word_diff = [("-", change.old_text), ("+", change.new_text)]
-                if not any(f.startswith("word diff") for f in fallbacks):
-                    fallbacks.append("word diff budget exceeded: some clauses are shown as whole replacements")
+                if WORD_DIFF_BUDGET_EXCEEDED not in fallbacks:
+                    fallbacks.append(WORD_DIFF_BUDGET_EXCEEDED)
         elif change.kind == "removed":
             change.word_diff = [("-", change.old_text)]
         elif change.kind == "added":

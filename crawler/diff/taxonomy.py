@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ class Topic:
 
 
 class Taxonomy:
-    def __init__(self, topics: list[Topic]):
+    def __init__(self, topics: list[Topic], fingerprint: str = ""):
         self.topics = topics
+        # which taxonomy tagged a clause: a hash of the rules, so an edited taxonomy re-tags
+        self.fingerprint = fingerprint
 
     @lru_cache(maxsize=65536)  # noqa: B019 -- taxonomies live as long as the process
     def match(self, text: str) -> list[str]:
@@ -40,10 +43,11 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """The taxonomy at ``path``, or the bundled one (read as a package resource: also from a
     zipped egg under Scrapyd)."""
     source = Path(path) if path else files("crawler.diff").joinpath("taxonomy.toml")
-    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    raw = source.read_text(encoding="utf-8")
+    data = tomllib.loads(raw)
     topics = []
     for entry in data.get("topic", []):
         rules = "|".join(f"(?:{r})" for r in entry["rules"])
         # rules are written in lower case and matched against lower-cased text
         topics.append(Topic(entry["id"], entry["label"], re.compile(rf"\b(?:{rules})\b")))
-    return Taxonomy(topics)
+    return Taxonomy(topics, "tax-" + hashlib.sha256(raw.encode()).hexdigest()[:12])

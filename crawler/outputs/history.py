@@ -155,9 +155,10 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
 
 
-def change_id(slug: str, window_end: str, from_hash: str, to_hash: str) -> str:
-    """Stable across re-renders and databases: made of the document and the two texts' hashes."""
-    return f"{slug}-{window_end}-{from_hash[:10]}-{to_hash[:10]}"
+def change_id(slug: str, key: str) -> str:
+    """Stable across re-renders, re-derives, resumes and databases: the document and the change's
+    key (its two texts' hashes and the pair's occurrence; never a capture time or a local id)."""
+    return f"{slug}-{key}"
 
 
 def load_documents(
@@ -181,7 +182,8 @@ def load_documents(
             """SELECT ch.id, ch.position, ch.window_start, ch.window_end, fv.text_hash, tv.text_hash, ch.added,
                       ch.removed, ch.modified, ch.moved, ch.split, ch.merged, ch.substantive, ch.cosmetic, ch.tags,
                       ch.fallback, tv.extractor,
-                      oc.archive, oc.url, oc.timestamp, os.sha256, nc.archive, nc.url, nc.timestamp, ns.sha256
+                      oc.archive, oc.url, oc.timestamp, os.sha256, nc.archive, nc.url, nc.timestamp, ns.sha256,
+                      ch.key
                FROM changes ch
                JOIN versions fv ON fv.id = ch.from_version_id JOIN versions tv ON tv.id = ch.to_version_id
                JOIN captures oc ON oc.id = ch.window_start_capture_id LEFT JOIN snapshots os ON os.digest = oc.digest
@@ -211,7 +213,7 @@ def load_documents(
                 ]
             changes.append(
                 ChangeRecord(
-                    id=change_id(slug, r[3], r[4], r[5]),
+                    id=change_id(slug, r[25]),
                     company=company,
                     document=name,
                     position=r[1],

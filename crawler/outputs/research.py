@@ -15,11 +15,10 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from crawler.archive import parse_time
 from crawler.errors import QueryError, UsageError
-from crawler.store.store import require_existing
+from crawler.store.database import open_for_reading
 
 # schema.md and research.md are package data (docs/ links to them): `browse` needs them installed too
 DOCS = Path(__file__).with_name("docs")
@@ -39,8 +38,7 @@ def _authorizer(action: int, arg1, arg2, db_name, source) -> int:
 
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A connection that can only read: ``mode=ro``, no ATTACH, no extension loading."""
-    path = require_existing(path)
-    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    conn = open_for_reading(path, check_same_thread=False)
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorizer)
     return conn

@@ -1,7 +1,9 @@
-"""The only module that writes SQL: migrations, idempotent inserts, read helpers.
+"""The only code that writes SQL: named, idempotent writes and read helpers over one database.
 
 Keys that must survive a merge of databases are content-derived (CDX digest, text hash,
 the (archive, url, timestamp, digest) of a capture); integer ids are local conveniences.
+Facts from the archive (targets, captures, snapshots, runs) and what ``derive`` builds from
+them (extractions, versions, spans, clauses, changes) are written here and nowhere else.
 """
 
 from __future__ import annotations
@@ -9,333 +11,123 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
-import sqlite_utils
+from crawler.archive.timestamps import utcnow
+from crawler.defaults import MAX_ATTEMPTS
+from crawler.store.database import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Transaction,
+    migrate,
+    open_for_reading,
+    open_for_writing,
+)
 
-from crawler.errors import StorageError, UsageError
+__all__ = ["MAX_ATTEMPTS", "MIGRATIONS", "SCHEMA_VERSION", "TERMINAL_STATES", "Store"]
 
-# Captures failed this many times are not retried by later runs.
-MAX_ATTEMPTS = 5
 TERMINAL_STATES = ("fetched", "duplicate", "skipped")
 
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "0001_crawl_backbone",
-        """
-CREATE TABLE documents (
-    id INTEGER PRIMARY KEY,
-    company TEXT NOT NULL,
-    name TEXT NOT NULL,
-    UNIQUE (company, name)
-);
-CREATE TABLE targets (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    company TEXT NOT NULL,
-    url TEXT NOT NULL UNIQUE,
-    added_at TEXT NOT NULL
-);
-CREATE INDEX targets_document ON targets(document_id);
-CREATE TABLE captures (
-    id INTEGER PRIMARY KEY,
-    target_id INTEGER NOT NULL REFERENCES targets(id),
-    archive TEXT NOT NULL,
-    url TEXT NOT NULL,
-    timestamp TEXT NOT NULL,
-    statuscode TEXT,
-    mimetype TEXT,
-    digest TEXT NOT NULL,
-    length INTEGER,
-    source TEXT NOT NULL DEFAULT 'cdx',
-    state TEXT NOT NULL DEFAULT 'pending'
-        CHECK (state IN ('pending', 'fetched', 'duplicate', 'skipped', 'failed')),
-    reason TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    redirect_to TEXT,
-    version_id INTEGER REFERENCES versions(id),
-    listed_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    UNIQUE (archive, url, timestamp, digest)
-);
-CREATE INDEX captures_digest ON captures(digest);
-CREATE INDEX captures_target_ts ON captures(target_id, timestamp);
-CREATE INDEX captures_version ON captures(version_id);
-CREATE TABLE snapshots (
-    digest TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    body BLOB NOT NULL,
-    codec TEXT NOT NULL,
-    length INTEGER NOT NULL,
-    status INTEGER,
-    mimetype TEXT,
-    headers TEXT NOT NULL,
-    digest_ok INTEGER,
-    fetched_url TEXT NOT NULL,
-    fetched_at TEXT NOT NULL
-);
-CREATE TABLE extractions (
-    digest TEXT NOT NULL REFERENCES snapshots(digest),
-    extractor TEXT NOT NULL,
-    verdict TEXT NOT NULL,
-    reason TEXT,
-    title TEXT,
-    text_hash TEXT,
-    text TEXT,
-    PRIMARY KEY (digest, extractor)
-);
-CREATE TABLE versions (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    target_id INTEGER NOT NULL REFERENCES targets(id),
-    text_hash TEXT NOT NULL,
-    text TEXT NOT NULL,
-    first_seen TEXT,
-    last_seen TEXT,
-    capture_count INTEGER NOT NULL DEFAULT 0,
-    extractor TEXT NOT NULL,
-    UNIQUE (document_id, text_hash)
-);
-CREATE TABLE spans (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    position INTEGER NOT NULL,
-    version_id INTEGER NOT NULL REFERENCES versions(id),
-    first_capture_id INTEGER NOT NULL REFERENCES captures(id),
-    last_capture_id INTEGER NOT NULL REFERENCES captures(id),
-    start_ts TEXT NOT NULL,
-    end_ts TEXT NOT NULL,
-    next_start_ts TEXT,
-    days REAL,
-    capture_count INTEGER NOT NULL,
-    UNIQUE (document_id, position)
-);
-CREATE INDEX spans_version ON spans(version_id, document_id, start_ts, next_start_ts);
-""",
-    ),
-    (
-        "0002_clauses_and_changes",
-        """
-CREATE TABLE clauses (
-    id INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL UNIQUE,
-    text TEXT NOT NULL,
-    tags TEXT
-);
-CREATE TABLE version_clauses (
-    version_id INTEGER NOT NULL REFERENCES versions(id),
-    position INTEGER NOT NULL,
-    clause_id INTEGER NOT NULL REFERENCES clauses(id),
-    kind TEXT NOT NULL,
-    section TEXT NOT NULL,
-    sep TEXT NOT NULL,
-    lineage TEXT,
-    segmenter TEXT NOT NULL,
-    PRIMARY KEY (version_id, position)
-);
-CREATE INDEX version_clauses_clause ON version_clauses(clause_id, version_id);
-CREATE INDEX version_clauses_lineage ON version_clauses(lineage);
-CREATE TABLE changes (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    position INTEGER NOT NULL,
-    from_version_id INTEGER NOT NULL REFERENCES versions(id),
-    to_version_id INTEGER NOT NULL REFERENCES versions(id),
-    window_start TEXT NOT NULL,
-    window_end TEXT NOT NULL,
-    window_start_capture_id INTEGER NOT NULL REFERENCES captures(id),
-    window_end_capture_id INTEGER NOT NULL REFERENCES captures(id),
-    added INTEGER NOT NULL, removed INTEGER NOT NULL, modified INTEGER NOT NULL,
-    moved INTEGER NOT NULL, split INTEGER NOT NULL, merged INTEGER NOT NULL,
-    substantive INTEGER NOT NULL, cosmetic INTEGER NOT NULL,
-    tags TEXT NOT NULL,
-    fallback TEXT,
-    differ TEXT NOT NULL,
-    UNIQUE (document_id, position)
-);
-CREATE TABLE clause_changes (
-    id INTEGER PRIMARY KEY,
-    change_id INTEGER NOT NULL REFERENCES changes(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('added', 'removed', 'modified', 'moved', 'split', 'merged')),
-    old_positions TEXT NOT NULL,
-    new_positions TEXT NOT NULL,
-    old_text TEXT NOT NULL,
-    new_text TEXT NOT NULL,
-    section TEXT NOT NULL,
-    word_diff TEXT NOT NULL,
-    significance TEXT NOT NULL CHECK (significance IN ('cosmetic', 'substantive')),
-    tags TEXT NOT NULL,
-    UNIQUE (change_id, position)
-);
-CREATE INDEX clause_changes_change ON clause_changes(change_id);
-""",
-    ),
-]
+
+class Reading(NamedTuple):
+    """A capture of a document as one extraction reads it (derive's input)."""
+
+    capture_id: int
+    target_id: int
+    url: str
+    timestamp: str
+    state: str
+    first_of_digest: bool
+    extractor: str
+    verdict: str
+    reason: str | None
+    text_hash: str | None
+    text: str | None
+    version_id: int | None
 
 
-def _enable_fts(db: sqlite_utils.Database) -> None:
-    """Full-text search over clause and version texts, kept current by triggers."""
-    db["clauses"].enable_fts(["text"], create_triggers=True, tokenize="porter", replace=True)
-    db["versions"].enable_fts(["text"], create_triggers=True, tokenize="porter", replace=True)
+class Span(NamedTuple):
+    """One run of consecutive captures showing the same version."""
+
+    position: int
+    version_id: int
+    text_hash: str
+    first_capture_id: int
+    last_capture_id: int
+    start_ts: str
+    end_ts: str
+    capture_count: int
 
 
-MIGRATIONS.append(
-    (
-        "0003_research_views",
-        """
-CREATE VIEW policy_timeline AS
-SELECT d.company, d.name AS document, s.position, s.version_id, v.text_hash,
-       s.start_ts AS in_force_from, s.next_start_ts AS in_force_to, s.days AS in_force_days,
-       s.end_ts AS last_seen, s.capture_count, c.url AS first_url, v.extractor
-FROM spans s
-JOIN documents d ON d.id = s.document_id
-JOIN versions v ON v.id = s.version_id
-JOIN captures c ON c.id = s.first_capture_id;
-CREATE VIEW policy_changes AS
-SELECT ch.id AS change_id, d.company, d.name AS document, ch.position, ch.window_start, ch.window_end,
-       ch.from_version_id, ch.to_version_id, ch.added, ch.removed, ch.modified, ch.moved, ch.split, ch.merged,
-       ch.substantive, ch.cosmetic, ch.tags, ch.fallback
-FROM changes ch JOIN documents d ON d.id = ch.document_id;
-CREATE VIEW clause_change_details AS
-SELECT cc.id AS clause_change_id, pc.company, pc.document, pc.window_start, pc.window_end, cc.kind,
-       cc.significance, cc.tags, cc.section, cc.old_text, cc.new_text, cc.word_diff
-FROM clause_changes cc JOIN policy_changes pc ON pc.change_id = cc.change_id;
-CREATE VIEW clause_history AS
-SELECT vc.lineage, d.company, d.name AS document, s.version_id, s.start_ts AS in_force_from,
-       s.next_start_ts AS in_force_to, vc.position, vc.section, cl.text, cl.tags, cl.id AS clause_id
-FROM version_clauses vc
-JOIN clauses cl ON cl.id = vc.clause_id
-JOIN spans s ON s.version_id = vc.version_id
-JOIN documents d ON d.id = s.document_id;
-CREATE VIEW capture_log AS
-SELECT d.company, d.name AS document, c.url, c.timestamp, c.statuscode, c.mimetype, c.state, c.reason,
-       c.digest, c.version_id, c.archive
-FROM captures c JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id
-""",
-    )
-)
-MIGRATIONS.append(("0004_full_text_search", _enable_fts))
-MIGRATIONS.append(
-    (
-        "0005_crawl_runs",
-        """
-CREATE TABLE crawl_runs (
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL,
-    archive TEXT NOT NULL,
-    arguments TEXT NOT NULL,
-    figures TEXT
-)
-""",
-    )
-)
-MIGRATIONS.append(
-    (
-        "0006_stated_dates_and_reextractions",
-        """
-ALTER TABLE versions ADD COLUMN stated_date TEXT;
-ALTER TABLE versions ADD COLUMN stated_date_text TEXT;
-CREATE TABLE reextractions (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    from_version_id INTEGER NOT NULL REFERENCES versions(id),
-    to_version_id INTEGER REFERENCES versions(id),
-    captures INTEGER NOT NULL,
-    first_ts TEXT NOT NULL,
-    last_ts TEXT NOT NULL,
-    extractor TEXT NOT NULL
-);
-CREATE INDEX reextractions_document ON reextractions(document_id);
-DROP VIEW policy_timeline;
-CREATE VIEW policy_timeline AS
-SELECT d.company, d.name AS document, s.position, s.version_id, v.text_hash,
-       s.start_ts AS in_force_from, s.next_start_ts AS in_force_to, s.days AS in_force_days,
-       s.end_ts AS last_seen, s.capture_count, c.url AS first_url, v.extractor,
-       v.stated_date, v.stated_date_text
-FROM spans s
-JOIN documents d ON d.id = s.document_id
-JOIN versions v ON v.id = s.version_id
-JOIN captures c ON c.id = s.first_capture_id
-""",
-    )
-)
-# The database's schema version (PRAGMA user_version): the number of migrations applied.
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+class StoredChange(NamedTuple):
+    from_version_id: int
+    to_version_id: int
+    differ: str
+    fallback: str | None
+    sources: str | None
 
 
 class Store:
-    """A policytrail database: opened, migrated, WAL mode."""
+    """A policytrail database. ``Store(path)`` opens it for writing (created and migrated when
+    needed); ``Store.open_readonly(path)`` for reading only."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, readonly: bool = False):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
-            self.db = sqlite_utils.Database(conn)
-            self.conn = conn
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self.migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"cannot open database {self.path}: {exc}. Is it a policytrail SQLite database?"
-            ) from None
+        self.readonly = readonly
+        self.conn = open_for_reading(self.path) if readonly else open_for_writing(self.path)
 
-    # -- schema -------------------------------------------------------------------------
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> Store:
+        return cls(path, readonly=True)
+
     def migrate(self) -> list[str]:
-        """Apply pending named migrations, each in its own transaction."""
-        self.conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
-        applied = []
-        for name, step in MIGRATIONS:
-            if name in done:
-                continue
-            if callable(step):  # sqlite-utils steps (FTS) manage their own transactions
-                step(self.db)
-                self.conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow()))
-            else:
-                with self.transaction():
-                    for statement in step.split(";\n"):
-                        if statement.strip():
-                            self.conn.execute(statement)
-                    self.conn.execute("INSERT INTO _migrations VALUES (?, ?)", (name, utcnow()))
-            applied.append(name)
-        if applied:
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        return applied
+        return migrate(self.conn)
 
-    def transaction(self):
-        return _Transaction(self.conn)
+    def transaction(self) -> Transaction:
+        return Transaction(self.conn)
 
     def close(self) -> None:
         self.conn.close()
 
-    # -- targets ------------------------------------------------------------------------
+    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Rows of one read-only statement (reports, exports, tests)."""
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH", "PRAGMA")):
+            raise ValueError("Store.query reads; writes go through the store's named methods")
+        return list(self.conn.execute(sql, tuple(params)))
+
+    def _x(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, tuple(params))
+
+    def _in(self, values: Sequence) -> str:
+        return ",".join("?" * len(values))
+
+    # ================================================================== facts: targets
+
     def upsert_target(self, company: str, url: str, document: str) -> int:
         with self.transaction():
-            self.conn.execute("INSERT OR IGNORE INTO documents (company, name) VALUES (?, ?)", (company, document))
-            doc_id = self.conn.execute(
-                "SELECT id FROM documents WHERE company = ? AND name = ?", (company, document)
-            ).fetchone()[0]
-            self.conn.execute(
+            self._x("INSERT OR IGNORE INTO documents (company, name) VALUES (?, ?)", (company, document))
+            doc_id = self._x("SELECT id FROM documents WHERE company = ? AND name = ?", (company, document)).fetchone()[
+                0
+            ]
+            self._x(
                 "INSERT INTO targets (document_id, company, url, added_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (url) DO UPDATE SET document_id = excluded.document_id, company = excluded.company",
                 (doc_id, company, url, utcnow()),
             )
-            return self.conn.execute("SELECT id FROM targets WHERE url = ?", (url,)).fetchone()[0]
+            return self._x("SELECT id FROM targets WHERE url = ?", (url,)).fetchone()[0]
 
-    # -- captures -----------------------------------------------------------------------
+    def documents(self, companies: Iterable[str] = ()) -> list[tuple[int, str, str]]:
+        companies = list(companies)
+        where = f" WHERE company IN ({self._in(companies)})" if companies else ""
+        return self.query(f"SELECT id, company, name FROM documents{where} ORDER BY company, name", companies)
+
+    def document_company(self, document_id: int) -> str:
+        return self._x("SELECT company FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
+
+    # ================================================================== facts: captures
+
     def record_capture(
         self,
         *,
@@ -357,24 +149,11 @@ class Store:
             known = self._known_outcome(digest) if state == "pending" else None
             if known:
                 state, reason = known
-            cur = self.conn.execute(
+            cur = self._x(
                 "INSERT OR IGNORE INTO captures (target_id, archive, url, timestamp, statuscode, mimetype, digest,"
                 " length, source, state, reason, listed_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    target_id,
-                    archive,
-                    url,
-                    timestamp,
-                    statuscode,
-                    mimetype,
-                    digest,
-                    length,
-                    source,
-                    state,
-                    reason,
-                    now,
-                    now,
-                ),
+                (target_id, archive, url, timestamp, statuscode, mimetype, digest, length, source, state, reason)
+                + (now, now),
             )
             if known:
                 self._settle_digest(digest, now)
@@ -386,20 +165,20 @@ class Store:
         Not so for redirects: their bodies are often identical while their ``Location`` differs,
         so each archived redirect is fetched for itself.
         """
-        row = self.conn.execute("SELECT status FROM snapshots WHERE digest = ?", (digest,)).fetchone()
+        row = self._x("SELECT status FROM snapshots WHERE digest = ?", (digest,)).fetchone()
         if row is None or (row[0] is not None and 300 <= row[0] < 400):
             return None
         return ("duplicate", None)
 
     def capture_state(self, archive: str, url: str, timestamp: str, digest: str) -> tuple[str, int] | None:
-        row = self.conn.execute(
+        row = self._x(
             "SELECT state, attempts FROM captures WHERE archive=? AND url=? AND timestamp=? AND digest=?",
             (archive, url, timestamp, digest),
         ).fetchone()
         return (row[0], row[1]) if row else None
 
     def has_snapshot(self, digest: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM snapshots WHERE digest = ?", (digest,)).fetchone() is not None
+        return self._x("SELECT 1 FROM snapshots WHERE digest = ?", (digest,)).fetchone() is not None
 
     def store_snapshot(
         self,
@@ -422,7 +201,7 @@ class Store:
         with self.transaction():
             # one row per body; when two answers share it (a 301 and a 302 with the same page), the
             # one fetched through the smallest memento URL (earliest capture) is kept, whatever the order
-            self.conn.execute(
+            self._x(
                 "INSERT INTO snapshots (digest, sha256, body, codec, length, status, mimetype, headers,"
                 " digest_ok, fetched_url, fetched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT (digest) DO UPDATE SET sha256=excluded.sha256, body=excluded.body,"
@@ -445,7 +224,7 @@ class Store:
                 ),
             )
             if redirect_to:
-                self.conn.execute(
+                self._x(
                     "UPDATE captures SET state='skipped', reason=?, redirect_to=?, updated_at=? "
                     "WHERE archive=? AND url=? AND timestamp=? AND digest=?",
                     (f"redirect to {redirect_to}", redirect_to, now, archive, url, timestamp, digest),
@@ -457,13 +236,13 @@ class Store:
         """Settle every capture of a stored body: the earliest (timestamp, url) is ``fetched``, the
         others ``duplicate``, whichever capture the body came through -- so the states never depend
         on the order of a crawl, an interruption or a resume. Redirects are settled one by one."""
-        self.conn.execute(
+        self._x(
             "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? WHERE digest=?"
             " AND state IN ('pending','failed','fetched','duplicate')"
             " AND (statuscode NOT LIKE '3%' OR statuscode IS NULL)",
             (now, digest),
         )
-        self.conn.execute(
+        self._x(
             "UPDATE captures SET state='fetched' WHERE id = (SELECT id FROM captures WHERE digest=?"
             " AND state='duplicate' ORDER BY timestamp, url LIMIT 1)",
             (digest,),
@@ -471,7 +250,7 @@ class Store:
 
     def mark_failed(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():
-            self.conn.execute(
+            self._x(
                 "UPDATE captures SET state='failed', reason=?, attempts=attempts+1, updated_at=? "
                 "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
                 (reason, utcnow(), archive, url, timestamp, digest),
@@ -479,98 +258,10 @@ class Store:
 
     def mark_skipped(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():
-            self.conn.execute(
+            self._x(
                 "UPDATE captures SET state='skipped', reason=?, updated_at=? "
                 "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
                 (reason, utcnow(), archive, url, timestamp, digest),
-            )
-
-    # -- reads for derive ---------------------------------------------------------------
-    def snapshot_body(self, digest: str) -> tuple[bytes, dict, str | None]:
-        body, codec, headers, mimetype = self.conn.execute(
-            "SELECT body, codec, headers, mimetype FROM snapshots WHERE digest = ?", (digest,)
-        ).fetchone()
-        if codec == "zlib":
-            body = zlib.decompress(body)
-        return body, json.loads(headers), mimetype
-
-    def documents(self, companies: Iterable[str] = ()) -> list[sqlite3.Row]:
-        sql = "SELECT id, company, name FROM documents"
-        params: list[str] = []
-        companies = list(companies)
-        if companies:
-            sql += f" WHERE company IN ({','.join('?' * len(companies))})"
-            params = companies
-        return list(self.conn.execute(sql + " ORDER BY company, name", params))
-
-    def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        return list(self.conn.execute(sql, tuple(params)))
-
-    def execute(self, sql: str, params: Iterable = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, tuple(params))
-
-    def executemany(self, sql: str, rows: Iterable[Iterable]) -> None:
-        self.conn.executemany(sql, rows)
-
-    def save_extraction(
-        self,
-        digest: str,
-        extractor: str,
-        verdict: str,
-        reason: str,
-        title: str,
-        text_hash: str | None,
-        text: str | None,
-    ) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO extractions (digest, extractor, verdict, reason, title, text_hash, text)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (digest, extractor, verdict, reason, title, text_hash, text),
-        )
-
-    # -- clauses and changes ---------------------------------------------------------------
-    def save_version_clauses(self, version_id: int, clauses, segmenter: str) -> None:
-        """Store each clause text once (content-addressed) and link it to the version, in order."""
-        for c in clauses:
-            tags = None if c.tags is None else json.dumps(list(c.tags))
-            self.conn.execute(
-                "INSERT INTO clauses (hash, text, tags) VALUES (?, ?, ?) ON CONFLICT (hash)"
-                " DO UPDATE SET tags = coalesce(excluded.tags, tags)",
-                (c.hash, c.text, tags),
-            )
-            clause_id = self.conn.execute("SELECT id FROM clauses WHERE hash = ?", (c.hash,)).fetchone()[0]
-            self.conn.execute(
-                "INSERT OR REPLACE INTO version_clauses (version_id, position, clause_id, kind, section, sep,"
-                " segmenter) VALUES (?,?,?,?,?,?,?)",
-                (version_id, c.position, clause_id, c.kind, c.section, c.sep, segmenter),
-            )
-
-    def version_clauses(self, version_id: int) -> list[tuple]:
-        """(text, sep, kind, section, position, lineage, tags JSON) of a version's clauses, in order."""
-        return self.query(
-            "SELECT c.text, vc.sep, vc.kind, vc.section, vc.position, vc.lineage, c.tags FROM version_clauses vc"
-            " JOIN clauses c ON c.id = vc.clause_id WHERE vc.version_id = ? ORDER BY vc.position",
-            (version_id,),
-        )
-
-    # -- crawl runs --------------------------------------------------------------------
-    def start_run(self, archive: str, arguments: dict) -> int:
-        """Record a new run. Called under the database lock: a run still marked ``running`` died
-        without finishing (killed), so it is marked ``interrupted``."""
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running' AND finished_at IS NULL"
-            )
-            return self.conn.execute(
-                "INSERT INTO crawl_runs (started_at, status, archive, arguments) VALUES (?, 'running', ?, ?)",
-                (utcnow(), archive, json.dumps(arguments, sort_keys=True)),
-            ).lastrowid
-
-    def finish_run(self, run_id: int, status: str, figures: dict) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE crawl_runs SET finished_at = ?, status = ?, figures = ? WHERE id = ?",
-                (utcnow(), status, json.dumps(figures, sort_keys=True), run_id),
             )
 
     def unfinished_captures(self, target_id: int, archive: str) -> list[tuple]:
@@ -585,31 +276,48 @@ class Store:
 
     def last_capture_ts(self, target_id: int, archive: str) -> str | None:
         """The newest capture listed for a target: where an incremental listing starts again."""
-        row = self.conn.execute(
+        row = self._x(
             "SELECT max(timestamp) FROM captures WHERE target_id = ? AND archive = ?", (target_id, archive)
         ).fetchone()
         return row[0] if row else None
 
-    def work_summary(self) -> list[dict]:
-        """``company_summary`` plus what ``policytrail status`` adds: failures at the retry cap
-        and the newest capture."""
-        rows = self.company_summary()
-        for row in rows:
-            row["gave_up"], row["newest_capture"] = self.conn.execute(
-                "SELECT coalesce(sum(c.state = 'failed' AND c.attempts >= ?), 0), coalesce(max(c.timestamp), '')"
-                " FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?",
-                (MAX_ATTEMPTS, row["company"]),
-            ).fetchone()
-        return rows
+    def snapshot_body(self, digest: str) -> tuple[bytes, dict, str | None]:
+        body, codec, headers, mimetype = self._x(
+            "SELECT body, codec, headers, mimetype FROM snapshots WHERE digest = ?", (digest,)
+        ).fetchone()
+        if codec == "zlib":
+            body = zlib.decompress(body)
+        return body, json.loads(headers), mimetype
+
+    # ================================================================== facts: crawl runs
+
+    def start_run(self, archive: str, arguments: dict) -> int:
+        """Record a new run. Called under the database lock: a run still marked ``running`` died
+        without finishing (killed), so it is marked ``interrupted``."""
+        with self.transaction():
+            self._x("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running' AND finished_at IS NULL")
+            return self._x(
+                "INSERT INTO crawl_runs (started_at, status, archive, arguments) VALUES (?, 'running', ?, ?)",
+                (utcnow(), archive, json.dumps(arguments, sort_keys=True)),
+            ).lastrowid
+
+    def finish_run(self, run_id: int, status: str, figures: dict) -> None:
+        with self.transaction():
+            self._x(
+                "UPDATE crawl_runs SET finished_at = ?, status = ?, figures = ? WHERE id = ?",
+                (utcnow(), status, json.dumps(figures, sort_keys=True), run_id),
+            )
 
     def recent_runs(self, n: int = 3) -> list[tuple]:
         return self.query("SELECT id, started_at, finished_at, status FROM crawl_runs ORDER BY id DESC LIMIT ?", (n,))
 
+    # ================================================================== summaries
+
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
         """Per company: captures by state and versions."""
         companies = list(companies)
-        where = f"WHERE d.company IN ({','.join('?' * len(companies))})" if companies else ""
-        rows = self.conn.execute(
+        where = f"WHERE d.company IN ({self._in(companies)})" if companies else ""
+        rows = self.query(
             f"""
             SELECT d.company,
                    count(c.id),
@@ -621,36 +329,314 @@ class Store:
             LEFT JOIN captures c ON c.target_id = t.id
             {where} GROUP BY d.company ORDER BY d.company""",
             companies,
-        ).fetchall()
+        )
         keys = ("company", "captures", "fetched", "duplicate", "skipped", "failed", "pending", "versions")
         return [{k: (v or 0) if k != "company" else v for k, v in zip(keys, row)} for row in rows]
 
+    def work_summary(self) -> list[dict]:
+        """``company_summary`` plus what ``policytrail status`` adds: failures at the retry cap
+        and the newest capture."""
+        rows = self.company_summary()
+        for row in rows:
+            row["gave_up"], row["newest_capture"] = self._x(
+                "SELECT coalesce(sum(c.state = 'failed' AND c.attempts >= ?), 0), coalesce(max(c.timestamp), '')"
+                " FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?",
+                (MAX_ATTEMPTS, row["company"]),
+            ).fetchone()
+        return rows
 
-def require_existing(path: str | Path) -> Path:
-    """The path of a database that must already exist (read commands never create one)."""
-    path = Path(path)
-    if not path.exists():
-        raise UsageError(f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db")
-    return path
+    def document_figures(self, companies: Sequence[str] = ()) -> dict[str, dict]:
+        """Per company: versions in force, changes, substantive changes (reextract's before/after)."""
+        where = f"WHERE d.company IN ({self._in(companies)})" if companies else ""
+        out: dict[str, dict] = {}
+        for company, versions, changes, substantive in self.query(
+            f"""SELECT d.company,
+                       (SELECT count(*) FROM versions v WHERE v.document_id = d.id AND v.capture_count > 0),
+                       (SELECT count(*) FROM changes ch WHERE ch.document_id = d.id),
+                       (SELECT count(*) FROM changes ch WHERE ch.document_id = d.id AND ch.substantive > 0)
+                FROM documents d {where}""",
+            companies,
+        ):
+            row = out.setdefault(company, {"versions": 0, "changes": 0, "substantive": 0})
+            row["versions"] += versions
+            row["changes"] += changes
+            row["substantive"] += substantive
+        return out
 
+    # ================================================================== derived: extractions
 
-class _Transaction:
-    """``with store.transaction():`` -- BEGIN IMMEDIATE / COMMIT, or ROLLBACK on error; nestable."""
+    def snapshots_to_extract(self, extractor: str) -> list[str]:
+        """Digests of successfully fetched bodies this extractor has not read yet."""
+        return [
+            r[0]
+            for r in self.query(
+                "SELECT s.digest FROM snapshots s WHERE s.status BETWEEN 200 AND 299 AND NOT EXISTS "
+                "(SELECT 1 FROM extractions e WHERE e.digest = s.digest AND e.extractor = ?) ORDER BY s.digest",
+                (extractor,),
+            )
+        ]
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-        self.outer = False
+    def captures_unread_by(self, company: str, extractor: str) -> list[tuple[str, str, str]]:
+        """(digest, url, timestamp) of the company's fetched captures that ``extractor`` has not read."""
+        return self.query(
+            "SELECT c.digest, c.url, c.timestamp FROM captures c JOIN targets t ON t.id = c.target_id"
+            " JOIN documents d ON d.id = t.document_id JOIN snapshots s ON s.digest = c.digest"
+            " WHERE d.company = ? AND s.status BETWEEN 200 AND 299 AND NOT EXISTS"
+            " (SELECT 1 FROM extractions e WHERE e.digest = c.digest AND e.extractor = ?) ORDER BY c.digest",
+            (company, extractor),
+        )
 
-    def __enter__(self) -> sqlite3.Connection:
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.outer = True
-        return self.conn
+    def save_extraction(
+        self,
+        digest: str,
+        extractor: str,
+        verdict: str,
+        reason: str,
+        title: str,
+        text_hash: str | None,
+        text: str | None,
+    ) -> None:
+        with self.transaction():
+            self._x(
+                "INSERT OR REPLACE INTO extractions (digest, extractor, verdict, reason, title, text_hash, text)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (digest, extractor, verdict, reason, title, text_hash, text),
+            )
 
-    def __exit__(self, exc_type, *exc: object) -> None:
-        if not self.outer:
+    def forget_extractions(self, extractors: Sequence[str], companies: Sequence[str] = ()) -> None:
+        """Drop cached readings by these extractor ids (of these companies' captures), to read again."""
+        scope = f"AND d.company IN ({self._in(companies)})" if companies else ""
+        with self.transaction():
+            self._x(
+                f"""DELETE FROM extractions WHERE extractor IN ({self._in(extractors)}) AND digest IN (
+                      SELECT c.digest FROM captures c JOIN targets t ON t.id = c.target_id
+                      JOIN documents d ON d.id = t.document_id WHERE 1 {scope})""",
+                (*extractors, *companies),
+            )
+
+    # ================================================================== derived: versions and spans
+
+    def readings(self, document_id: int, extractors: Sequence[str]) -> list[Reading]:
+        """Every capture of the document with a stored 2xx body, as each of ``extractors`` read it,
+        in timeline order."""
+        return [
+            Reading(*row)
+            for row in self.query(
+                f"""
+                SELECT c.id, c.target_id, c.url, c.timestamp, c.state,
+                       NOT EXISTS (SELECT 1 FROM captures c2 WHERE c2.digest = c.digest
+                                   AND (c2.timestamp, c2.url) < (c.timestamp, c.url)),
+                       e.extractor, e.verdict, e.reason, e.text_hash, e.text, c.version_id
+                FROM captures c
+                JOIN targets t ON t.id = c.target_id
+                JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299
+                JOIN extractions e ON e.digest = c.digest AND e.extractor IN ({self._in(extractors)})
+                WHERE t.document_id = ?
+                  AND (c.state IN ('fetched', 'duplicate') OR (c.state = 'skipped' AND
+                       (c.reason LIKE 'not a policy%' OR c.reason LIKE 'unsupported%')))
+                ORDER BY c.timestamp, c.url, c.id""",
+                (*extractors, document_id),
+            )
+        ]
+
+    def version_for(self, document_id: int, target_id: int, text_hash: str, text: str, extractor: str) -> int:
+        """The id of the document's version with this text (made when new)."""
+        self._x(
+            "INSERT OR IGNORE INTO versions (document_id, target_id, text_hash, text, extractor) VALUES (?,?,?,?,?)",
+            (document_id, target_id, text_hash, text, extractor),
+        )
+        return self._x(
+            "SELECT id FROM versions WHERE document_id = ? AND text_hash = ?", (document_id, text_hash)
+        ).fetchone()[0]
+
+    def link_capture(self, capture_id: int, version_id: int, state: str) -> None:
+        self._x(
+            "UPDATE captures SET version_id = ?, state = ?, reason = NULL WHERE id = ?", (version_id, state, capture_id)
+        )
+
+    def unlink_capture(self, capture_id: int, reason: str) -> None:
+        """The capture holds no policy text: skipped, with why."""
+        self._x(
+            "UPDATE captures SET version_id = NULL, state = 'skipped', reason = ? WHERE id = ?", (reason, capture_id)
+        )
+
+    def record_reextractions(self, document_id: int, rows: Iterable[tuple[int, int | None, list[str], str]]) -> None:
+        """Captures whose version changed only because they were read differently: (old, new, timestamps, by)."""
+        now = utcnow()
+        self.conn.executemany(
+            "INSERT INTO reextractions (at, document_id, from_version_id, to_version_id, captures, first_ts, last_ts,"
+            " extractor) VALUES (?,?,?,?,?,?,?,?)",
+            [(now, document_id, old, new, len(ts), min(ts), max(ts), by) for old, new, ts, by in rows],
+        )
+
+    def reextracted_captures_since(self, first_id: int) -> dict[str, int]:
+        return {
+            company: n or 0
+            for company, n in self.query(
+                "SELECT d.company, sum(r.captures) FROM reextractions r JOIN documents d ON d.id = r.document_id"
+                " WHERE r.id > ? GROUP BY d.company",
+                (first_id,),
+            )
+        }
+
+    def last_reextraction_id(self) -> int:
+        return self._x("SELECT coalesce(max(id), 0) FROM reextractions").fetchone()[0]
+
+    def refresh_version_counts(self, document_id: int) -> None:
+        self._x(
+            """
+            UPDATE versions SET
+              capture_count = (SELECT count(*) FROM captures c WHERE c.version_id = versions.id),
+              first_seen = (SELECT min(c.timestamp) FROM captures c WHERE c.version_id = versions.id),
+              last_seen = (SELECT max(c.timestamp) FROM captures c WHERE c.version_id = versions.id)
+            WHERE document_id = ?""",
+            (document_id,),
+        )
+
+    def versions_without_stated_date(self, document_id: int) -> list[tuple[int, str]]:
+        return self.query(
+            "SELECT id, text FROM versions WHERE document_id = ? AND stated_date_text IS NULL", (document_id,)
+        )
+
+    def set_stated_date(self, version_id: int, date: str | None, phrase: str) -> None:
+        self._x("UPDATE versions SET stated_date = ?, stated_date_text = ? WHERE id = ?", (date, phrase, version_id))
+
+    def versions_in_force(self, document_id: int) -> int:
+        return self._x(
+            "SELECT count(*) FROM versions WHERE document_id = ? AND capture_count > 0", (document_id,)
+        ).fetchone()[0]
+
+    def replace_spans(self, document_id: int, rows: Iterable[tuple]) -> None:
+        """The document's timeline, rebuilt whole: (position, version, first capture id, last capture id,
+        start_ts, end_ts, next_start_ts, days, capture count)."""
+        self._x("DELETE FROM spans WHERE document_id = ?", (document_id,))
+        self.conn.executemany(
+            "INSERT INTO spans (document_id, position, version_id, first_capture_id, last_capture_id,"
+            " start_ts, end_ts, next_start_ts, days, capture_count) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(document_id, *row) for row in rows],
+        )
+
+    def spans(self, document_id: int) -> list[Span]:
+        return [
+            Span(*row)
+            for row in self.query(
+                "SELECT s.position, s.version_id, v.text_hash, s.first_capture_id, s.last_capture_id, s.start_ts,"
+                " s.end_ts, s.capture_count FROM spans s JOIN versions v ON v.id = s.version_id"
+                " WHERE s.document_id = ? ORDER BY s.position",
+                (document_id,),
+            )
+        ]
+
+    # ================================================================== derived: clauses
+
+    def versions_to_segment(self, document_id: int, segmenter: str) -> list[tuple[int, str]]:
+        """Versions of the document never segmented, or segmented by another segmenter version."""
+        return self.query(
+            "SELECT v.id, v.text FROM versions v WHERE v.document_id = ? AND NOT EXISTS"
+            " (SELECT 1 FROM version_clauses vc WHERE vc.version_id = v.id AND vc.segmenter = ?)",
+            (document_id, segmenter),
+        )
+
+    def replace_version_clauses(self, version_id: int, clauses, segmenter: str, tagger: str) -> None:
+        """Store each clause text once (content-addressed) and link it to the version, in order."""
+        self._x("DELETE FROM version_clauses WHERE version_id = ?", (version_id,))
+        for c in clauses:
+            tags = None if c.tags is None else json.dumps(list(c.tags))
+            self._x(
+                "INSERT INTO clauses (hash, text, tags, tagger) VALUES (?, ?, ?, ?) ON CONFLICT (hash)"
+                " DO UPDATE SET tags = excluded.tags, tagger = excluded.tagger"
+                " WHERE excluded.tags IS NOT NULL AND excluded.tagger IS NOT clauses.tagger",
+                (c.hash, c.text, tags, tagger if tags is not None else None),
+            )
+            clause_id = self._x("SELECT id FROM clauses WHERE hash = ?", (c.hash,)).fetchone()[0]
+            self._x(
+                "INSERT INTO version_clauses (version_id, position, clause_id, kind, section, sep, segmenter)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (version_id, c.position, clause_id, c.kind, c.section, c.sep, segmenter),
+            )
+
+    def clauses_tagged_otherwise(self, tagger: str) -> list[tuple[int, str]]:
+        """(id, text) of clauses tagged by another taxonomy (or never)."""
+        return self.query("SELECT id, text FROM clauses WHERE tagger IS NOT ?", (tagger,))
+
+    def set_clause_tags(self, rows: Iterable[tuple[int, list[str]]], tagger: str) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE clauses SET tags = ?, tagger = ? WHERE id = ?",
+                [(json.dumps(tags), tagger, clause_id) for clause_id, tags in rows],
+            )
+
+    def version_clauses(self, version_id: int) -> list[tuple]:
+        """(text, sep, kind, section, position, lineage, tags JSON) of a version's clauses, in order."""
+        return self.query(
+            "SELECT c.text, vc.sep, vc.kind, vc.section, vc.position, vc.lineage, c.tags FROM version_clauses vc"
+            " JOIN clauses c ON c.id = vc.clause_id WHERE vc.version_id = ? ORDER BY vc.position",
+            (version_id,),
+        )
+
+    def set_lineage(self, version_id: int, lineage: Sequence[str]) -> None:
+        """Each clause's lineage (its identity across versions), written only where it differs."""
+        stored = [r[0] for r in self.query(
+            "SELECT lineage FROM version_clauses WHERE version_id = ? ORDER BY position", (version_id,)
+        )]  # fmt: skip
+        if stored == list(lineage):
             return
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+        self.conn.executemany(
+            "UPDATE version_clauses SET lineage = ? WHERE version_id = ? AND position = ?",
+            [(lin, version_id, n) for n, lin in enumerate(lineage)],
+        )
+
+    # ================================================================== derived: changes
+
+    def stored_changes(self, document_id: int) -> dict[int, StoredChange]:
+        return {
+            pos: StoredChange(*rest)
+            for pos, *rest in self.query(
+                "SELECT position, from_version_id, to_version_id, differ, fallback, sources FROM changes"
+                " WHERE document_id = ?",
+                (document_id,),
+            )
+        }
+
+    def stored_change_between(self, from_version_id: int, to_version_id: int, differ: str) -> int | None:
+        """The id of a stored change from one version to the other by this differ, if any."""
+        row = self._x(
+            "SELECT id FROM changes WHERE from_version_id = ? AND to_version_id = ? AND differ = ? LIMIT 1",
+            (from_version_id, to_version_id, differ),
+        ).fetchone()
+        return row[0] if row else None
+
+    def change_rows(self, change_id: int) -> tuple[tuple, list[tuple]]:
+        """A stored change's (fallback, sources) and its clause changes, in order."""
+        head = self._x("SELECT fallback, sources FROM changes WHERE id = ?", (change_id,)).fetchone()
+        rows = self.query(
+            "SELECT kind, old_positions, new_positions, old_text, new_text, word_diff, significance, tags, section"
+            " FROM clause_changes WHERE change_id = ? ORDER BY position",
+            (change_id,),
+        )
+        return head, rows
+
+    def save_change(self, document_id: int, position: int, change: dict, clause_rows: list[tuple]) -> None:
+        """Replace the change at ``position`` of the document: ``change`` maps columns to values."""
+        self._x("DELETE FROM changes WHERE document_id = ? AND position = ?", (document_id, position))
+        columns = ["document_id", "position", *change]
+        cur = self._x(
+            f"INSERT INTO changes ({', '.join(columns)}) VALUES ({self._in(columns)})",
+            (document_id, position, *change.values()),
+        )
+        self.conn.executemany(
+            "INSERT INTO clause_changes (change_id, position, kind, old_positions, new_positions, old_text, new_text,"
+            " section, word_diff, significance, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(cur.lastrowid, i, *row) for i, row in enumerate(clause_rows)],
+        )
+
+    def refresh_change_window(self, document_id: int, position: int, window: dict) -> None:
+        """Move a kept change's window, cited captures and stable key to what the spans say now."""
+        sets = ", ".join(f"{k} = ?" for k in window)
+        self._x(
+            f"UPDATE changes SET {sets} WHERE document_id = ? AND position = ?",
+            (*window.values(), document_id, position),
+        )
+
+    def drop_changes_from(self, document_id: int, position: int) -> None:
+        self._x("DELETE FROM changes WHERE document_id = ? AND position >= ?", (document_id, position))

@@ -1,0 +1,64 @@
+"""Captures -> versions (one per distinct policy text) -> spans (the timeline), for one document."""
+
+from __future__ import annotations
+
+from crawler.archive import days_between
+from crawler.extract import Rules, stated_date
+from crawler.store import Store
+
+
+def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) -> list[tuple[int, str, int]]:
+    """Give each capture of the document the version its reading holds (or none, with why).
+
+    Each capture is read by the extraction of the rule in force for it (or the generic one). A
+    capture whose version changes here changes only because its reading did (bodies never
+    change): that is recorded in ``reextractions``, never as a change of the policy. Returns the
+    timeline: (capture id, timestamp, version id) of the captures holding policy text, in order.
+    """
+    company = store.document_company(document_id)
+    wanted = [extractor] + [rules.extractor_id(extractor, r) for r in rules.rules if r.company == company]
+    timeline: list[tuple[int, str, int]] = []
+    moved: dict[tuple[int, int | None], tuple[list[str], str]] = {}
+    for r in store.readings(document_id, wanted):
+        if r.extractor != rules.extractor_id(extractor, rules.for_capture(company, r.url, r.timestamp)):
+            continue  # another rule's reading of this body
+        vid = None
+        if r.verdict == "policy":
+            vid = store.version_for(document_id, r.target_id, r.text_hash, r.text, r.extractor)
+            if r.state in ("fetched", "duplicate"):
+                state = r.state
+            else:  # was skipped as not a policy by an earlier reading
+                state = "fetched" if r.first_of_digest else "duplicate"
+            store.link_capture(r.capture_id, vid, state)
+            timeline.append((r.capture_id, r.timestamp, vid))
+        else:
+            label = "not a policy" if r.verdict == "not_policy" else "unsupported"
+            store.unlink_capture(r.capture_id, f"{label}: {r.reason}")
+        if r.version_id is not None and r.version_id != vid:
+            moved.setdefault((r.version_id, vid), ([], r.extractor))[0].append(r.timestamp)
+    store.record_reextractions(document_id, [(old, new, ts, by) for (old, new), (ts, by) in moved.items()])
+    store.refresh_version_counts(document_id)
+    return timeline
+
+
+def record_stated_dates(store: Store, document_id: int) -> None:
+    """The date each new version states for itself ("Last updated: ..."), read once per text."""
+    for vid, text in store.versions_without_stated_date(document_id):
+        found = stated_date(text)
+        store.set_stated_date(vid, found.date.isoformat() if found else None, found.phrase if found else "")
+
+
+def spans_of(timeline: list[tuple[int, str, int]]) -> list[tuple]:
+    """Consecutive captures showing the same version, as ``Store.replace_spans`` rows."""
+    runs = []  # (first, last, count)
+    start = 0
+    for i in range(1, len(timeline) + 1):
+        if i == len(timeline) or timeline[i][2] != timeline[start][2]:
+            runs.append((timeline[start], timeline[i - 1], i - start))
+            start = i
+    rows = []
+    for position, (first, last, count) in enumerate(runs):
+        next_start = runs[position + 1][0][1] if position + 1 < len(runs) else None
+        days = days_between(first[1], next_start) if next_start else None
+        rows.append((position, first[2], first[0], last[0], first[1], last[1], next_start, days, count))
+    return rows

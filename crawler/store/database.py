@@ -1,0 +1,191 @@
+"""Opening a policytrail database: numbered migrations, schema version, and clear refusals.
+
+Writers (``crawl``, ``reextract``) open with :func:`open_for_writing`: the database is created
+when missing, migrated in numbered steps (``migrations/NNNN_name.sql``, each in one
+transaction), and refused before anything is written when it belongs to another program or
+to a newer policytrail. Readers open with :func:`open_for_reading`: read-only, never created,
+never migrated.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from importlib.resources import files
+from pathlib import Path
+
+from crawler.archive.timestamps import utcnow
+from crawler.errors import (
+    DatabaseBusy,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    NotAPolicytrailDatabase,
+    StorageError,
+)
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(name, SQL) of every migration shipped with the package, in order."""
+    folder = files("crawler.store").joinpath("migrations")
+    found = sorted(
+        (entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".sql")
+    )
+    numbers = [int(name.split("_", 1)[0]) for name, _ in found]
+    if numbers != list(range(1, len(found) + 1)):  # a packaging mistake, not a user's
+        raise RuntimeError(f"migrations are not numbered 1..n: {[n for n, _ in found]}")
+    return found
+
+
+MIGRATIONS = migrations()
+# The database's schema version (PRAGMA user_version): the number of migrations applied.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def classify(exc: sqlite3.Error, path: Path) -> StorageError:
+    """Tell SQLite's failures apart, as errors a user can act on."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(f"{path} is busy: another program keeps it locked. Try again when it has finished.")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return DatabaseReadOnly(
+            f"cannot write {path} ({text}): check the file's and its folder's permissions, or pass another --db"
+        )
+    if "not a database" in text or "malformed" in text or "encrypted" in text:
+        return NotAPolicytrailDatabase(f"{path} is not an SQLite database ({text}): pass the right --db")
+    return StorageError(f"database {path}: {text}")
+
+
+def _connect(path: Path, readonly: bool, **kwargs) -> sqlite3.Connection:
+    if readonly:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        return sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, **kwargs)
+    return sqlite3.connect(str(path), timeout=30, isolation_level=None, **kwargs)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+
+
+def check_ours(conn: sqlite3.Connection, path: Path) -> int:
+    """The schema version of a policytrail database; refuse anyone else's, and newer ones."""
+    tables = _tables(conn)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if tables and "_migrations" not in tables:
+        raise NotAPolicytrailDatabase(
+            f"{path} holds another program's tables ({', '.join(sorted(tables)[:5])}…), not a policytrail "
+            f"database: nothing was changed. Pass the right --db, or a new file name to start one."
+        )
+    if "_migrations" in tables and "captures" not in tables and version == 0:
+        done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        if done and not done & {name for name, _ in MIGRATIONS}:
+            raise NotAPolicytrailDatabase(f"{path} has migrations that are not policytrail's: pass the right --db")
+    if version > SCHEMA_VERSION:
+        raise DatabaseTooNew(
+            f"{path} was written by a newer policytrail (schema {version}; this one knows {SCHEMA_VERSION}): "
+            f"upgrade policytrail (pip install -U policytrail) to use it. Nothing was changed."
+        )
+    return version
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the pending migrations, each with its record and the new schema version in one transaction."""
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+    applied = []
+    for number, (name, sql) in enumerate(MIGRATIONS, 1):
+        if name in done:
+            continue
+        # executescript runs trigger bodies and every statement as written; BEGIN/COMMIT make it atomic
+        script = (
+            f"BEGIN IMMEDIATE;\n{sql}\n;\nINSERT INTO _migrations VALUES ('{name}', '{utcnow()}');\n"
+            f"PRAGMA user_version = {number};\nCOMMIT;"
+        )
+        try:
+            conn.executescript(script)
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def open_for_writing(path: str | Path) -> sqlite3.Connection:
+    """Create or open a policytrail database for a writer, migrated to this code's schema."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseReadOnly(f"cannot create the folder of {path}: {exc.strerror}") from None
+    if path.exists() and not path.is_file():
+        raise NotAPolicytrailDatabase(f"{path} is not a file: pass a database file to --db")
+    conn = None
+    try:
+        conn = _connect(path, readonly=False)
+        check_ours(conn, path)  # before anything is written
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        migrate(conn)
+        return conn
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise classify(exc, path) from None
+    except StorageError:
+        conn.close()
+        raise
+
+
+def open_for_reading(path: str | Path, **kwargs) -> sqlite3.Connection:
+    """Open an existing policytrail database read-only: never created, never migrated.
+    ``kwargs`` go to ``sqlite3.connect`` (``check_same_thread``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatabaseMissing(
+            f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db"
+        )
+    conn = None
+    try:
+        conn = _connect(path, readonly=True, **kwargs)
+        version = check_ours(conn, path)
+        if version == 0:
+            raise NotAPolicytrailDatabase(f"{path} is not a policytrail database (it is empty): pass the right --db")
+        if version < SCHEMA_VERSION:
+            raise StorageError(  # the fix is to run a writer once
+                f"{path} has schema {version}, older than this policytrail's {SCHEMA_VERSION}: run "
+                f"`policytrail reextract --db {path}` once to upgrade it (read commands never change a database)"
+            )
+        return conn
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise classify(exc, path) from None
+    except StorageError:
+        conn.close()
+        raise
+
+
+class Transaction:
+    """``with store.transaction():`` -- BEGIN IMMEDIATE / COMMIT, or ROLLBACK on error; nestable."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, exc_type, *exc: object) -> None:
+        if not self.outer:
+            return
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
