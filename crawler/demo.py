@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from crawler import PACKAGE_DIR
+from crawler import PACKAGE_DIR, package_data
 from crawler.archive import Archive
 from crawler.crawl.run import CrawlResult, crawl_settings, run_crawl
 from crawler.localarchive.pywb import LocalArchive
@@ -16,6 +16,8 @@ SAMPLE_DIR = PACKAGE_DIR / "localarchive" / "sample"
 
 def build_sample_archive(workdir: Path, sample: Path = SAMPLE_DIR) -> LocalArchive:
     """Write the sample WARC and index it into a pywb collection under ``workdir``."""
+    if sample == SAMPLE_DIR:
+        package_data("localarchive", "sample", "captures.csv")  # a clear error if the installation lacks it
     warc = write_warc(read_manifest(sample / "captures.csv"), workdir / "warcs" / "sample.warc.gz")
     archive = LocalArchive(workdir / "pywb")
     archive.build([warc])

@@ -15,13 +15,13 @@ import threading
 import time
 from pathlib import Path
 
-from crawler import CHECKOUT, PACKAGE_DIR
+from crawler import CHECKOUT, package_data
 from crawler.errors import LocalArchiveError
 
 PYWB_REQUIREMENT = "pywb==2.10.0"
 # A script, not a module: it runs inside pywb's virtualenv and patches with gevent on start, so it
 # lives in a folder whose name cannot be imported (package data, shipped in the wheel).
-_SERVER_SCRIPT = PACKAGE_DIR / "run-scripts" / "pywb_server.py"
+_SERVER_SCRIPT = ("run-scripts", "pywb_server.py")  # under PACKAGE_DIR
 
 # pywb's default rules apply fuzzy matching, which makes a CDX filter that matches nothing
 # return *all* rows; an empty rules file keeps answers exact.
@@ -119,10 +119,11 @@ class LocalArchive:
     def start(self, timeout: float = 30.0) -> str:
         """Start pywb on 127.0.0.1 on an ephemeral port; return its base URL."""
         python = ensure_pywb()
+        script = package_data(*_SERVER_SCRIPT)
         self.process = subprocess.Popen(
             [
                 str(python),
-                str(_SERVER_SCRIPT),
+                str(script),
                 "--root",
                 str(self.root),
                 "--port",
@@ -139,11 +140,11 @@ class LocalArchive:
         reader.start()
         reader.join(timeout)
         if not line or not line[0].startswith("PORT "):
-            err = ""
-            if self.process.poll() is not None:
-                err = self.process.stderr.read()[-800:]
+            code = self.process.poll()
+            what = f"did not start within {timeout:.0f} s." if code is None else f"exited on start (code {code}):"
+            err = self.process.stderr.read()[-800:] if code is not None else ""
             self.stop()
-            raise LocalArchiveError(f"pywb did not start within {timeout:.0f} s. {err}".strip())
+            raise LocalArchiveError(f"pywb {what} {err}".strip())
         self.port = int(line[0].split()[1])
         # drain both pipes, or pywb blocks for good once one fills up (64 KiB)
         for pipe in (self.process.stdout, self.process.stderr):

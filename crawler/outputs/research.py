@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler import package_data
 from crawler.archive import parse_time
 from crawler.errors import QueryError, UsageError
 from crawler.store.database import open_for_reading
@@ -204,8 +205,10 @@ def research_questions(path: Path = DOCS / "research.md") -> list[ResearchQuesti
 
 def datasette_metadata(db_name: str) -> dict:
     """Titles, descriptions, column docs and canned queries for ``policytrail browse``."""
-    tables = {r.name: {"description": r.description, "columns": r.columns} for r in schema_docs().values()}
-    queries = {q.slug: {"title": q.title, "sql": q.sql} for q in research_questions()}
+    # a clear error rather than a Datasette without docs when the installation lacks them
+    schema, research = (package_data("outputs", "docs", name) for name in ("schema.md", "research.md"))
+    tables = {r.name: {"description": r.description, "columns": r.columns} for r in schema_docs(schema).values()}
+    queries = {q.slug: {"title": q.title, "sql": q.sql} for q in research_questions(research)}
     return {
         "title": "policytrail",
         "description": "How company privacy policies changed, reconstructed from web archives. Start with the "
