@@ -116,7 +116,8 @@ def venv(built, tmp_path_factory):
     for line in meta.splitlines():
         if line.startswith("Requires-Dist:") and "extra ==" not in line:
             deps.add(str(metadata.distribution(Requirement(line.split(":", 1)[1]).name).locate_file("")))
-    deps = sorted(str(Path(d).resolve()) for d in deps if not Path(d).resolve().is_relative_to(ROOT))
+    # never a directory that holds the checkout's own package (the venv may live inside the checkout)
+    deps = sorted(str(Path(d).resolve()) for d in deps if not (Path(d) / "crawler" / "__init__.py").exists())
     (site_packages / "zz-policytrail-test-deps.pth").write_text("".join(f"{d}\n" for d in deps))
     return path
 
