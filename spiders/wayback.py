@@ -27,7 +27,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.archive import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
+from crawler.archive import Archive, CdxRecord, has_archive_digest, http_date_to_ts, payload_digest, triage
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.targets import load_targets
 from crawler.errors import UnexpectedResponseFormat
@@ -365,7 +365,8 @@ class WaybackSpider(scrapy.Spider):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         mimetype = content_type.split(";")[0].strip().lower()
         if hops == 0:
-            digest, url, ts, digest_ok = capture.digest, capture.url, capture.timestamp, computed == capture.digest
+            digest, url, ts = capture.digest, capture.url, capture.timestamp
+            digest_ok = computed == digest if has_archive_digest(digest) else None
         else:
             # reached through an archived redirect: a capture of its own, keyed by its payload digest
             memento_dt = response.headers.get(b"Memento-Datetime")

@@ -56,6 +56,7 @@ class ArchiveShim:
         self.log: list[LoggedRequest] = []
         self.faults: list[Fault] = []
         self.saved: list[str] = []
+        self.digestless: set[str] = set()  # URLs whose CDX rows say digest "-", as IA's do for some captures
         self.lock = threading.Lock()
         shim = self
 
@@ -168,7 +169,7 @@ class ArchiveShim:
                 "original": r["url"],
                 "mimetype": r.get("mime", "unk"),
                 "statuscode": r.get("status", "-"),
-                "digest": r.get("digest", "-"),
+                "digest": "-" if r["url"] in self.digestless else r.get("digest", "-"),
                 "length": r.get("length", "-"),
             }
             table.append([full[f] for f in fl])

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from crawler.derive import derive
-from crawler.store.store import Store
+from crawler.diff import load_taxonomy
+from crawler.store import Store
 
 from .test_storage import capture, snapshot
 
@@ -155,3 +160,153 @@ def test_clauses_are_stored_once_and_lineage_is_carried_forward(tmp_path):
     # lineage is named by the text hash of the version the clause first appeared in, not a local id
     a_hash = store.query("SELECT text_hash FROM versions WHERE id = ?", (a_id,))[0][0]
     assert old_sharing == new_sharing and old_sharing.startswith(f"{a_hash[:12]}:")
+
+
+# --------------------------------------------------------------------------- derived data never depends on arrival
+
+
+C = (ARCHIVE / "acme-c.html").read_bytes()
+SOFT404 = (EXTRACT / "soft404.html").read_bytes()
+BODIES = {"A": A, "A2": A2, "B": B, "C": C, "S": SOFT404}
+URLS = ("https://a.example/privacy", "https://a.example/legal/privacy")
+
+
+def arrive(store: Store, targets: dict, url: str, ts: str, digest: str) -> None:
+    """One capture as the crawl hands it over: listed, then its body stored unless known."""
+    capture(store, targets[url], ts, digest, url=url)
+    if not store.has_snapshot(digest):
+        snapshot(store, digest, ts, BODIES[digest], url=url)
+
+
+def open_two_url_document(path) -> tuple[Store, dict]:
+    store = Store(path)
+    targets = {url: store.upsert_target("Acme", url, "privacy policy") for url in URLS}
+    return store, targets
+
+
+def derived_state(store: Store) -> dict:
+    """Everything derive makes, by content-derived keys only (no local ids, no clock times)."""
+    by_capture = "(SELECT url || ' ' || timestamp FROM captures WHERE id = {})"
+    q = {
+        "captures": "SELECT c.url, c.timestamp, c.state, coalesce(c.reason, ''), v.text_hash FROM captures c"
+        " LEFT JOIN versions v ON v.id = c.version_id",
+        "versions": "SELECT text_hash, text, first_seen, last_seen, capture_count, extractor, stated_date,"
+        " stated_date_text FROM versions",
+        "spans": "SELECT s.position, v.text_hash, "
+        + by_capture.format("s.first_capture_id")
+        + ", "
+        + by_capture.format("s.last_capture_id")
+        + ", s.start_ts, s.end_ts, s.next_start_ts, s.days, s.capture_count FROM spans s"
+        " JOIN versions v ON v.id = s.version_id",
+        "changes": "SELECT ch.position, fv.text_hash, tv.text_hash, ch.window_start, ch.window_end, "
+        + by_capture.format("ch.window_start_capture_id")
+        + ", "
+        + by_capture.format("ch.window_end_capture_id")
+        + ", ch.key, ch.added, ch.removed, ch.modified, ch.moved, ch.split, ch.merged, ch.substantive,"
+        " ch.cosmetic, ch.tags, ch.fallback, ch.differ, ch.sources FROM changes ch"
+        " JOIN versions fv ON fv.id = ch.from_version_id JOIN versions tv ON tv.id = ch.to_version_id",
+        "clause_changes": "SELECT ch.key, cc.position, cc.kind, cc.old_positions, cc.new_positions, cc.old_text,"
+        " cc.new_text, cc.section, cc.word_diff, cc.significance, cc.tags FROM clause_changes cc"
+        " JOIN changes ch ON ch.id = cc.change_id",
+        "lineage": "SELECT v.text_hash, vc.position, c.hash, vc.kind, vc.section, vc.lineage, vc.segmenter"
+        " FROM version_clauses vc JOIN versions v ON v.id = vc.version_id JOIN clauses c ON c.id = vc.clause_id",
+        "clauses": "SELECT hash, text, tags, tagger FROM clauses",
+        "clauses_fts": "SELECT c.hash, f.text FROM clauses_fts f JOIN clauses c ON c.id = f.rowid",
+        "versions_fts": "SELECT v.text_hash, f.text FROM versions_fts f JOIN versions v ON v.id = f.rowid",
+        "fts_search": "SELECT c.hash FROM clauses_fts JOIN clauses c ON c.id = clauses_fts.rowid"
+        " WHERE clauses_fts MATCH 'personal'",
+    }
+    return {name: sorted(store.query(sql), key=repr) for name, sql in q.items()}
+
+
+HISTORY = st.lists(
+    st.tuples(
+        st.integers(2015, 2022),  # year (ties across the two URLs happen)
+        st.sampled_from(URLS),
+        st.sampled_from(sorted(BODIES)),
+    ),
+    min_size=2,
+    max_size=9,
+    unique_by=lambda c: (c[0], c[1]),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=HISTORY, data=st.data())
+def test_any_arrival_order_with_derives_between_equals_one_fresh_derive(tmp_path_factory, history, data):
+    captures = [(url, f"{year}0101000000", digest) for year, url, digest in history]
+    order = data.draw(st.permutations(captures), label="arrival order")
+    derive_after = data.draw(st.sets(st.integers(0, len(order) - 1)), label="derive after these arrivals")
+    work = tmp_path_factory.mktemp("arrival")
+
+    store, targets = open_two_url_document(work / "incremental.db")
+    for n, (url, ts, digest) in enumerate(order):
+        arrive(store, targets, url, ts, digest)
+        if n in derive_after:
+            derive(store)
+    derive(store)
+
+    fresh, fresh_targets = open_two_url_document(work / "fresh.db")
+    for url, ts, digest in sorted(captures, key=lambda c: (c[1], c[0])):
+        arrive(fresh, fresh_targets, url, ts, digest)
+    derive(fresh)
+    assert derived_state(store) == derived_state(fresh)
+
+
+def test_a_late_capture_at_a_span_boundary_moves_the_window_not_the_change_key(tmp_path):
+    store, targets = open_two_url_document(tmp_path / "t.db")
+    arrive(store, targets, URLS[0], "20180101000000", "A")
+    arrive(store, targets, URLS[0], "20200101000000", "B")
+    derive(store)
+    before = store.query("SELECT window_start, window_end, key FROM changes")
+    assert [b[:2] for b in before] == [("20180101000000", "20200101000000")]
+    # the archive indexes a capture late (or a retried failure lands) inside the window
+    arrive(store, targets, URLS[0], "20190101000000", "B")
+    report = derive(store)
+    after = store.query(
+        "SELECT ch.window_start, ch.window_end, ch.key, c.timestamp FROM changes ch"
+        " JOIN captures c ON c.id = ch.window_end_capture_id"
+    )
+    assert after == [("20180101000000", "20190101000000", before[0][2], "20190101000000")]
+    assert report.changes_computed == 0  # the clause diff itself was kept
+
+
+def test_an_edited_taxonomy_retags_clauses_and_recomputes_changes(tmp_path):
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B)])
+    derive(store)
+    assert "newtopic" not in store.query("SELECT tags FROM changes")[0][0]
+    edited = tmp_path / "taxonomy.toml"
+    bundled = (Path(__file__).parent.parent / "crawler" / "diff" / "taxonomy.toml").read_text()
+    edited.write_text(bundled + '\n[[topic]]\nid = "newtopic"\nlabel = "New"\nrules = ["advertising partners"]\n')
+    report = derive(store, taxonomy=load_taxonomy(edited))
+    assert report.changes_computed == 1
+    assert "newtopic" in json.loads(store.query("SELECT tags FROM changes")[0][0])
+    tagged = store.query("SELECT count(*) FROM clauses WHERE tags LIKE '%newtopic%'")[0][0]
+    assert tagged >= 1
+    assert {r[0] for r in store.query("SELECT DISTINCT tagger FROM clauses")} == {load_taxonomy(edited).fingerprint}
+
+
+def test_a_new_segmenter_version_segments_again_and_recomputes_changes(tmp_path, monkeypatch):
+    import crawler.derive.changes as changes
+
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B)])
+    derive(store)
+    monkeypatch.setattr(changes, "SEGMENTER_VERSION", "segmenter-next")
+    report = derive(store)
+    assert report.changes_computed == 1
+    assert store.query("SELECT DISTINCT segmenter FROM version_clauses") == [("segmenter-next",)]
+    assert "segmenter-next" in store.query("SELECT differ FROM changes")[0][0]
+
+
+def test_a_diff_that_hit_its_time_budget_is_computed_again(tmp_path):
+    from crawler.diff.align import WORD_DIFF_TIMED_OUT
+
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B)])
+    derive(store)
+    raw = sqlite3.connect(tmp_path / "t.db")
+    raw.execute("UPDATE changes SET fallback = ?", (WORD_DIFF_TIMED_OUT,))  # as a loaded machine would leave it
+    raw.commit()
+    raw.close()
+    assert derive(store).changes_computed == 1
+    assert store.query("SELECT fallback FROM changes") == [(None,)]
+    assert derive(store).changes_computed == 0

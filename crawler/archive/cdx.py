@@ -53,6 +53,25 @@ def payload_digest(body: bytes) -> str:
     return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+# Captures the archive lists without a digest ("-") are keyed by their own (url, timestamp): they
+# must never be taken for one another's duplicates. The placeholder says so in every table.
+NO_DIGEST_PREFIX = "NODIGEST-"
+
+
+def capture_digest(digest: str, url: str, timestamp: str) -> str:
+    """The digest a capture is stored and deduplicated by: the archive's, else a placeholder
+    unique to this (url, timestamp)."""
+    d = normalise_digest(digest)
+    if d in ("", "-"):
+        return NO_DIGEST_PREFIX + payload_digest(f"{url} {timestamp}".encode())
+    return d
+
+
+def has_archive_digest(digest: str) -> bool:
+    """False for the placeholder of a capture listed without a digest (nothing to check a body against)."""
+    return not digest.startswith(NO_DIGEST_PREFIX)
+
+
 def normalise_digest(digest: str) -> str:
     """Strip a ``sha1:`` prefix; CDX digests are compared in upper-case base32."""
     d = digest.strip()
@@ -202,7 +221,7 @@ def _record(fields: dict[str, str], query: str) -> CdxRecord:
         url=url,
         mimetype=(fields.get("mimetype") or fields.get("mime") or "unk").strip(),
         statuscode=(fields.get("statuscode") or fields.get("status") or "-").strip(),
-        digest=normalise_digest(fields.get("digest") or "-"),
+        digest=capture_digest(fields.get("digest") or "", url, ts),
         length=int(length) if length.isdigit() else None,
     )
 
