@@ -477,9 +477,10 @@ def reextract(companies, rules, force, db, fmt):
     from crawler.store import DatabaseLock, Store
 
     loaded = load_rules(rules)  # a broken rules file: exit 2 before anything is touched
-    _open_existing(db).close()  # reextract never creates a database
+    if not Path(db).is_file():  # reextract never creates a database (nor its lock file)
+        Store(db, create=False)
     with DatabaseLock(db):  # before the store is opened for writing (it may migrate)
-        store = Store(db)
+        store = Store(db, create=False)
         try:
             rows = run(store, tuple(companies), loaded, force)
         finally:

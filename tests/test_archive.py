@@ -7,7 +7,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawler.archive import Archive, CdxRecord, parse_ia_cdx, parse_pywb_cdx, parse_time, payload_digest, triage
+from crawler.archive import (
+    Archive,
+    CdxRecord,
+    has_archive_digest,
+    parse_ia_cdx,
+    parse_pywb_cdx,
+    parse_time,
+    payload_digest,
+    triage,
+)
 from crawler.errors import UnexpectedResponseFormat, UsageError
 
 from .recordings import load
@@ -166,3 +175,18 @@ def test_archive_rejects_bad_base_urls_and_dialects():
         Archive("https://web.archive.org", "wayback")
     assert Archive("http://127.0.0.1:9999/").is_local and not IA.is_local
     assert Archive("http://127.0.0.1:1234", "pywb").key == Archive("http://127.0.0.1:4321", "pywb").key
+
+
+def test_captures_listed_without_a_digest_are_keyed_by_url_and_timestamp():
+    header = '[["urlkey","timestamp","original","mimetype","statuscode","digest","length"],'
+    rows = [
+        '["a","20200101000000","https://a.example/p","text/html","200","-","10"]',
+        '["a","20210101000000","https://a.example/p","text/html","200","-","10"]',
+        '["a","20220101000000","https://a.example/p","text/html","200","sha1:ABCD","10"]',
+    ]
+    first, second, third = parse_ia_cdx(header + ",".join(rows) + "]").records
+    assert first.digest != second.digest  # never one another's duplicates
+    assert first.digest.startswith("NODIGEST-") and not has_archive_digest(first.digest)
+    again = parse_ia_cdx(header + rows[0] + "]").records[0]
+    assert again.digest == first.digest  # the same capture keeps its key from one listing to the next
+    assert third.digest == "ABCD" and has_archive_digest(third.digest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,88 @@ def test_settings_are_overridden_with_dash_s_and_bad_pairs_are_refused(ia_shim, 
     assert bad.returncode == 2 and "-s expects NAME=VALUE" in bad.stderr
     ok = crawl(ia_shim, tmp_path / "t.db", "--json", "-s", "POLICYTRAIL_DERIVE_ON_CLOSE=False")
     assert ok.returncode == 0 and "versions" not in json.loads(ok.stdout)["figures"]
+
+
+# --------------------------------------------------------------------------- the storage boundary
+
+
+READ_COMMANDS = [
+    ("status",),
+    ("diff", "Acme"),
+    ("diff", "Acme", "--format", "json"),
+    ("report", "--out", "{out}/report"),
+    ("export", "--format", "csv", "--out", "{out}/csv"),
+    ("export", "--format", "atom", "--out", "{out}/feed.atom"),
+    ("query", "SELECT count(*) FROM captures"),
+    ("search", "personal"),
+]
+
+
+def _snapshot_of(db: Path) -> tuple:
+    """The database's bytes and schema version, after folding the WAL in (readers may not write)."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    version = conn.execute("PRAGMA user_version").fetchone()
+    conn.close()
+    return db.read_bytes(), version
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: " ".join(c[:3]))
+def test_read_commands_leave_the_database_byte_for_byte_as_it_was(ia_shim, tmp_path, command):
+    db = tmp_path / "t.db"
+    assert crawl(ia_shim, db, "--company", "Acme").returncode == 0
+    before = _snapshot_of(db)
+    result = run_cli(*[part.format(out=tmp_path) for part in command], "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert _snapshot_of(db) == before
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS, ids=lambda c: " ".join(c[:3]))
+def test_read_commands_refuse_another_programs_database_and_touch_nothing(tmp_path, command):
+    db = tmp_path / "theirs.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    result = run_cli(*[part.format(out=tmp_path) for part in command], "--db", str(db))
+    assert result.returncode == 2, result.stderr
+    assert "not a policytrail database" in result.stderr and "Traceback" not in result.stderr
+    assert db.read_bytes() == before and not Path(f"{db}-wal").exists()
+
+
+def test_reextract_waits_for_the_lock_before_it_migrates_anything(tmp_path):
+    from crawler.store import MIGRATIONS, DatabaseLock
+    from crawler.store.database import migrate
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, MIGRATIONS[:-1])  # made by the previous release: opening it for writing migrates it
+    conn.close()
+    with DatabaseLock(db):  # a crawl is running
+        result = run_cli("reextract", "--db", str(db))
+    assert result.returncode == 75, result.stderr
+    assert rows(db, "PRAGMA user_version") == [(len(MIGRATIONS) - 1,)]
+    assert run_cli("reextract", "--db", str(db)).returncode == 0
+    assert rows(db, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+
+
+def test_reextract_never_creates_a_database(tmp_path):
+    result = run_cli("reextract", "--db", str(tmp_path / "typo.db"))
+    assert result.returncode == 2 and "no database at" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_diff_shows_the_stored_clause_diff_that_reports_show(ia_shim, tmp_path):
+    db = tmp_path / "t.db"
+    assert crawl(ia_shim, db, "--company", "Acme").returncode == 0
+    conn = sqlite3.connect(db)
+    (change_id,) = conn.execute("SELECT id FROM changes ORDER BY position DESC LIMIT 1").fetchone()
+    # mark the stored rows: if `diff` recomputed instead of reading them, the mark would not show
+    conn.execute("UPDATE clause_changes SET section = 'STORED-MARK' WHERE change_id = ?", (change_id,))
+    conn.commit()
+    conn.close()
+    result = run_cli("diff", "Acme", "--format", "json", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["changes"] and {c["section"] for c in shown["changes"]} == {"STORED-MARK"}

@@ -185,3 +185,20 @@ def test_the_policy_s_stated_date_is_read_into_its_version(crawled):
     assert (shown["from"]["stated_date"], shown["to"]["stated_date"]) == ("2018-03-01", "2019-06-05")
     text = run_cli("diff", "Acme", "--db", str(db), "--to", "2019-07", "--no-color").stdout
     assert "it says 'last updated on June 5, 2019'" in text
+
+
+def test_captures_without_a_digest_are_each_fetched_and_make_the_same_timeline(ia_shim, tmp_path):
+    reference = tmp_path / "reference.db"
+    assert crawl(ia_shim, reference, "--company", "Acme").returncode == 0
+    ia_shim.digestless.add(ACME)  # the archive lists this URL's captures with digest "-"
+    db = tmp_path / "t.db"
+    result = crawl(ia_shim, db, "--company", "Acme")
+    assert result.returncode == 0, result.stderr
+    # each 200 capture of the URL was fetched for itself: none taken for another's duplicate
+    states = rows(db, "SELECT state, count(*) FROM captures WHERE url = ? AND statuscode = '200' GROUP BY 1", (ACME,))
+    assert states == [("fetched", 4)]
+    # no digest to check their bodies against: digest_ok says "unknown", never "mismatch"
+    checked = "SELECT s.digest_ok FROM snapshots s JOIN captures c ON c.digest = s.digest WHERE c.url = ?"
+    assert {r[0] for r in rows(db, checked, (ACME,))} == {None}
+    timeline = "SELECT position, text_hash, in_force_from, in_force_to FROM policy_timeline ORDER BY position"
+    assert rows(db, timeline) == rows(reference, timeline)

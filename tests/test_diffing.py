@@ -155,3 +155,17 @@ def test_a_small_word_budget_falls_back_with_a_flag():
     diff = diff_clauses(old, new, budget_seconds=0.0)
     assert any("budget" in f for f in diff.fallbacks)
     assert diff.changes[0].word_diff[0][0] == "-"
+
+
+def test_a_word_diff_time_budget_note_is_given_once_however_many_clauses_hit_it(monkeypatch):
+    import crawler.diff.align as align
+
+    def slow_word_diff(old, new, dmp):  # as on a loaded machine: every clause hits the budget
+        return [("-", old), ("+", new)], True
+
+    monkeypatch.setattr(align, "_word_diff", slow_word_diff)
+    old = segment("One clause about data.\n\nTwo clause about cookies.\n\nThree clause about sharing.")
+    new = segment("One clause about your data.\n\nTwo clause about our cookies.\n\nThree clause about any sharing.")
+    diff = diff_clauses(old, new)
+    assert sum(c.kind == "modified" for c in diff.changes) == 3
+    assert diff.fallbacks == [align.WORD_DIFF_TIMED_OUT]

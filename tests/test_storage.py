@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
+from pathlib import Path
 
-from crawler.store.store import MIGRATIONS, Store
+import pytest
+
+from crawler.errors import (
+    DatabaseBusy,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    NotAPolicytrailDatabase,
+    StorageError,
+)
+from crawler.store import MIGRATIONS, SCHEMA_VERSION, Store
+from crawler.store.database import classify, migrate
 
 
 def capture(store, target_id, ts, digest, status="200", url="https://a.example/privacy"):
@@ -111,3 +123,90 @@ def test_a_failing_write_rolls_back_whole(tmp_path):
     except RuntimeError:
         pass
     assert store.query("SELECT count(*) FROM captures") == [(0,)]
+
+
+# --------------------------------------------------------------------------- migrations and refusals
+
+
+def test_migrations_are_numbered_files_and_set_the_schema_version(tmp_path):
+    names = [name for name, _ in MIGRATIONS]
+    assert names == sorted(names) and [int(n[:4]) for n in names] == list(range(1, len(names) + 1))
+    Store(tmp_path / "t.db").close()
+    conn = sqlite3.connect(tmp_path / "t.db")
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_a_migration_with_trigger_bodies_applies_and_a_failing_one_leaves_nothing(tmp_path):
+    conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
+    steps = [
+        (
+            "0001_with_trigger",
+            "CREATE TABLE a (x);\nCREATE TABLE log (x);\n"
+            "CREATE TRIGGER a_ai AFTER INSERT ON a BEGIN\n  INSERT INTO log VALUES (new.x);\n"
+            "  INSERT INTO log VALUES (new.x + 1);\nEND;\n",
+        ),
+        ("0002_broken", "CREATE TABLE b (y);\nINSERT INTO nowhere VALUES (1);\n"),
+    ]
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, steps)
+    conn.execute("INSERT INTO a VALUES (1)")
+    assert conn.execute("SELECT x FROM log ORDER BY x").fetchall() == [(1,), (2,)]  # the whole trigger body ran
+    assert conn.execute("SELECT name FROM _migrations").fetchall() == [("0001_with_trigger",)]
+    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'b'").fetchone() == (0,)  # rolled back whole
+
+
+def test_a_database_from_a_newer_policytrail_is_refused_and_left_alone(tmp_path):
+    Store(tmp_path / "t.db").close()
+    conn = sqlite3.connect(tmp_path / "t.db")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    for opener in (Store, Store.open_readonly):
+        with pytest.raises(DatabaseTooNew, match="newer policytrail") as err:
+            opener(tmp_path / "t.db")
+        assert err.value.exit_code == 2
+    assert sqlite3.connect(tmp_path / "t.db").execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION + 1,)
+
+
+def test_another_programs_database_is_refused_before_anything_is_written(tmp_path):
+    db = tmp_path / "theirs.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    for opener in (Store, Store.open_readonly):
+        with pytest.raises(NotAPolicytrailDatabase, match="another program") as err:
+            opener(db)
+        assert err.value.exit_code == 2
+    assert db.read_bytes() == before  # no _migrations table, no WAL switch
+    assert not Path(f"{db}-wal").exists()
+
+
+def test_read_only_opening_never_creates_nor_migrates(tmp_path):
+    with pytest.raises(DatabaseMissing):
+        Store.open_readonly(tmp_path / "missing.db")
+    assert not (tmp_path / "missing.db").exists()
+    conn = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    migrate(conn, MIGRATIONS[:-1])  # a database made by the previous release
+    conn.close()
+    with pytest.raises(StorageError, match="policytrail reextract"):
+        Store.open_readonly(tmp_path / "old.db")
+    assert sqlite3.connect(tmp_path / "old.db").execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION - 1,)
+    Store(tmp_path / "old.db").close()  # a writer upgrades it
+    Store.open_readonly(tmp_path / "old.db").close()
+
+
+@pytest.mark.parametrize(
+    "message, error, code",
+    [
+        ("database is locked", DatabaseBusy, 75),
+        ("attempt to write a readonly database", DatabaseReadOnly, 2),
+        ("unable to open database file", DatabaseReadOnly, 2),
+        ("file is not a database", NotAPolicytrailDatabase, 2),
+    ],
+)
+def test_sqlite_failures_are_told_apart(message, error, code, tmp_path):
+    told = classify(sqlite3.OperationalError(message), tmp_path / "t.db")
+    assert isinstance(told, error) and told.exit_code == code and str(tmp_path / "t.db") in str(told)

@@ -89,12 +89,13 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> int:
     return version
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply the pending migrations, each with its record and the new schema version in one transaction."""
+def migrate(conn: sqlite3.Connection, steps: list[tuple[str, str]] | None = None) -> list[str]:
+    """Apply the pending migrations (``steps``: the package's), each with its record and the new
+    schema version in one transaction: a failing migration leaves the database as it was."""
     conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
     applied = []
-    for number, (name, sql) in enumerate(MIGRATIONS, 1):
+    for number, (name, sql) in enumerate(MIGRATIONS if steps is None else steps, 1):
         if name in done:
             continue
         # executescript runs trigger bodies and every statement as written; BEGIN/COMMIT make it atomic
@@ -112,9 +113,14 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     return applied
 
 
-def open_for_writing(path: str | Path) -> sqlite3.Connection:
-    """Create or open a policytrail database for a writer, migrated to this code's schema."""
+def open_for_writing(path: str | Path, create: bool = True) -> sqlite3.Connection:
+    """Open a policytrail database for a writer, migrated to this code's schema; created when
+    missing unless ``create`` is false (``reextract`` works on an existing database only)."""
     path = Path(path)
+    if not create and not path.is_file():
+        raise DatabaseMissing(
+            f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

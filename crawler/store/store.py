@@ -73,10 +73,10 @@ class Store:
     """A policytrail database. ``Store(path)`` opens it for writing (created and migrated when
     needed); ``Store.open_readonly(path)`` for reading only."""
 
-    def __init__(self, path: str | Path, *, readonly: bool = False):
+    def __init__(self, path: str | Path, *, readonly: bool = False, create: bool = True):
         self.path = Path(path)
         self.readonly = readonly
-        self.conn = open_for_reading(self.path) if readonly else open_for_writing(self.path)
+        self.conn = open_for_reading(self.path) if readonly else open_for_writing(self.path, create)
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
