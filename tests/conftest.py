@@ -173,7 +173,12 @@ def content(db) -> dict:
         " JOIN documents d ON d.id = v.document_id WHERE capture_count > 0",
         "spans": "SELECT company, position, text_hash, in_force_from, in_force_to FROM policy_timeline",
         "changes": "SELECT company, position, window_start, window_end, added, removed, modified, moved, split,"
-        " merged, tags FROM policy_changes",
+        " merged, tags, change_key FROM policy_changes",
+        # the identities readers and feeds rely on: the same whatever the order of the crawl
+        "clause_changes": "SELECT ch.key, cc.position, cc.kind, cc.section, cc.old_text, cc.new_text, cc.word_diff"
+        " FROM clause_changes cc JOIN changes ch ON ch.id = cc.change_id",
+        "lineage": "SELECT v.text_hash, vc.position, vc.lineage FROM version_clauses vc"
+        " JOIN versions v ON v.id = vc.version_id",
     }
     out = {name: sorted(conn.execute(sql).fetchall()) for name, sql in q.items()}
     conn.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -43,11 +44,39 @@ def test_report_opens_from_disk_with_no_external_resources(hostile_db, tmp_path)
         )
 
 
-def test_change_ids_are_stable_across_re_renders(hostile_db, tmp_path):
-    def ids(out):
-        return re.findall(r'<section class="change" id="([^"]+)"', (render(hostile_db, out)[0]).read_text())
+def test_change_ids_survive_a_re_derive_from_scratch_and_another_arrival_order(hostile_db, tmp_path):
+    from crawler.derive import derive
+    from crawler.store import Store
 
-    assert ids(tmp_path / "one") == ids(tmp_path / "two") and ids(tmp_path / "one")
+    from .test_derive import A, B, build
+
+    def ids(db, out):
+        html = "".join(p.read_text() for p in render(db, out) if p.name != "index.html")
+        return sorted(re.findall(r'<section class="change" id="([^"]+)"', html))
+
+    first = ids(hostile_db, tmp_path / "one")
+    assert len(first) == 3
+    # every derived row dropped and derived again: new local ids, the same change ids
+    conn = sqlite3.connect(hostile_db)
+    conn.executescript(
+        "DELETE FROM clause_changes; DELETE FROM changes; DELETE FROM version_clauses; DELETE FROM spans;"
+        " UPDATE captures SET version_id = NULL; DELETE FROM versions; DELETE FROM clauses;"
+    )
+    conn.close()
+    store = Store(hostile_db)
+    derive(store)
+    store.close()
+    assert ids(hostile_db, tmp_path / "two") == first
+    # Acme's history arriving newest first, with derives in between, in another database
+    other = tmp_path / "other"
+    other.mkdir()
+    store = build(other, [("20200101000000", "A", A)])
+    derive(store)
+    store = build(other, [("20190101000000", "B", B), ("20180101000000", "A", A)])
+    derive(store)
+    store.close()
+    acme = [i for i in first if i.startswith("acme-")]
+    assert ids(other / "t.db", tmp_path / "three") == acme
 
 
 def test_hostile_archived_content_is_inert_in_headless_chromium(hostile_db, tmp_path):
