@@ -28,6 +28,7 @@ from pathlib import Path
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
+from crawler.archive.timestamps import TS_FORMAT
 from crawler.errors import RulesError
 
 
@@ -85,7 +86,7 @@ def _ts(value, field: str, where: str, end: bool) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y%m%d%H%M%S")
+        return value.strftime(TS_FORMAT)
     if isinstance(value, dt.date):
         return value.strftime("%Y%m%d") + ("235959" if end else "000000")
     text = str(value).replace("-", "").replace(":", "").replace("T", "").replace(" ", "")

@@ -12,14 +12,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive import payload_digest
+from crawler.archive import payload_digest, ts_to_iso
 
 
 @dataclass
@@ -60,10 +59,6 @@ def read_manifest(path: str | Path) -> list[CaptureSpec]:
     return specs
 
 
-def _warc_date(ts: str) -> str:
-    return datetime.strptime(ts, "%Y%m%d%H%M%S").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def write_warc(specs: list[CaptureSpec], out: str | Path) -> Path:
     """Write ``specs`` (in timestamp order) to a gzipped WARC; revisits refer to the first same payload."""
     out = Path(out)
@@ -79,7 +74,7 @@ def write_warc(specs: list[CaptureSpec], out: str | Path) -> Path:
             headers.extend(spec.headers)
             http_headers = StatusAndHeaders(f"{spec.status} {reason}", headers, protocol="HTTP/1.1")
             digest = payload_digest(spec.body)
-            date = _warc_date(spec.timestamp)
+            date = ts_to_iso(spec.timestamp)
             if spec.revisit and digest in first_seen:
                 ref_uri, ref_date = first_seen[digest]
                 record = writer.create_revisit_record(

@@ -6,13 +6,12 @@ Archived pages are attacker-controlled: HTML goes through Jinja2 with autoescape
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from pathlib import Path
 
 import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from crawler.archive import ts_to_iso
+from crawler.archive import ts_to_datetime, ts_to_iso
 from crawler.diff.align import ClauseDiff
 from crawler.outputs.history import Pair
 
@@ -95,9 +94,7 @@ PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#e
 
 
 def _ts_seconds(ts: str) -> float:
-    from datetime import datetime
-
-    return datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp()
+    return ts_to_datetime(ts).timestamp()
 
 
 def timeline_chart(doc, width: int = 860, height: int = 70) -> dict:
