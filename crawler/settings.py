@@ -20,6 +20,8 @@ POLICYTRAIL_DB = "data/policytrail.db"
 POLICYTRAIL_TARGETS = "data/targets.csv"
 POLICYTRAIL_ARCHIVE = "https://web.archive.org"
 POLICYTRAIL_DIALECT = "ia"
+# The archive's collection: "web" at the Internet Archive and in most pywb set-ups.
+POLICYTRAIL_COLLECTION = "web"
 POLICYTRAIL_COMPANIES: list[str] = []
 # Unpublished IA limits (reported 2019-2026): CDX ~30/min, mementos ~600/min. Stay at 80%.
 POLICYTRAIL_CDX_PER_MINUTE = 24

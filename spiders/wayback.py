@@ -27,7 +27,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.archive.cdx import Archive, CdxRecord, http_date_to_ts, payload_digest, triage
+from crawler.archive.cdx import DEFAULT_COLLECTION, Archive, CdxRecord, http_date_to_ts, payload_digest, triage
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.targets import load_targets
 from crawler.errors import UnexpectedResponseFormat
@@ -52,7 +52,11 @@ _UNREACHABLE = (
 
 def politeness_slots(settings) -> dict:
     """One download slot per endpoint, spaced to the configured per-minute limits."""
-    archive = Archive(settings.get("POLICYTRAIL_ARCHIVE"), settings.get("POLICYTRAIL_DIALECT"))
+    archive = Archive(
+        settings.get("POLICYTRAIL_ARCHIVE"),
+        settings.get("POLICYTRAIL_DIALECT"),
+        settings.get("POLICYTRAIL_COLLECTION") or DEFAULT_COLLECTION,
+    )
     if settings.getbool("POLICYTRAIL_UNTHROTTLED") and archive.is_local:
         return {
             CDX_SLOT: {"concurrency": 4, "delay": 0, "jitter": 0},
@@ -97,11 +101,19 @@ class WaybackSpider(scrapy.Spider):
         db: str | None = None,
         archive: str | None = None,
         dialect: str | None = None,
+        collection: str | None = None,
         company: str | list | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self._args = {"targets": targets, "db": db, "archive": archive, "dialect": dialect, "company": company}
+        self._args = {
+            "targets": targets,
+            "db": db,
+            "archive": archive,
+            "dialect": dialect,
+            "collection": collection,
+            "company": company,
+        }
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -112,7 +124,9 @@ class WaybackSpider(scrapy.Spider):
     def setup(self, settings) -> None:
         a = self._args
         self.archive = Archive(
-            a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"), a["dialect"] or settings.get("POLICYTRAIL_DIALECT")
+            a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"),
+            a["dialect"] or settings.get("POLICYTRAIL_DIALECT"),
+            a["collection"] or settings.get("POLICYTRAIL_COLLECTION") or DEFAULT_COLLECTION,
         )
         company = a["company"] or settings.getlist("POLICYTRAIL_COMPANIES")
         companies = [company] if isinstance(company, str) else list(company or [])

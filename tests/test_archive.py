@@ -166,3 +166,17 @@ def test_archive_rejects_bad_base_urls_and_dialects():
         Archive("https://web.archive.org", "wayback")
     assert Archive("http://127.0.0.1:9999/").is_local and not IA.is_local
     assert Archive("http://127.0.0.1:1234", "pywb").key == Archive("http://127.0.0.1:4321", "pywb").key
+
+
+def test_a_remote_archive_s_key_names_its_collection_unless_it_is_web():
+    # keys of "web" archives are unchanged, so existing databases keep matching
+    assert IA.key == "web.archive.org"
+    assert Archive("https://archive.example/wayback/", "pywb").key == "archive.example/wayback"
+    other = Archive("https://archive.example/wayback", "pywb", "ukgwa")
+    assert other.key == "archive.example/wayback#ukgwa"
+    assert other.memento_url("20170327070820", "https://a.example/") == (
+        "https://archive.example/wayback/ukgwa/20170327070820id_/https://a.example/"
+    )
+    assert Archive("http://127.0.0.1:1234", "pywb", "ukgwa").key == "local/ukgwa"
+    with pytest.raises(UsageError):
+        Archive("https://archive.example", "pywb", "a/b#c")

@@ -1,4 +1,5 @@
-"""The spider's callbacks, offline, on real recorded Wayback Machine answers."""
+"""The spider's callbacks, offline, on real recorded Wayback Machine answers; and whole crawls of
+the captures in tests/fixtures/spider, served by a real pywb."""
 
 from __future__ import annotations
 
@@ -11,11 +12,34 @@ from scrapy.utils.test import get_crawler
 
 from crawler.archive.cdx import CdxRecord
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.localarchive.pywb import LocalArchive
+from crawler.localarchive.warc import read_manifest, write_warc
+from crawler.store.store import Store
 from spiders.wayback import CDX_SLOT, MEMENTO_SLOT, WaybackSpider, politeness_slots
 
+from .archive_shim import ArchiveShim
+from .conftest import crawl, rows, run_cli
 from .recordings import Exchange, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SPIDER = FIXTURES / "spider"
+OTHER_COLLECTION = "ukgwa"
+
+
+@pytest.fixture(scope="module")
+def spider_archive(tmp_path_factory):
+    """tests/fixtures/spider in a real pywb: in the ``web`` collection and in one named ``ukgwa``."""
+    root = tmp_path_factory.mktemp("spider-pywb")
+    warc = write_warc(read_manifest(SPIDER / "captures.csv"), root / "spider.warc.gz")
+    LocalArchive(root, OTHER_COLLECTION).build([warc])
+    archive = LocalArchive(root, "web")
+    archive.build([warc])
+    with archive:
+        yield archive
+
+
+def crawl_spider_fixture(archive_url: str, db: Path, company: str, *extra: str, dialect: str = "ia"):
+    return crawl(archive_url, db, "--company", company, *extra, dialect=dialect, targets=SPIDER / "targets.csv")
 
 
 @pytest.fixture
@@ -140,3 +164,28 @@ def test_a_2xx_without_memento_headers_is_still_the_memento(spider):
     capture = record("20170929002712", "https://this-is-not-real-url.whatever/")
     (snapshot,) = spider.parse_memento(memento_response(ex, capture))
     assert isinstance(snapshot, SnapshotItem) and snapshot.status == 200
+
+
+# --------------------------------------------------------------------------- whole crawls (real pywb)
+
+
+def test_a_collection_not_named_web_is_crawled_and_cited(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="pywb") as shim:
+        result = crawl_spider_fixture(shim.url, db, "Gamma", "--collection", OTHER_COLLECTION, dialect="pywb")
+        paths = [r.path for r in shim.requests()]
+    assert result.returncode == 0, result.stderr
+    assert paths and all(p.startswith(f"/{OTHER_COLLECTION}/") for p in paths), paths
+    assert rows(db, "SELECT archive, state, count(*) FROM captures GROUP BY 1, 2") == [("local/ukgwa", "fetched", 2)]
+    # the change cites the collection it was read from: Citation, and the Atom feed made from it
+    from crawler.outputs.history import load_documents
+
+    store = Store(db)
+    ((change,),) = [d.changes for d in load_documents(store)]
+    store.close()
+    assert change.new.memento() == "/ukgwa/20190610000000id_/https://gamma.example/privacy"
+    assert change.old.memento("") == "/ukgwa/20180301000000/https://gamma.example/privacy"
+    feed = tmp_path / "feed.atom"
+    exported = run_cli("export", "--format", "atom", "--out", str(feed), "--db", str(db))
+    assert exported.returncode == 0, exported.stderr
+    assert "/ukgwa/20190610000000/https://gamma.example/privacy" in feed.read_text()

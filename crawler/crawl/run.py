@@ -88,6 +88,7 @@ def crawl_settings(
         "POLICYTRAIL_TARGETS": str(targets),
         "POLICYTRAIL_ARCHIVE": archive.base,
         "POLICYTRAIL_DIALECT": archive.dialect,
+        "POLICYTRAIL_COLLECTION": archive.collection,
         "POLICYTRAIL_COMPANIES": list(companies),
         "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute,
         "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
