@@ -180,3 +180,21 @@ def test_a_remote_archive_s_key_names_its_collection_unless_it_is_web():
     assert Archive("http://127.0.0.1:1234", "pywb", "ukgwa").key == "local/ukgwa"
     with pytest.raises(UsageError):
         Archive("https://archive.example", "pywb", "a/b#c")
+
+
+@pytest.mark.parametrize(
+    "base,local",
+    [
+        ("http://127.0.0.1:8080", True),
+        ("http://127.8.9.10", True),
+        ("http://localhost:8080", True),
+        ("http://[::1]:8080", True),
+        ("http://127.attacker.example", False),
+        ("http://127.0.0.1.nip.io:8080", False),
+        ("http://localhost.attacker.example", False),
+        ("http://10.0.0.1:8080", False),
+        ("https://web.archive.org", False),
+    ],
+)
+def test_only_loopback_addresses_are_local(base, local):
+    assert Archive(base).is_local is local

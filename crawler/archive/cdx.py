@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -171,9 +172,15 @@ class Archive:
 
     @property
     def is_local(self) -> bool:
-        """True for an archive on this machine (loopback), where rate limits may be lifted."""
-        host = self.hostname
-        return host in ("localhost", "::1") or host.startswith("127.")
+        """True for an archive on this machine (a loopback address or ``localhost``), where rate
+        limits may be lifted. A host name that merely starts with ``127.`` is not one."""
+        host = self.hostname.lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
 
     # -- CDX --------------------------------------------------------------------------
     def cdx_url(
