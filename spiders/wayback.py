@@ -164,7 +164,7 @@ class WaybackSpider(scrapy.Spider):
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
 
     def _since(self, target_id: int) -> str | None:
-        """Where an incremental listing starts: the newest known capture minus the overlap."""
+        """Where an incremental listing starts: the newest capture CDX listed, minus the overlap."""
         if self.full:
             return None
         last = self.store.last_capture_ts(target_id, self.archive.key)

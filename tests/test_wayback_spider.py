@@ -189,3 +189,19 @@ def test_a_collection_not_named_web_is_crawled_and_cited(spider_archive, tmp_pat
     exported = run_cli("export", "--format", "atom", "--out", str(feed), "--db", str(db))
     assert exported.returncode == 0, exported.stderr
     assert "/ukgwa/20190610000000/https://gamma.example/privacy" in feed.read_text()
+
+
+def test_an_incremental_listing_starts_from_listed_captures_not_where_a_redirect_led(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="ia") as shim:
+        assert crawl_spider_fixture(shim.url, db, "Delta").returncode == 0
+        # the 2015 redirect led to a capture made in 2022, seven years after anything listed
+        assert rows(db, "SELECT timestamp, source FROM captures ORDER BY timestamp") == [
+            ("20150101000000", "cdx"),
+            ("20220101000000", "redirect"),
+        ]
+        n = len(shim.requests("/cdx/"))
+        assert crawl_spider_fixture(shim.url, db, "Delta").returncode == 0
+        (rerun,) = shim.requests("/cdx/")[n:]
+    # newest listed capture 2015-01-01, minus 30 days of overlap
+    assert "from=20141202000000" in rerun.path, rerun.path

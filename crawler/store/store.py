@@ -584,9 +584,13 @@ class Store:
         )
 
     def last_capture_ts(self, target_id: int, archive: str) -> str | None:
-        """The newest capture listed for a target: where an incremental listing starts again."""
+        """The newest capture CDX listed for a target: where an incremental listing starts again.
+
+        Captures reached through archived redirects (``source='redirect'``) do not count: their
+        Memento-Datetime can be years after anything the listing returned."""
         row = self.conn.execute(
-            "SELECT max(timestamp) FROM captures WHERE target_id = ? AND archive = ?", (target_id, archive)
+            "SELECT max(timestamp) FROM captures WHERE target_id = ? AND archive = ? AND source = 'cdx'",
+            (target_id, archive),
         ).fetchone()
         return row[0] if row else None
 
