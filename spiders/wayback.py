@@ -197,9 +197,10 @@ class WaybackSpider(scrapy.Spider):
         resume_key: str | None = None,
         from_ts: str | None = None,
         since: str | None = None,
+        limit: int | None = None,
     ) -> scrapy.Request:
         return scrapy.Request(
-            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since, limit=self.page_size),
+            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since, limit=limit or self.page_size),
             callback=self.parse_cdx,
             errback=self.cdx_failed,
             dont_filter=True,
@@ -235,22 +236,34 @@ class WaybackSpider(scrapy.Spider):
             self._listing_done(meta["target_id"])
             return
         stats.inc_value("policytrail/cdx_pages")
+        seen = meta.get("seen_at_from", frozenset())
         for record in page.records:
-            yield from self._triage(record, meta["target_id"])
+            if record not in seen:  # a page that starts at a timestamp repeats the rows listed there
+                yield from self._triage(record, meta["target_id"])
         if page.resume_key:
             yield self._cdx_request(
                 meta["target_url"], meta["target_id"], resume_key=page.resume_key, since=meta.get("since")
             )
             return
         if self.archive.dialect == "pywb" and page.records and len(page.records) >= self._page_limit(response):
-            # pywb has no resume key: continue from the last timestamp (known rows dedup by key)
-            last = page.records[-1].timestamp
-            if last != meta.get("from_ts"):
-                req = self._cdx_request(meta["target_url"], meta["target_id"], from_ts=last)
-                req.meta["from_ts"] = last
-                yield req
-                return
+            yield from self._next_pywb_page(page.records, meta)
+            return
         self._listing_done(meta["target_id"])
+
+    def _next_pywb_page(self, records: list[CdxRecord], meta: dict):
+        """The next page of a pywb listing, which has neither resume keys nor offsets (``page=`` only
+        pages ZipNum indexes): ask again from the page's last timestamp. pywb answers in a stable
+        order, so the rows already listed at that timestamp come first; they are skipped, and the
+        limit grows by their number, so each page brings new rows even when more rows than a page
+        share one timestamp (a page with fewer rows than asked for is the last)."""
+        last = records[-1].timestamp
+        at_last = [r for r in records if r.timestamp == last]
+        request = self._cdx_request(
+            meta["target_url"], meta["target_id"], from_ts=last, limit=len(at_last) + self.page_size
+        )
+        request.meta["from_ts"] = last
+        request.meta["seen_at_from"] = frozenset(at_last)
+        yield request
 
     def _listing_done(self, target_id: int) -> None:
         self._figures_by_id[target_id]["listing_done"] = True

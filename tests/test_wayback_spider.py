@@ -3,6 +3,7 @@ the captures in tests/fixtures/spider, served by a real pywb."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,23 @@ def test_an_incremental_listing_starts_from_listed_captures_not_where_a_redirect
         (rerun,) = shim.requests("/cdx/")[n:]
     # newest listed capture 2015-01-01, minus 30 days of overlap
     assert "from=20141202000000" in rerun.path, rerun.path
+
+
+def test_pywb_paging_lists_every_row_when_one_timestamp_fills_pages(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="pywb") as shim:
+        result = crawl_spider_fixture(shim.url, db, "Zeta", "--cdx-page-size", "2", dialect="pywb")
+        pages = shim.requests("/web/cdx")
+    assert result.returncode == 0, result.stderr
+    assert len(pages) >= 3  # the page size was smaller than the rows of 2017-05-05
+    listed = rows(db, "SELECT timestamp, statuscode FROM captures ORDER BY timestamp")
+    assert listed == [
+        ("20160101000000", "200"),
+        ("20170505050505", "404"),
+        ("20170505050505", "404"),
+        ("20170505050505", "404"),
+        ("20180101000000", "200"),
+    ]
+    # each row counted once, although pages starting at a timestamp repeat its rows
+    ((figures,),) = rows(db, "SELECT figures FROM crawl_runs")
+    assert json.loads(figures)["https://zeta.example/privacy"]["listed"] == 5
