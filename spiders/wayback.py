@@ -307,6 +307,9 @@ class WaybackSpider(scrapy.Spider):
         key = (record.url, record.timestamp) if is_redirect else record.digest
         if key in self.requested or (not is_redirect and self.store.has_snapshot(record.digest)):
             return
+        if not is_redirect and self.store.body_gave_up(self.archive.key, record.digest):
+            self.crawler.stats.inc_value("policytrail/gave_up")  # a new capture of a body given up on
+            return
         self.requested.add(key)
         request = self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)
         # fairness: each target's n-th fetch has priority -n, so targets take turns and one company

@@ -15,10 +15,10 @@ from crawler.archive.cdx import CdxRecord
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.localarchive.pywb import LocalArchive
 from crawler.localarchive.warc import read_manifest, write_warc
-from crawler.store.store import Store
+from crawler.store.store import MAX_ATTEMPTS, Store
 from spiders.wayback import CDX_SLOT, MEMENTO_SLOT, WaybackSpider, politeness_slots
 
-from .archive_shim import ArchiveShim
+from .archive_shim import ArchiveShim, Fault
 from .conftest import crawl, rows, run_cli
 from .recordings import Exchange, load
 
@@ -226,3 +226,20 @@ def test_pywb_paging_lists_every_row_when_one_timestamp_fills_pages(spider_archi
     # each row counted once, although pages starting at a timestamp repeat its rows
     ((figures,),) = rows(db, "SELECT figures FROM crawl_runs")
     assert json.loads(figures)["https://zeta.example/privacy"]["listed"] == 5
+
+
+def test_a_body_that_never_replays_is_given_up_after_max_attempts_in_all(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="ia") as shim:
+        # Epsilon's three captures share one body, which the archive never replays
+        shim.faults.append(Fault("/web/2013", 404, times=1000, body=b"no such memento"))
+        codes = [crawl_spider_fixture(shim.url, db, "Epsilon").returncode for _ in range(MAX_ATTEMPTS + 2)]
+        tries = shim.requests("/web/2013")
+    assert codes == [1] * MAX_ATTEMPTS + [0, 0]
+    assert len(tries) == MAX_ATTEMPTS, [r.path for r in tries]
+    # every capture of the body is given up, and `policytrail status` counts them
+    assert rows(db, "SELECT state, attempts, count(*) FROM captures GROUP BY 1, 2") == [("failed", MAX_ATTEMPTS, 3)]
+    store = Store(db)
+    (summary,) = store.work_summary()
+    store.close()
+    assert summary["gave_up"] == 3
