@@ -39,8 +39,8 @@ POLICYTRAIL_OVERLAP_DAYS = 30
 # Rows per CDX page (IA caps one query at ~150,000 rows; smaller pages answer faster).
 POLICYTRAIL_CDX_PAGE_SIZE = 5000
 POLICYTRAIL_FULL = False
-# Set by the CLI when it already holds the database lock; under Scrapyd the pipeline takes it.
-POLICYTRAIL_LOCK_HELD = False
+# The database lock is no setting: `policytrail crawl` hands the lock it holds to the spider;
+# under `scrapy crawl` or Scrapyd the spider takes it itself. No -s can turn it off.
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 

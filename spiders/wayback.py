@@ -103,9 +103,12 @@ class WaybackSpider(scrapy.Spider):
         dialect: str | None = None,
         collection: str | None = None,
         company: str | list | None = None,
+        held_lock: DatabaseLock | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        # the lock `policytrail crawl` holds for this database (an object: `scrapy crawl -a` cannot fake it)
+        self._held_lock = held_lock
         self._args = {
             "targets": targets,
             "db": db,
@@ -134,7 +137,8 @@ class WaybackSpider(scrapy.Spider):
         self.companies = sorted({t.company for t in self.targets})
         db = a["db"] or settings.get("POLICYTRAIL_DB")
         self.lock = self.refused = None
-        if not settings.getbool("POLICYTRAIL_LOCK_HELD"):  # under Scrapyd: the crawl takes the lock itself
+        held = self._held_lock
+        if not (isinstance(held, DatabaseLock) and held.holds(db)):  # scrapy crawl, Scrapyd: take it here
             try:
                 self.lock = DatabaseLock(db).acquire()
             except LockHeld as exc:  # touch nothing; start() closes the spider at once
