@@ -26,5 +26,5 @@ CDX_PAGE_SIZE = 5000
 # Incremental listing: ask CDX only for captures since the newest one listed, minus this overlap
 # (the archive indexes captures late).
 OVERLAP_DAYS = 30
-# A body that failed this many times (over all its captures and runs) is not asked for again.
+# Bodies whose fetch failed this many times (over all their captures and runs) are not asked for again.
 MAX_ATTEMPTS = 5

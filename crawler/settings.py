@@ -21,6 +21,8 @@ POLICYTRAIL_DB = _d.DEFAULT_DB
 POLICYTRAIL_TARGETS = _d.DEFAULT_TARGETS
 POLICYTRAIL_ARCHIVE = _d.DEFAULT_ARCHIVE
 POLICYTRAIL_DIALECT = _d.DEFAULT_DIALECT
+# The archive's collection: "web" at the Internet Archive and in most pywb set-ups.
+POLICYTRAIL_COLLECTION = _d.DEFAULT_COLLECTION
 POLICYTRAIL_COMPANIES: list[str] = []
 # Unpublished IA limits (reported 2019-2026): CDX ~30/min, mementos ~600/min. Stay at 80%.
 POLICYTRAIL_CDX_PER_MINUTE = _d.CDX_PER_MINUTE
@@ -38,8 +40,8 @@ POLICYTRAIL_OVERLAP_DAYS = _d.OVERLAP_DAYS
 # Rows per CDX page (IA caps one query at ~150,000 rows; smaller pages answer faster).
 POLICYTRAIL_CDX_PAGE_SIZE = _d.CDX_PAGE_SIZE
 POLICYTRAIL_FULL = False
-# Set by the CLI when it already holds the database lock; under Scrapyd the pipeline takes it.
-POLICYTRAIL_LOCK_HELD = False
+# The database lock is no setting: `policytrail crawl` hands the lock it holds to the spider;
+# under `scrapy crawl` or Scrapyd the spider takes it itself. No -s can turn it off.
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
 
 import scrapy
 from scrapy.exceptions import (
@@ -27,12 +26,21 @@ from twisted.internet.error import (
     TimeoutError,
 )
 
-from crawler.archive import Archive, CdxRecord, has_archive_digest, http_date_to_ts, payload_digest, triage
+from crawler.archive import (
+    Archive,
+    CdxRecord,
+    has_archive_digest,
+    http_date_to_ts,
+    payload_digest,
+    shift_ts,
+    triage,
+)
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.targets import load_targets
+from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
 from crawler.errors import UnexpectedResponseFormat
+from crawler.store import TERMINAL_STATES, Store
 from crawler.store.lock import DatabaseLock, LockHeld
-from crawler.store.store import MAX_ATTEMPTS, TERMINAL_STATES, Store
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +60,11 @@ _UNREACHABLE = (
 
 def politeness_slots(settings) -> dict:
     """One download slot per endpoint, spaced to the configured per-minute limits."""
-    archive = Archive(settings.get("POLICYTRAIL_ARCHIVE"), settings.get("POLICYTRAIL_DIALECT"))
+    archive = Archive(
+        settings.get("POLICYTRAIL_ARCHIVE"),
+        settings.get("POLICYTRAIL_DIALECT"),
+        settings.get("POLICYTRAIL_COLLECTION") or DEFAULT_COLLECTION,
+    )
     if settings.getbool("POLICYTRAIL_UNTHROTTLED") and archive.is_local:
         return {
             CDX_SLOT: {"concurrency": 4, "delay": 0, "jitter": 0},
@@ -97,11 +109,22 @@ class WaybackSpider(scrapy.Spider):
         db: str | None = None,
         archive: str | None = None,
         dialect: str | None = None,
+        collection: str | None = None,
         company: str | list | None = None,
+        held_lock: DatabaseLock | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self._args = {"targets": targets, "db": db, "archive": archive, "dialect": dialect, "company": company}
+        # the lock `policytrail crawl` holds for this database (an object: `scrapy crawl -a` cannot fake it)
+        self._held_lock = held_lock
+        self._args = {
+            "targets": targets,
+            "db": db,
+            "archive": archive,
+            "dialect": dialect,
+            "collection": collection,
+            "company": company,
+        }
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -112,7 +135,9 @@ class WaybackSpider(scrapy.Spider):
     def setup(self, settings) -> None:
         a = self._args
         self.archive = Archive(
-            a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"), a["dialect"] or settings.get("POLICYTRAIL_DIALECT")
+            a["archive"] or settings.get("POLICYTRAIL_ARCHIVE"),
+            a["dialect"] or settings.get("POLICYTRAIL_DIALECT"),
+            a["collection"] or settings.get("POLICYTRAIL_COLLECTION") or DEFAULT_COLLECTION,
         )
         company = a["company"] or settings.getlist("POLICYTRAIL_COMPANIES")
         companies = [company] if isinstance(company, str) else list(company or [])
@@ -120,7 +145,8 @@ class WaybackSpider(scrapy.Spider):
         self.companies = sorted({t.company for t in self.targets})
         db = a["db"] or settings.get("POLICYTRAIL_DB")
         self.lock = self.refused = None
-        if not settings.getbool("POLICYTRAIL_LOCK_HELD"):  # under Scrapyd: the crawl takes the lock itself
+        held = self._held_lock
+        if not (isinstance(held, DatabaseLock) and held.holds(db)):  # scrapy crawl, Scrapyd: take it here
             try:
                 self.lock = DatabaseLock(db).acquire()
             except LockHeld as exc:  # touch nothing; start() closes the spider at once
@@ -150,14 +176,13 @@ class WaybackSpider(scrapy.Spider):
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
 
     def _since(self, target_id: int) -> str | None:
-        """Where an incremental listing starts: the newest known capture minus the overlap."""
+        """Where an incremental listing starts: the newest capture CDX listed, minus the overlap."""
         if self.full:
             return None
         last = self.store.last_capture_ts(target_id, self.archive.key)
         if not last:
             return None
-        start = datetime.strptime(last, "%Y%m%d%H%M%S") - timedelta(days=self.overlap_days)
-        return start.strftime("%Y%m%d%H%M%S")
+        return shift_ts(last, -self.overlap_days)
 
     # -- CDX ---------------------------------------------------------------------------
     async def start(self):
@@ -183,9 +208,10 @@ class WaybackSpider(scrapy.Spider):
         resume_key: str | None = None,
         from_ts: str | None = None,
         since: str | None = None,
+        limit: int | None = None,
     ) -> scrapy.Request:
         return scrapy.Request(
-            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since, limit=self.page_size),
+            self.archive.cdx_url(url, resume_key=resume_key, from_ts=from_ts or since, limit=limit or self.page_size),
             callback=self.parse_cdx,
             errback=self.cdx_failed,
             dont_filter=True,
@@ -221,22 +247,34 @@ class WaybackSpider(scrapy.Spider):
             self._listing_done(meta["target_id"])
             return
         stats.inc_value("policytrail/cdx_pages")
+        seen = meta.get("seen_at_from", frozenset())
         for record in page.records:
-            yield from self._triage(record, meta["target_id"])
+            if record not in seen:  # a page that starts at a timestamp repeats the rows listed there
+                yield from self._triage(record, meta["target_id"])
         if page.resume_key:
             yield self._cdx_request(
                 meta["target_url"], meta["target_id"], resume_key=page.resume_key, since=meta.get("since")
             )
             return
         if self.archive.dialect == "pywb" and page.records and len(page.records) >= self._page_limit(response):
-            # pywb has no resume key: continue from the last timestamp (known rows dedup by key)
-            last = page.records[-1].timestamp
-            if last != meta.get("from_ts"):
-                req = self._cdx_request(meta["target_url"], meta["target_id"], from_ts=last)
-                req.meta["from_ts"] = last
-                yield req
-                return
+            yield from self._next_pywb_page(page.records, meta)
+            return
         self._listing_done(meta["target_id"])
+
+    def _next_pywb_page(self, records: list[CdxRecord], meta: dict):
+        """The next page of a pywb listing, which has neither resume keys nor offsets (``page=`` only
+        pages ZipNum indexes): ask again from the page's last timestamp. pywb answers in a stable
+        order, so the rows already listed at that timestamp come first; they are skipped, and the
+        limit grows by their number, so each page brings new rows even when more rows than a page
+        share one timestamp (a page with fewer rows than asked for is the last)."""
+        last = records[-1].timestamp
+        at_last = [r for r in records if r.timestamp == last]
+        request = self._cdx_request(
+            meta["target_url"], meta["target_id"], from_ts=last, limit=len(at_last) + self.page_size
+        )
+        request.meta["from_ts"] = last
+        request.meta["seen_at_from"] = frozenset(at_last)
+        yield request
 
     def _listing_done(self, target_id: int) -> None:
         self._figures_by_id[target_id]["listing_done"] = True
@@ -279,6 +317,9 @@ class WaybackSpider(scrapy.Spider):
         is_redirect = record.statuscode.startswith("3")  # same body, another Location: fetch each
         key = (record.url, record.timestamp) if is_redirect else record.digest
         if key in self.requested or (not is_redirect and self.store.has_snapshot(record.digest)):
+            return
+        if not is_redirect and self.store.body_gave_up(self.archive.key, record.digest):
+            self.crawler.stats.inc_value("policytrail/gave_up")  # a new capture of a body given up on
             return
         self.requested.add(key)
         request = self._memento_request(record.timestamp, record.url, capture=record, target_id=target_id)

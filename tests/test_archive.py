@@ -190,3 +190,35 @@ def test_captures_listed_without_a_digest_are_keyed_by_url_and_timestamp():
     again = parse_ia_cdx(header + rows[0] + "]").records[0]
     assert again.digest == first.digest  # the same capture keeps its key from one listing to the next
     assert third.digest == "ABCD" and has_archive_digest(third.digest)
+
+
+def test_a_remote_archive_s_key_names_its_collection_unless_it_is_web():
+    # keys of "web" archives are unchanged, so existing databases keep matching
+    assert IA.key == "web.archive.org"
+    assert Archive("https://archive.example/wayback/", "pywb").key == "archive.example/wayback"
+    other = Archive("https://archive.example/wayback", "pywb", "ukgwa")
+    assert other.key == "archive.example/wayback#ukgwa"
+    assert other.memento_url("20170327070820", "https://a.example/") == (
+        "https://archive.example/wayback/ukgwa/20170327070820id_/https://a.example/"
+    )
+    assert Archive("http://127.0.0.1:1234", "pywb", "ukgwa").key == "local/ukgwa"
+    with pytest.raises(UsageError):
+        Archive("https://archive.example", "pywb", "a/b#c")
+
+
+@pytest.mark.parametrize(
+    "base,local",
+    [
+        ("http://127.0.0.1:8080", True),
+        ("http://127.8.9.10", True),
+        ("http://localhost:8080", True),
+        ("http://[::1]:8080", True),
+        ("http://127.attacker.example", False),
+        ("http://127.0.0.1.nip.io:8080", False),
+        ("http://localhost.attacker.example", False),
+        ("http://10.0.0.1:8080", False),
+        ("https://web.archive.org", False),
+    ],
+)
+def test_only_loopback_addresses_are_local(base, local):
+    assert Archive(base).is_local is local

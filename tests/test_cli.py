@@ -42,6 +42,23 @@ def test_limits_are_lifted_only_for_a_local_archive(tmp_path):
     assert "only allowed for an archive on this machine" in result.stderr
 
 
+def test_a_host_name_that_merely_starts_with_127_is_not_local(tmp_path):
+    db = tmp_path / "t.db"
+    result = run_cli(
+        "crawl",
+        "--targets",
+        str(FIXTURES / "archive" / "targets.csv"),
+        "--db",
+        str(db),
+        "--archive",
+        "http://127.attacker.example",
+        "--unthrottled",
+    )
+    assert result.returncode == 2, result.stderr
+    assert "only allowed for an archive on this machine" in result.stderr
+    assert not db.exists()
+
+
 def test_a_corrupt_database_is_refused_without_a_traceback(tmp_path):
     db = tmp_path / "t.db"
     db.write_bytes(b"this is not sqlite" * 100)

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.archive import Archive
 from crawler.cli import cli
 from crawler.derive import derive
 from crawler.errors import UsageError
-from crawler.outputs.history import pair_to_compare
+from crawler.outputs.history import Citation, pair_to_compare
 from crawler.store.store import Store
 
 from .test_derive import A, B, build
@@ -89,3 +90,14 @@ def test_unknown_company_and_missing_database_are_clean_errors(db, tmp_path):
     result = CliRunner().invoke(cli, ["diff", "Acme", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 2 and "no database" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_citation_names_the_archive_and_collection_crawled():
+    ts, url = "20190610000000", "https://gamma.example/privacy"
+    assert Citation("web.archive.org", url, ts, None).memento() == f"https://web.archive.org/web/{ts}id_/{url}"
+    other = Archive("https://archive.example/wayback", "pywb", "ukgwa")
+    cited = Citation(other.key, url, ts, None)
+    assert cited.base == "https://archive.example/wayback"
+    assert cited.memento() == other.memento_url(ts, url) == f"https://archive.example/wayback/ukgwa/{ts}id_/{url}"
+    assert cited.memento("") == f"https://archive.example/wayback/ukgwa/{ts}/{url}"
+    assert Citation("local/ukgwa", url, ts, None).memento() == f"/ukgwa/{ts}id_/{url}"

@@ -18,6 +18,7 @@ from crawler.errors import (
 )
 from crawler.store import MIGRATIONS, SCHEMA_VERSION, Store
 from crawler.store.database import classify, migrate
+from crawler.store.store import MAX_ATTEMPTS
 
 
 def capture(store, target_id, ts, digest, status="200", url="https://a.example/privacy"):
@@ -111,6 +112,34 @@ def test_failures_count_attempts(tmp_path):
     assert store.capture_state("web.archive.org", "https://a.example/privacy", "20200101000000", "D1") == ("failed", 2)
     snapshot(store, "D1", "20200101000000")
     assert store.query("SELECT state, reason FROM captures") == [("fetched", None)]
+
+
+def test_retries_are_capped_per_body_not_per_capture(tmp_path):
+    store = Store(tmp_path / "t.db")
+    tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+    for ts, status in (("20200101000000", "200"), ("20200201000000", "200"), ("20200301000000", "301")):
+        capture(store, tid, ts, "D", status=status)
+    for n in range(MAX_ATTEMPTS):  # whichever capture of the body each failed fetch went through
+        ts = ("20200101000000", "20200201000000")[n % 2]
+        store.mark_failed(
+            archive="web.archive.org", url="https://a.example/privacy", timestamp=ts, digest="D", reason="x"
+        )
+    assert store.body_gave_up("web.archive.org", "D") and not store.body_gave_up("other.example", "D")
+    states = store.query("SELECT timestamp, state, attempts FROM captures ORDER BY timestamp")
+    assert states == [
+        ("20200101000000", "failed", MAX_ATTEMPTS),
+        ("20200201000000", "failed", MAX_ATTEMPTS),
+        ("20200301000000", "pending", 0),  # a redirect is fetched for its own Location: its own count
+    ]
+    # a capture of the body listed later is given up at once: nothing left to retry but the redirect
+    capture(store, tid, "20200401000000", "D")
+    assert store.capture_state("web.archive.org", "https://a.example/privacy", "20200401000000", "D") == (
+        "failed",
+        MAX_ATTEMPTS,
+    )
+    assert [row[1] for row in store.unfinished_captures(tid, "web.archive.org")] == ["20200301000000"]
+    (summary,) = store.work_summary()
+    assert summary["gave_up"] == 3
 
 
 def test_a_failing_write_rolls_back_whole(tmp_path):

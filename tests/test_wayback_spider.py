@@ -1,7 +1,9 @@
-"""The spider's callbacks, offline, on real recorded Wayback Machine answers."""
+"""The spider's callbacks, offline, on real recorded Wayback Machine answers; and whole crawls of
+the captures in tests/fixtures/spider, served by a real pywb."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,34 @@ from scrapy.utils.test import get_crawler
 
 from crawler.archive import CdxRecord
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.localarchive.pywb import LocalArchive
+from crawler.localarchive.warc import read_manifest, write_warc
+from crawler.store.store import MAX_ATTEMPTS, Store
 from spiders.wayback import CDX_SLOT, MEMENTO_SLOT, WaybackSpider, politeness_slots
 
+from .archive_shim import ArchiveShim, Fault
+from .conftest import crawl, rows, run_cli
 from .recordings import Exchange, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SPIDER = FIXTURES / "spider"
+OTHER_COLLECTION = "ukgwa"
+
+
+@pytest.fixture(scope="module")
+def spider_archive(tmp_path_factory):
+    """tests/fixtures/spider in a real pywb: in the ``web`` collection and in one named ``ukgwa``."""
+    root = tmp_path_factory.mktemp("spider-pywb")
+    warc = write_warc(read_manifest(SPIDER / "captures.csv"), root / "spider.warc.gz")
+    LocalArchive(root, OTHER_COLLECTION).build([warc])
+    archive = LocalArchive(root, "web")
+    archive.build([warc])
+    with archive:
+        yield archive
+
+
+def crawl_spider_fixture(archive_url: str, db: Path, company: str, *extra: str, dialect: str = "ia"):
+    return crawl(archive_url, db, "--company", company, *extra, dialect=dialect, targets=SPIDER / "targets.csv")
 
 
 @pytest.fixture
@@ -140,3 +165,81 @@ def test_a_2xx_without_memento_headers_is_still_the_memento(spider):
     capture = record("20170929002712", "https://this-is-not-real-url.whatever/")
     (snapshot,) = spider.parse_memento(memento_response(ex, capture))
     assert isinstance(snapshot, SnapshotItem) and snapshot.status == 200
+
+
+# --------------------------------------------------------------------------- whole crawls (real pywb)
+
+
+def test_a_collection_not_named_web_is_crawled_and_cited(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="pywb") as shim:
+        result = crawl_spider_fixture(shim.url, db, "Gamma", "--collection", OTHER_COLLECTION, dialect="pywb")
+        paths = [r.path for r in shim.requests()]
+    assert result.returncode == 0, result.stderr
+    assert paths and all(p.startswith(f"/{OTHER_COLLECTION}/") for p in paths), paths
+    assert rows(db, "SELECT archive, state, count(*) FROM captures GROUP BY 1, 2") == [("local/ukgwa", "fetched", 2)]
+    # the change cites the collection it was read from: Citation, and the Atom feed made from it
+    from crawler.outputs.history import load_documents
+
+    store = Store(db)
+    ((change,),) = [d.changes for d in load_documents(store)]
+    store.close()
+    assert change.new.memento() == "/ukgwa/20190610000000id_/https://gamma.example/privacy"
+    assert change.old.memento("") == "/ukgwa/20180301000000/https://gamma.example/privacy"
+    feed = tmp_path / "feed.atom"
+    exported = run_cli("export", "--format", "atom", "--out", str(feed), "--db", str(db))
+    assert exported.returncode == 0, exported.stderr
+    assert "/ukgwa/20190610000000/https://gamma.example/privacy" in feed.read_text()
+
+
+def test_an_incremental_listing_starts_from_listed_captures_not_where_a_redirect_led(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="ia") as shim:
+        assert crawl_spider_fixture(shim.url, db, "Delta").returncode == 0
+        # the 2015 redirect led to a capture made in 2022, seven years after anything listed
+        assert rows(db, "SELECT timestamp, source FROM captures ORDER BY timestamp") == [
+            ("20150101000000", "cdx"),
+            ("20220101000000", "redirect"),
+        ]
+        n = len(shim.requests("/cdx/"))
+        assert crawl_spider_fixture(shim.url, db, "Delta").returncode == 0
+        (rerun,) = shim.requests("/cdx/")[n:]
+    # newest listed capture 2015-01-01, minus 30 days of overlap
+    assert "from=20141202000000" in rerun.path, rerun.path
+
+
+def test_pywb_paging_lists_every_row_when_one_timestamp_fills_pages(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="pywb") as shim:
+        result = crawl_spider_fixture(shim.url, db, "Zeta", "--cdx-page-size", "2", dialect="pywb")
+        pages = shim.requests("/web/cdx")
+    assert result.returncode == 0, result.stderr
+    assert len(pages) >= 3  # the page size was smaller than the rows of 2017-05-05
+    listed = rows(db, "SELECT timestamp, statuscode FROM captures ORDER BY timestamp")
+    assert listed == [
+        ("20160101000000", "200"),
+        ("20170505050505", "404"),
+        ("20170505050505", "404"),
+        ("20170505050505", "404"),
+        ("20180101000000", "200"),
+    ]
+    # each row counted once, although pages starting at a timestamp repeat its rows
+    ((figures,),) = rows(db, "SELECT figures FROM crawl_runs")
+    assert json.loads(figures)["https://zeta.example/privacy"]["listed"] == 5
+
+
+def test_a_body_that_never_replays_is_given_up_after_max_attempts_in_all(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="ia") as shim:
+        # Epsilon's three captures share one body, which the archive never replays
+        shim.faults.append(Fault("/web/2013", 404, times=1000, body=b"no such memento"))
+        codes = [crawl_spider_fixture(shim.url, db, "Epsilon").returncode for _ in range(MAX_ATTEMPTS + 2)]
+        tries = shim.requests("/web/2013")
+    assert codes == [1] * MAX_ATTEMPTS + [0, 0]
+    assert len(tries) == MAX_ATTEMPTS, [r.path for r in tries]
+    # every capture of the body is given up, and `policytrail status` counts them
+    assert rows(db, "SELECT state, attempts, count(*) FROM captures GROUP BY 1, 2") == [("failed", MAX_ATTEMPTS, 3)]
+    store = Store(db)
+    (summary,) = store.work_summary()
+    store.close()
+    assert summary["gave_up"] == 3

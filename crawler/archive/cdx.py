@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from crawler.errors import UnexpectedResponseFormat, UsageError
 DIALECTS = ("ia", "pywb")
 CDX_FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
 
+_COLLECTION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MEMENTO_PATH_RE = re.compile(r"^/(?P<coll>[^/]+)/(?P<ts>\d{1,14})(?P<mod>[a-z]{2}_)?/(?P<url>.+)$")
 
 
@@ -85,7 +87,7 @@ def normalise_digest(digest: str) -> str:
 
 @dataclass(frozen=True)
 class Archive:
-    """Where an archive lives and which dialect it speaks."""
+    """Where an archive lives, which dialect it speaks and which of its collections is read."""
 
     base: str = DEFAULT_ARCHIVE
     dialect: str = DEFAULT_DIALECT
@@ -97,6 +99,11 @@ class Archive:
             raise UsageError(f"--archive must be an http(s) URL such as {DEFAULT_ARCHIVE}, not {self.base!r}")
         if self.dialect not in DIALECTS:
             raise UsageError(f"--dialect must be one of {', '.join(DIALECTS)}, not {self.dialect!r}")
+        if not _COLLECTION_RE.match(self.collection or ""):
+            raise UsageError(
+                f"--collection must be a collection name such as {DEFAULT_COLLECTION} "
+                f"(letters, digits, '.', '_', '-'), not {self.collection!r}"
+            )
         object.__setattr__(self, "base", self.base.rstrip("/"))
 
     @property
@@ -105,11 +112,17 @@ class Archive:
 
     @property
     def key(self) -> str:
-        """A stable name for this archive in the database (a local archive's port changes per run)."""
+        """A stable name for this archive in the database (a local archive's port changes per run).
+
+        ``local/<collection>`` on this machine; elsewhere host and path (``web.archive.org``), with
+        ``#<collection>`` when the collection is not ``web`` -- keys of ``web`` archives stay as
+        they always were, so existing databases keep matching. ``archive_key_parts`` reads it back.
+        """
         if self.is_local:
             return f"local/{self.collection}"
         parts = urlsplit(self.base)
-        return (parts.netloc.lower() + parts.path).rstrip("/")
+        key = (parts.netloc.lower() + parts.path).rstrip("/")
+        return key if self.collection == DEFAULT_COLLECTION else f"{key}#{self.collection}"
 
     @property
     def hostname(self) -> str:
@@ -117,9 +130,15 @@ class Archive:
 
     @property
     def is_local(self) -> bool:
-        """True for an archive on this machine (loopback), where rate limits may be lifted."""
-        host = self.hostname
-        return host in ("localhost", "::1") or host.startswith("127.")
+        """True for an archive on this machine (a loopback address or ``localhost``), where rate
+        limits may be lifted. A host name that merely starts with ``127.`` is not one."""
+        host = self.hostname.lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
 
     # -- CDX --------------------------------------------------------------------------
     def cdx_url(
@@ -160,9 +179,10 @@ class Archive:
         return parse_ia_cdx(text, query)
 
     # -- mementos ---------------------------------------------------------------------
-    def memento_url(self, timestamp: str, url: str) -> str:
-        """The raw (``id_``) memento: the archived bytes as captured, without replay rewriting."""
-        return f"{self.base}/{self.collection}/{timestamp}id_/{url}"
+    def memento_url(self, timestamp: str, url: str, mode: str = "id_") -> str:
+        """The raw (``id_``) memento: the archived bytes as captured, without replay rewriting
+        (``mode=""`` gives the archive's replay page)."""
+        return f"{self.base}/{self.collection}/{timestamp}{mode}/{url}"
 
     def is_inside(self, url: str) -> bool:
         """True when ``url`` is served by this archive's host (scheme-insensitive)."""
@@ -202,6 +222,15 @@ class Archive:
         if parts.netloc.lower() == self.netloc:
             raise UnexpectedResponseFormat(f"archived redirect to a non-memento archive page {location!r}")
         return timestamp, absolute
+
+
+def archive_key_parts(key: str) -> tuple[str | None, str]:
+    """The base URL and collection an ``Archive.key`` stands for; the base is None for a local
+    archive (its address changed with each run). Remote archives are cited over https."""
+    if key.startswith("local/"):
+        return None, key.split("/", 1)[1]
+    where, _, collection = key.partition("#")
+    return f"https://{where}", collection or DEFAULT_COLLECTION
 
 
 # --------------------------------------------------------------------------- parsers

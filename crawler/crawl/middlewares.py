@@ -11,6 +11,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler.crawl.scrapy_compat import drop_queued_requests, hold_download_slots
+
 logger = logging.getLogger(__name__)
 
 # Never wait longer than this for one Retry-After; a longer ask stops the crawl instead.
@@ -99,25 +101,14 @@ class ArchiveGuardMiddleware:
 
     def _drop_queued_requests(self) -> None:
         """Fail the requests waiting in download slots with IgnoreRequest: they stay pending."""
-        from twisted.python.failure import Failure
-
-        for slot in self.crawler.engine.downloader.slots.values():
-            while slot.queue:
-                _, deferred = slot.queue.popleft()
-                deferred.errback(Failure(IgnoreRequest("the crawl is stopping on rate limits")))
+        drop_queued_requests(self.crawler.engine.downloader, IgnoreRequest("the crawl is stopping on rate limits"))
 
     def _hold_download_slots(self, wait: float) -> None:
         """Keep requests already queued in download slots from leaving before Retry-After.
 
         ``process_request`` holds requests that have not reached a slot yet; requests already
-        waiting in a slot's queue are held by (re)arming the slot's own timer, the same one
-        Scrapy uses for DOWNLOAD_DELAY. This reaches into Scrapy's downloader slots (no public
-        API pauses them); test_middlewares checks the effect from the archive's side.
+        waiting in a slot's queue are held by the slot's own timer (crawler/crawl/scrapy_compat.py,
+        the one module that reaches into Scrapy's downloader); test_middlewares checks the effect
+        from the archive's side.
         """
-        from scrapy.utils.asyncio import call_later
-
-        downloader = self.crawler.engine.downloader
-        for slot in downloader.slots.values():
-            if slot.latercall:
-                slot.latercall.cancel()
-            slot.latercall = call_later(wait, downloader._latercall, slot)
+        hold_download_slots(self.crawler.engine.downloader, wait)

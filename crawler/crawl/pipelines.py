@@ -45,6 +45,7 @@ class StoragePipeline:
             {
                 "archive": spider.archive.base,
                 "dialect": spider.archive.dialect,
+                "collection": spider.archive.collection,
                 "companies": spider.companies,
                 "full": spider.full,
                 "targets": len(spider.targets),

@@ -88,6 +88,7 @@ def crawl_settings(
         "POLICYTRAIL_TARGETS": str(targets),
         "POLICYTRAIL_ARCHIVE": archive.base,
         "POLICYTRAIL_DIALECT": archive.dialect,
+        "POLICYTRAIL_COLLECTION": archive.collection,
         "POLICYTRAIL_COMPANIES": list(companies),
         "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute,
         "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
@@ -115,12 +116,12 @@ def run_crawl(settings: Settings) -> CrawlResult:
     targets = load_targets(settings.get("POLICYTRAIL_TARGETS"), companies)  # exit 2 before any request
     load_rules(settings.get("POLICYTRAIL_RULES"))  # likewise for a broken rules file
     db = settings.get("POLICYTRAIL_DB")
-    with DatabaseLock(db):  # exit 75 at once if another run holds the database
+    with DatabaseLock(db) as lock:  # exit 75 at once if another run holds the database
         Store(db).close()  # a broken database fails here, cleanly
-        settings.set("POLICYTRAIL_LOCK_HELD", True, priority="cmdline")
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(WaybackSpider)
-        process.crawl(crawler)
+        # the lock itself, not a setting, tells the spider it is held: no -s can switch it off
+        process.crawl(crawler, held_lock=lock)
         process.start()
     logging.getLogger().handlers.clear()
     stats = crawler.stats.get_stats() if crawler.stats else {}

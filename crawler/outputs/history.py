@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.archive import parse_time
+from crawler.archive import archive_key_parts, parse_time
 from crawler.errors import UsageError
 from crawler.store.store import Store
 
@@ -104,12 +104,13 @@ class Citation:
 
     @property
     def base(self) -> str | None:
-        return None if self.archive.startswith("local/") else f"https://{self.archive}"
+        """The archive crawled (None for one on this machine, whose address changed per run)."""
+        return archive_key_parts(self.archive)[0]
 
     def memento(self, mode: str = "id_") -> str:
-        coll = self.archive.split("/", 1)[1] if self.archive.startswith("local/") else "web"
-        path = f"/{coll}/{self.timestamp}{mode}/{self.url}"
-        return (self.base or "") + path
+        """The capture in the archive and collection it was crawled from (``mode=""``: replay)."""
+        base, collection = archive_key_parts(self.archive)
+        return f"{base or ''}/{collection}/{self.timestamp}{mode}/{self.url}"
 
 
 @dataclass

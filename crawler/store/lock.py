@@ -33,6 +33,10 @@ class DatabaseLock:
         self.fd = fd
         return self
 
+    def holds(self, db: str | Path) -> bool:
+        """True while this lock is acquired, and for the database ``db``."""
+        return self.fd is not None and self.path.resolve() == Path(f"{db}.lock").resolve()
+
     def release(self) -> None:
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)

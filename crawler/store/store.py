@@ -157,6 +157,15 @@ class Store:
             )
             if known:
                 self._settle_digest(digest, now)
+            elif cur.rowcount == 1 and state == "pending" and not (statuscode or "").startswith("3"):
+                # a body given up on stays given up, whichever capture of it is listed later
+                body = self._body_failures(archive, digest)
+                if body and body[0] >= MAX_ATTEMPTS:
+                    self._x(
+                        "UPDATE captures SET state='failed', attempts=?, reason=? WHERE archive=? AND url=?"
+                        " AND timestamp=? AND digest=?",
+                        (body[0], body[1], archive, url, timestamp, digest),
+                    )
             return cur.rowcount == 1
 
     def _known_outcome(self, digest: str) -> tuple[str, str | None] | None:
@@ -249,12 +258,44 @@ class Store:
         )
 
     def mark_failed(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
+        """A failed fetch. Retries are capped per body, not per capture: a failure counts for every
+        unsettled capture of the same body (``attempts`` is then the body's failures), so captures
+        sharing a body that never replays cost MAX_ATTEMPTS fetches in all. An archived redirect is
+        fetched for its own ``Location``, so its failures are its own."""
+        now = utcnow()
         with self.transaction():
+            row = self._x(
+                "SELECT statuscode FROM captures WHERE archive=? AND url=? AND timestamp=? AND digest=?",
+                (archive, url, timestamp, digest),
+            ).fetchone()
+            if row is not None and not (row[0] or "").startswith("3"):
+                attempts = (self._body_failures(archive, digest) or (0, None))[0]
+                self._x(
+                    "UPDATE captures SET state='failed', reason=?, attempts=?, updated_at=? WHERE archive=?"
+                    " AND digest=? AND state IN ('pending','failed') AND (statuscode NOT LIKE '3%' OR statuscode"
+                    " IS NULL)",
+                    (reason, attempts + 1, now, archive, digest),
+                )
+                return
             self._x(
                 "UPDATE captures SET state='failed', reason=?, attempts=attempts+1, updated_at=? "
                 "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
-                (reason, utcnow(), archive, url, timestamp, digest),
+                (reason, now, archive, url, timestamp, digest),
             )
+
+    def _body_failures(self, archive: str, digest: str) -> tuple[int, str | None] | None:
+        """(failed attempts, last reason) of a body's non-redirect captures, or None if none failed."""
+        row = self._x(
+            "SELECT attempts, reason FROM captures WHERE archive=? AND digest=? AND state='failed'"
+            " AND (statuscode NOT LIKE '3%' OR statuscode IS NULL) ORDER BY attempts DESC LIMIT 1",
+            (archive, digest),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def body_gave_up(self, archive: str, digest: str) -> bool:
+        """True when fetching this body (any non-redirect capture of it) failed MAX_ATTEMPTS times."""
+        body = self._body_failures(archive, digest)
+        return body is not None and body[0] >= MAX_ATTEMPTS
 
     def mark_skipped(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():
@@ -275,9 +316,13 @@ class Store:
         )
 
     def last_capture_ts(self, target_id: int, archive: str) -> str | None:
-        """The newest capture listed for a target: where an incremental listing starts again."""
+        """The newest capture CDX listed for a target: where an incremental listing starts again.
+
+        Captures reached through archived redirects (``source='redirect'``) do not count: their
+        Memento-Datetime can be years after anything the listing returned."""
         row = self._x(
-            "SELECT max(timestamp) FROM captures WHERE target_id = ? AND archive = ?", (target_id, archive)
+            "SELECT max(timestamp) FROM captures WHERE target_id = ? AND archive = ? AND source = 'cdx'",
+            (target_id, archive),
         ).fetchone()
         return row[0] if row else None
 
