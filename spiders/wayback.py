@@ -7,6 +7,7 @@ only to skip what earlier runs already have.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 
@@ -38,7 +39,7 @@ from crawler.archive import (
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.targets import load_targets
 from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
-from crawler.errors import UnexpectedResponseFormat
+from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat
 from crawler.store import TERMINAL_STATES, Store
 from crawler.store.lock import DatabaseLock, LockHeld
 
@@ -117,6 +118,10 @@ class WaybackSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         # the lock `policytrail crawl` holds for this database (an object: `scrapy crawl -a` cannot fake it)
         self._held_lock = held_lock
+        # why the crawl must stop or could not work, raised by whoever runs it (exit code 3 and the like)
+        self.stop_error: PolicytrailError | None = None
+        self._unreachable: ArchiveUnreachable | None = None  # until one CDX answer arrives
+        self._reached = False
         self._args = {
             "targets": targets,
             "db": db,
@@ -247,6 +252,7 @@ class WaybackSpider(scrapy.Spider):
             self._listing_done(meta["target_id"])
             return
         stats.inc_value("policytrail/cdx_pages")
+        self._reached = True
         seen = meta.get("seen_at_from", frozenset())
         for record in page.records:
             if record not in seen:  # a page that starts at a timestamp repeats the rows listed there
@@ -460,9 +466,39 @@ class WaybackSpider(scrapy.Spider):
         stats.inc_value("policytrail/cdx_failed")
         if failure.check(*_UNREACHABLE):
             stats.inc_value("policytrail/cdx_unreachable")
+            self._unreachable = self._unreachable or ArchiveUnreachable(
+                f"The archive at {self.archive.base} could not be reached ({failure.getErrorMessage()[:200]}). "
+                f"Check the network (or --archive), then run the same command again: nothing was lost."
+            )
         logger.error("Listing %s failed: %s", failure.request.meta.get("target_url"), failure.getErrorMessage())
         if failure.request.meta.get("target_id") in self._figures_by_id:
             self._listing_done(failure.request.meta["target_id"])
+
+    def stop(self, error: PolicytrailError, reason: str) -> None:
+        """Close the crawl now because of ``error`` (the first one wins); whoever ran it raises it."""
+        if self.stop_error is None:
+            self.stop_error = error
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
+
+    def outcome(self, finish_reason: str | None) -> PolicytrailError | None:
+        """Why this finished crawl did not succeed, or None: success needs a clean finish reason."""
+        if self.stop_error is not None:
+            return self.stop_error
+        if self._unreachable is not None and not self._reached:
+            return self._unreachable
+        stats = self.crawler.stats
+        if stats.get_value("policytrail/refused_outside_archive", 0):
+            return CrawlFailures("Some archived redirects pointed outside the archive and were refused (see the log).")
+        failed_lists = stats.get_value("policytrail/cdx_failed", 0)
+        failed = stats.get_value("policytrail/failed", 0)
+        if failed_lists or failed:
+            return CrawlFailures(
+                f"Finished with failures: {failed_lists} listing(s) and {failed} capture fetch(es) failed; "
+                f"a later run retries them."
+            )
+        if finish_reason != "finished":
+            return CrawlFailures(f"The crawl ended early ({finish_reason}).")
+        return None
 
     def memento_failed(self, failure):
         if failure.check(IgnoreRequest):

@@ -32,6 +32,10 @@ def test_unreachable_archive_exits_3_with_a_clear_message(tmp_path):
     result = crawl(f"http://127.0.0.1:{free_port()}", tmp_path / "t.db", "--company", "Acme")
     assert result.returncode == 3, result.stderr
     assert "could not be reached" in result.stderr and "Traceback" not in result.stderr
+    as_json = crawl(f"http://127.0.0.1:{free_port()}", tmp_path / "t.db", "--company", "Acme", "--json")
+    summary = json.loads(as_json.stdout)
+    # the exit code comes from the error the crawl raised, named for job runners
+    assert (summary["exit_code"], summary["error"]) == (3, "ArchiveUnreachable")
 
 
 def test_limits_are_lifted_only_for_a_local_archive(tmp_path):
@@ -95,6 +99,7 @@ def test_json_summary_gives_job_runners_the_exit_code_run_and_figures(ia_shim, t
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["exit_code"] == 0 and report["message"] == "Finished." and report["finish_reason"] == "finished"
+    assert report["error"] is None
     assert rows(db, "SELECT id, status FROM crawl_runs") == [(report["run_id"], "finished")]
     assert {c["company"] for c in report["companies"]} == {"Acme", "Beta"}
     assert report["figures"]["snapshots"] > 0 and report["figures"]["versions"] > 0

@@ -99,6 +99,7 @@ def test_repeated_429s_stop_the_crawl_cleanly_with_exit_3(ia_shim, tmp_path):
     assert "429" in result.stderr and "run the same command again" in result.stderr
     assert "Traceback" not in result.stderr
     assert len([r for r in ia_shim.requests("/web/") if r.status == 429]) == 3
+    assert rows(db, "SELECT status FROM crawl_runs") == [("rate_limited",)]
     # progress saved: what was listed is kept; the unfetched captures wait for the next run
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -12,6 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.crawl.scrapy_compat import drop_queued_requests, hold_download_slots
+from crawler.errors import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ class ArchiveGuardMiddleware:
     def __init__(self, crawler):
         self.crawler = crawler
         settings = crawler.settings
-        self.netloc = urlsplit(settings.get("POLICYTRAIL_ARCHIVE")).netloc.lower()
+        self.archive = settings.get("POLICYTRAIL_ARCHIVE")
+        self.netloc = urlsplit(self.archive).netloc.lower()
         self.default_wait = settings.getfloat("POLICYTRAIL_RETRY_AFTER_DEFAULT")
         self.max_in_a_row = settings.getint("POLICYTRAIL_MAX_429_IN_A_ROW")
         self.in_a_row = 0
@@ -90,7 +92,14 @@ class ArchiveGuardMiddleware:
                     self.in_a_row,
                     wait,
                 )
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="rate_limited"))
+                self.crawler.spider.stop(
+                    RateLimited(
+                        f"Stopped: {self.archive} kept answering 429 Too Many Requests. Progress is saved; "
+                        f"run the same command again in {max(wait / 60, 60):.0f} minutes or more.",
+                        retry_after=wait,
+                    ),
+                    reason="rate_limited",
+                )
             raise IgnoreRequest("rate limited")
         self.resume_at = max(self.resume_at, time.monotonic() + wait)
         self._hold_download_slots(wait)

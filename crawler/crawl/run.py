@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 
 from crawler.archive import Archive
 from crawler.crawl.targets import load_targets
-from crawler.errors import UsageError
+from crawler.errors import EXIT_OK, PolicytrailError, UsageError
 from crawler.extract.rules import load_rules
 from crawler.store.lock import DatabaseLock
 from crawler.store.store import Store
@@ -25,10 +25,13 @@ from crawler.store.store import Store
 
 @dataclass
 class CrawlResult:
+    """How a crawl ended: the error that stopped or spoiled it (its class carries the exit code), or none."""
+
     exit_code: int
     message: str
     stats: dict = field(default_factory=dict)
     summary: list[dict] = field(default_factory=list)
+    error: PolicytrailError | None = None
 
     def as_dict(self) -> dict:
         """The ``--json`` summary: what a job runner needs to decide and to report."""
@@ -36,6 +39,7 @@ class CrawlResult:
         return {
             "exit_code": self.exit_code,
             "message": self.message,
+            "error": type(self.error).__name__ if self.error else None,
             "run_id": ours.pop("run_id", None),
             "finish_reason": self.stats.get("finish_reason"),
             "started": _iso(self.stats.get("start_time")),
@@ -109,7 +113,7 @@ def crawl_settings(
 
 
 def run_crawl(settings: Settings) -> CrawlResult:
-    """Validate the targets, crawl, and turn the crawl's stats into an exit code and a message."""
+    """Validate the targets, crawl, and say how it ended (the spider's ``outcome``: an error or none)."""
     from spiders.wayback import WaybackSpider
 
     companies = tuple(settings.getlist("POLICYTRAIL_COMPANIES"))
@@ -128,34 +132,7 @@ def run_crawl(settings: Settings) -> CrawlResult:
     store = Store(settings.get("POLICYTRAIL_DB"))
     summary = store.company_summary(sorted({t.company for t in targets}))
     store.close()
-    return CrawlResult(*judge(stats, settings), stats=stats, summary=summary)
-
-
-def judge(stats: dict, settings: Settings) -> tuple[int, str]:
-    """Exit code and message for a finished crawl (README, "Exit codes")."""
-    archive = settings.get("POLICYTRAIL_ARCHIVE")
-    reason = stats.get("finish_reason")
-    if reason == "rate_limited":
-        wait = stats.get("policytrail/last_retry_after") or 60
-        return 3, (
-            f"Stopped: {archive} kept answering 429 Too Many Requests. Progress is saved; "
-            f"run the same command again in {max(wait / 60, 60):.0f} minutes or more."
-        )
-    pages = stats.get("policytrail/cdx_pages", 0)
-    if stats.get("policytrail/cdx_unreachable", 0) and not pages:
-        return 3, (
-            f"The archive at {archive} could not be reached. Check the network (or --archive), "
-            f"then run the same command again: nothing was lost."
-        )
-    if stats.get("policytrail/refused_outside_archive", 0):
-        return 1, "Some archived redirects pointed outside the archive and were refused (see the log)."
-    failed_lists = stats.get("policytrail/cdx_failed", 0)
-    failed = stats.get("policytrail/failed", 0)
-    if failed_lists or failed:
-        return 1, (
-            f"Finished with failures: {failed_lists} listing(s) and {failed} capture fetch(es) failed; "
-            f"a later run retries them."
-        )
-    if reason not in (None, "finished"):
-        return 1, f"The crawl ended early ({reason})."
-    return 0, "Finished."
+    error = crawler.spider.outcome(stats.get("finish_reason"))
+    if error is None:
+        return CrawlResult(EXIT_OK, "Finished.", stats=stats, summary=summary)
+    return CrawlResult(error.exit_code, str(error), stats=stats, summary=summary, error=error)
