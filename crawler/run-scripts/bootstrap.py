@@ -4,7 +4,7 @@
     python3 crawler/run-scripts/bootstrap.py test     # set up (with test extras and Debian's chromium), then the tests
 
 Idempotent: the virtualenvs (.venv for policytrail, .venv-pywb for pywb) are created once and
-reinstalled only when pyproject.toml or the Python version changes. Extra arguments are
+reinstalled only when pyproject.toml, this file or the Python version changes. Extra arguments are
 passed on to `policytrail demo` or to pytest.
 """
 
@@ -31,7 +31,8 @@ def ensure_venv(extras: str) -> None:
     """Create .venv and install the project (editable) when missing or out of date."""
     if sys.version_info < (3, 11):  # noqa: UP036 -- this file runs before anything is installed
         sys.exit(f"policytrail needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode() + sys.version.encode()).hexdigest()
+    recipe = (ROOT / "pyproject.toml").read_bytes() + Path(__file__).read_bytes() + extras.encode()
+    wanted = hashlib.sha256(recipe + sys.version.encode()).hexdigest()
     stamp = VENV / ".policytrail-stamp"
     if (BIN / "python").exists() and stamp.exists() and stamp.read_text() == wanted:
         return
@@ -39,7 +40,9 @@ def ensure_venv(extras: str) -> None:
         _run([sys.executable, "-m", "venv", str(VENV)])
     _run([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"])
     target = f".[{extras}]" if extras else "."
-    _run([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target])
+    # compat mode: a plain .pth to the checkout (no import-hook finder, no setuptools warning)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    _run([*pip, "--config-settings", "editable_mode=compat", "-e", target])
     stamp.write_text(wanted)
 
 
