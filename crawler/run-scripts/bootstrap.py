@@ -40,9 +40,7 @@ def ensure_venv(extras: str) -> None:
         _run([sys.executable, "-m", "venv", str(VENV)])
     _run([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--upgrade", "pip"])
     target = f".[{extras}]" if extras else "."
-    # compat mode: a plain .pth to the checkout (no import-hook finder, no setuptools warning)
-    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    _run([*pip, "--config-settings", "editable_mode=compat", "-e", target])
+    _run([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", target])
     stamp.write_text(wanted)
 
 
