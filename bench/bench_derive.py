@@ -152,14 +152,14 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from bench.common import git_rev, machine, table, today
 
-    corpus, texts = histories()
+    corpus, texts, rev = *histories(), git_rev()
     with tempfile.TemporaryDirectory(prefix="bench-derive-") as tmp:
         tmp = Path(tmp)
         baseline = tmp / "baseline"
         subprocess.run(["git", "worktree", "add", "-q", "--detach", str(baseline), args.baseline], cwd=ROOT, check=True)
         try:
             rows = []
-            for label, tree in ((f"baseline {args.baseline}", baseline), (f"this tree {git_rev()}", ROOT)):
+            for label, tree in ((f"baseline {args.baseline}", baseline), (f"this tree {rev}", ROOT)):
                 spec = build_spec(texts, args.copies, tmp / f"{tree.name}.db")
                 spec_path = tmp / f"{tree.name}.json"
                 spec_path.write_text(json.dumps(spec))
@@ -178,7 +178,7 @@ def main() -> None:
                 )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, check=False)
-    print(f"### Derive at scale ({today()}, commit {git_rev()})\n")
+    print(f"### Derive at scale ({today()}, commit {rev})\n")
     print(f"Machine: {machine()}\n")
     print(f"Corpus: {corpus}, {args.copies} copies; three captures per version, one late capture per document.\n")
     print(table(rows))
