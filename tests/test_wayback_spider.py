@@ -228,6 +228,20 @@ def test_pywb_paging_lists_every_row_when_one_timestamp_fills_pages(spider_archi
     assert json.loads(figures)["https://zeta.example/privacy"]["listed"] == 5
 
 
+def test_a_body_one_memento_cannot_replay_is_fetched_through_another_of_its_captures(spider_archive, tmp_path):
+    db = tmp_path / "t.db"
+    with ArchiveShim(spider_archive.url, mode="ia") as shim:
+        # only the earliest of Epsilon's three captures of one body fails to replay
+        shim.faults.append(Fault("/web/20130301000000", 404, times=1000, body=b"no such memento"))
+        codes = [crawl_spider_fixture(shim.url, db, "Epsilon").returncode for _ in range(3)]
+        tries = [r.path.split("/")[2] for r in shim.requests("/web/2013")]
+    # the retry goes through the next capture of the body, which replays: nothing is lost
+    assert codes[0] == 1 and codes[-1] == 0, codes
+    assert tries[:2] == ["20130301000000id_", "20130601000000id_"], tries
+    assert rows(db, "SELECT count(*) FROM snapshots") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM captures WHERE state IN ('pending', 'failed')") == [(0,)]
+
+
 def test_a_body_that_never_replays_is_given_up_after_max_attempts_in_all(spider_archive, tmp_path):
     db = tmp_path / "t.db"
     with ArchiveShim(spider_archive.url, mode="ia") as shim:

@@ -307,11 +307,20 @@ class Store:
 
     def unfinished_captures(self, target_id: int, archive: str) -> list[tuple]:
         """Captures a previous run listed but did not settle (pending, or failed under the retry cap):
-        (url, timestamp, mimetype, statuscode, digest, length), oldest first."""
+        (url, timestamp, mimetype, statuscode, digest, length).
+
+        A body is fetched through one of its captures (the first asked for). Retries rotate through
+        the body's captures -- the n-th attempt goes through its n-th capture, in time order -- so a
+        body that one memento cannot replay is still fetched through another before the cap."""
         return self.query(
-            "SELECT url, timestamp, mimetype, statuscode, digest, length FROM captures WHERE target_id = ?"
-            " AND archive = ? AND (state = 'pending' OR (state = 'failed' AND attempts < ?))"
-            " ORDER BY timestamp",
+            """
+            SELECT url, timestamp, mimetype, statuscode, digest, length FROM (
+                SELECT *, row_number() OVER body - 1 AS k, count(*) OVER whole AS n
+                FROM captures WHERE target_id = ? AND archive = ?
+                  AND (state = 'pending' OR (state = 'failed' AND attempts < ?))
+                WINDOW body AS (PARTITION BY digest ORDER BY timestamp, url),
+                       whole AS (PARTITION BY digest))
+            ORDER BY (k - attempts % n + n) % n, timestamp, url""",
             (target_id, archive, MAX_ATTEMPTS),
         )
 
