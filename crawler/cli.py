@@ -411,9 +411,9 @@ def report(companies, since, out, db):
     Example:
         policytrail report --db data/demo.db --out report/ && open report/index.html
     """
+    from crawler.archive import utcnow
     from crawler.outputs.history import load_documents
     from crawler.outputs.reports import render_site
-    from crawler.store.store import utcnow
 
     docs = load_documents(_open_existing(db), tuple(companies), since)
     written = render_site(docs, Path(out), utcnow())
@@ -437,9 +437,9 @@ def export(fmt, out, companies, since, feed_id, db):
         policytrail export --format atom --out changes.atom
         policytrail export --format warc --out snapshots.warc.gz
     """
+    from crawler.archive import utcnow
     from crawler.outputs.exports import write_atom, write_markdown, write_tabular, write_warc
     from crawler.outputs.history import load_documents
-    from crawler.store.store import utcnow
 
     store = _open_existing(db)
     docs = load_documents(store, tuple(companies), since, with_clauses=fmt != "warc")

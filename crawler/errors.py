@@ -58,10 +58,6 @@ class UnexpectedResponseFormat(ArchiveError):
     """The archive answered something we cannot parse; the message quotes the offending text."""
 
 
-class BlockedByArchive(ArchiveError):
-    """The archive refuses to serve this URL (excluded or blocked site)."""
-
-
 class ArchiveUnreachable(ArchiveError):
     """The archive could not be reached at all: nothing is lost, run again later."""
 
@@ -101,6 +97,12 @@ class NotAPolicytrailDatabase(StorageError):
 
 class DatabaseTooNew(StorageError):
     """The database was written by a newer policytrail (a higher schema version than this code knows)."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseTooOld(StorageError):
+    """A read command met a database of an older schema: one run of a writer (``reextract``) upgrades it."""
 
     exit_code = EXIT_USAGE
 

@@ -45,7 +45,7 @@ POLICYTRAIL_FULL = False
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 
-# Per-target extraction rules (TOML, see crawler/rules.py); none by default.
+# Per-target extraction rules (TOML, see crawler/extract/rules.py); none by default.
 POLICYTRAIL_RULES = None
 # Live progress display on a terminal (the CLI turns it on when stderr is a TTY).
 POLICYTRAIL_PROGRESS = False

@@ -10,6 +10,7 @@ import pytest
 from crawler.archive import (
     Archive,
     CdxRecord,
+    archive_key_parts,
     has_archive_digest,
     parse_ia_cdx,
     parse_pywb_cdx,
@@ -186,7 +187,7 @@ def test_captures_listed_without_a_digest_are_keyed_by_url_and_timestamp():
     ]
     first, second, third = parse_ia_cdx(header + ",".join(rows) + "]").records
     assert first.digest != second.digest  # never one another's duplicates
-    assert first.digest.startswith("NODIGEST-") and not has_archive_digest(first.digest)
+    assert first.digest == "NODIGEST:20200101000000:https://a.example/p" and not has_archive_digest(first.digest)
     again = parse_ia_cdx(header + rows[0] + "]").records[0]
     assert again.digest == first.digest  # the same capture keeps its key from one listing to the next
     assert third.digest == "ABCD" and has_archive_digest(third.digest)
@@ -202,6 +203,10 @@ def test_a_remote_archive_s_key_names_its_collection_unless_it_is_web():
         "https://archive.example/wayback/ukgwa/20170327070820id_/https://a.example/"
     )
     assert Archive("http://127.0.0.1:1234", "pywb", "ukgwa").key == "local/ukgwa"
+    plain = Archive("http://archive.example/wayback", "pywb")  # served without TLS: cited as it was crawled
+    assert plain.key == "http://archive.example/wayback"
+    assert archive_key_parts(plain.key) == ("http://archive.example/wayback", "web")
+    assert archive_key_parts(other.key) == ("https://archive.example/wayback", "ukgwa")
     with pytest.raises(UsageError):
         Archive("https://archive.example", "pywb", "a/b#c")
 

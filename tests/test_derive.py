@@ -190,8 +190,8 @@ def derived_state(store: Store) -> dict:
     q = {
         "captures": "SELECT c.url, c.timestamp, c.state, coalesce(c.reason, ''), v.text_hash FROM captures c"
         " LEFT JOIN versions v ON v.id = c.version_id",
-        "versions": "SELECT text_hash, text, first_seen, last_seen, capture_count, extractor, stated_date,"
-        " stated_date_text FROM versions",
+        "versions": "SELECT v.text_hash, v.text, v.first_seen, v.last_seen, v.capture_count, v.extractor,"
+        " v.stated_date, v.stated_date_text, t.url FROM versions v JOIN targets t ON t.id = v.target_id",
         "spans": "SELECT s.position, v.text_hash, "
         + by_capture.format("s.first_capture_id")
         + ", "
@@ -296,6 +296,10 @@ def test_a_new_segmenter_version_segments_again_and_recomputes_changes(tmp_path,
     assert report.changes_computed == 1
     assert store.query("SELECT DISTINCT segmenter FROM version_clauses") == [("segmenter-next",)]
     assert "segmenter-next" in store.query("SELECT differ FROM changes")[0][0]
+    unused = (
+        "SELECT count(*) FROM clauses c WHERE NOT EXISTS (SELECT 1 FROM version_clauses vc WHERE vc.clause_id = c.id)"
+    )
+    assert store.query(unused) == [(0,)]
 
 
 def test_a_diff_that_hit_its_time_budget_is_computed_again(tmp_path):
@@ -310,3 +314,12 @@ def test_a_diff_that_hit_its_time_budget_is_computed_again(tmp_path):
     assert derive(store).changes_computed == 1
     assert store.query("SELECT fallback FROM changes") == [(None,)]
     assert derive(store).changes_computed == 0
+
+
+def test_a_version_names_the_target_of_its_earliest_capture_whatever_was_derived_first(tmp_path):
+    store, targets = open_two_url_document(tmp_path / "t.db")
+    arrive(store, targets, URLS[1], "20190101000000", "A")  # the later URL's capture is derived first
+    derive(store)
+    arrive(store, targets, URLS[0], "20180101000000", "A2")  # same text, earlier, at the older URL
+    derive(store)
+    assert store.query("SELECT t.url FROM versions v JOIN targets t ON t.id = v.target_id") == [(URLS[0],)]

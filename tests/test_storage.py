@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.archive import capture_digest
 from crawler.errors import (
     DatabaseBusy,
     DatabaseMissing,
@@ -239,3 +240,49 @@ def test_read_only_opening_never_creates_nor_migrates(tmp_path):
 def test_sqlite_failures_are_told_apart(message, error, code, tmp_path):
     told = classify(sqlite3.OperationalError(message), tmp_path / "t.db")
     assert isinstance(told, error) and told.exit_code == code and str(tmp_path / "t.db") in str(told)
+
+
+def test_a_migration_may_not_end_its_own_transaction_and_must_keep_foreign_keys_whole(tmp_path):
+    conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
+    with pytest.raises(RuntimeError, match="must not BEGIN or COMMIT"):
+        migrate(conn, [("0001_commits", "CREATE TABLE a (x);\nCOMMIT;\nCREATE TABLE b (y);\n")])
+    conn = sqlite3.connect(tmp_path / "fk.db", isolation_level=None)
+    orphan = (
+        "0001_orphan",
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (p_id INTEGER REFERENCES p(id));\n"
+        "INSERT INTO c VALUES (7);\n",
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="without their parents"):
+        migrate(conn, [orphan])
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('p', 'c')").fetchone() == (0,)
+
+
+def test_captures_stored_without_a_digest_by_an_older_release_are_keyed_and_fetched_again(tmp_path):
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    before = [m for m in MIGRATIONS if m[0] < "0008"]
+    migrate(conn, before)  # the release that stored "-" digests as they came
+    conn.execute("INSERT INTO documents (id, company, name) VALUES (1, 'Acme', 'privacy policy')")
+    conn.execute("INSERT INTO targets VALUES (1, 1, 'Acme', 'https://a.example/p', '2020-01-01T00:00:00Z')")
+    for n, state in enumerate(("fetched", "duplicate")):
+        conn.execute(
+            "INSERT INTO captures (target_id, archive, url, timestamp, statuscode, mimetype, digest, state,"
+            " listed_at, updated_at) VALUES (1, 'web.archive.org', 'https://a.example/p', ?, '200', 'text/html',"
+            " '-', ?, 'x', 'x')",
+            (f"202{n}0101000000", state),
+        )
+    conn.execute(
+        "INSERT INTO snapshots (digest, sha256, body, codec, length, headers, fetched_url, fetched_at)"
+        " VALUES ('-', 's', x'00', 'raw', 1, '{}', 'u', 'x')"
+    )
+    conn.close()
+    store = Store(db)  # a writer migrates
+    rows = store.query("SELECT timestamp, digest, state FROM captures ORDER BY timestamp")
+    assert rows == [
+        ("20200101000000", capture_digest("-", "https://a.example/p", "20200101000000"), "pending"),
+        ("20210101000000", capture_digest("-", "https://a.example/p", "20210101000000"), "pending"),
+    ]
+    assert store.query("SELECT count(*) FROM snapshots") == [(0,)]
+    # the next listing of the same captures finds them, instead of adding a second row each
+    assert capture(store, 1, "20200101000000", capture_digest("-", "https://a.example/p", "20200101000000"),
+                   url="https://a.example/p") is False  # fmt: skip

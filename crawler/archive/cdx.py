@@ -55,17 +55,18 @@ def payload_digest(body: bytes) -> str:
     return base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
-# Captures the archive lists without a digest ("-") are keyed by their own (url, timestamp): they
-# must never be taken for one another's duplicates. The placeholder says so in every table.
-NO_DIGEST_PREFIX = "NODIGEST-"
+# Captures the archive lists without a digest ("-") are keyed by their own (timestamp, url): they
+# must never be taken for one another's duplicates. The placeholder says so in every table (and
+# migration 0008 computes the same one in SQL for rows stored before it existed).
+NO_DIGEST_PREFIX = "NODIGEST:"
 
 
 def capture_digest(digest: str, url: str, timestamp: str) -> str:
     """The digest a capture is stored and deduplicated by: the archive's, else a placeholder
-    unique to this (url, timestamp)."""
+    unique to this (timestamp, url)."""
     d = normalise_digest(digest)
     if d in ("", "-"):
-        return NO_DIGEST_PREFIX + payload_digest(f"{url} {timestamp}".encode())
+        return f"{NO_DIGEST_PREFIX}{timestamp}:{url}"
     return d
 
 
@@ -116,12 +117,15 @@ class Archive:
 
         ``local/<collection>`` on this machine; elsewhere host and path (``web.archive.org``), with
         ``#<collection>`` when the collection is not ``web`` -- keys of ``web`` archives stay as
-        they always were, so existing databases keep matching. ``archive_key_parts`` reads it back.
+        they always were, so existing databases keep matching -- and an ``http://`` prefix for an
+        archive served without TLS. ``archive_key_parts`` reads it back.
         """
         if self.is_local:
             return f"local/{self.collection}"
         parts = urlsplit(self.base)
         key = (parts.netloc.lower() + parts.path).rstrip("/")
+        if parts.scheme == "http":
+            key = f"http://{key}"
         return key if self.collection == DEFAULT_COLLECTION else f"{key}#{self.collection}"
 
     @property
@@ -184,10 +188,6 @@ class Archive:
         (``mode=""`` gives the archive's replay page)."""
         return f"{self.base}/{self.collection}/{timestamp}{mode}/{url}"
 
-    def is_inside(self, url: str) -> bool:
-        """True when ``url`` is served by this archive's host (scheme-insensitive)."""
-        return urlsplit(url).netloc.lower() == self.netloc
-
     def parse_memento_url(self, url: str) -> tuple[str, str] | None:
         """``<base>/<coll>/<ts>id_/<url>`` -> (timestamp, original url), or None."""
         parts = urlsplit(url)
@@ -226,11 +226,12 @@ class Archive:
 
 def archive_key_parts(key: str) -> tuple[str | None, str]:
     """The base URL and collection an ``Archive.key`` stands for; the base is None for a local
-    archive (its address changed with each run). Remote archives are cited over https."""
+    archive (its address changed with each run)."""
     if key.startswith("local/"):
         return None, key.split("/", 1)[1]
     where, _, collection = key.partition("#")
-    return f"https://{where}", collection or DEFAULT_COLLECTION
+    base = where if where.startswith("http://") else f"https://{where}"
+    return base, collection or DEFAULT_COLLECTION
 
 
 # --------------------------------------------------------------------------- parsers

@@ -60,4 +60,5 @@ def derive(
         report.versions += versions
         report.spans += spans
         report.changes_computed += computed
+    store.drop_unused_clauses()
     return report

@@ -19,6 +19,7 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
     wanted = [extractor] + [rules.extractor_id(extractor, r) for r in rules.rules if r.company == company]
     timeline: list[tuple[int, str, int]] = []
     moved: dict[tuple[int, int | None], tuple[list[str], str]] = {}
+    origin: dict[int, tuple[int, str]] = {}  # version -> (target, extractor) of its earliest capture
     for r in store.readings(document_id, wanted):
         if r.extractor != rules.extractor_id(extractor, rules.for_capture(company, r.url, r.timestamp)):
             continue  # another rule's reading of this body
@@ -31,6 +32,7 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
                 state = "fetched" if r.first_of_digest else "duplicate"
             store.link_capture(r.capture_id, vid, state)
             timeline.append((r.capture_id, r.timestamp, vid))
+            origin.setdefault(vid, (r.target_id, r.extractor))
         else:
             label = "not a policy" if r.verdict == "not_policy" else "unsupported"
             store.unlink_capture(r.capture_id, f"{label}: {r.reason}")
@@ -38,6 +40,8 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
             moved.setdefault((r.version_id, vid), ([], r.extractor))[0].append(r.timestamp)
     store.record_reextractions(document_id, [(old, new, ts, by) for (old, new), (ts, by) in moved.items()])
     store.refresh_version_counts(document_id)
+    for vid, (target_id, extractor_id) in origin.items():  # whichever reading happened to make it first
+        store.set_version_origin(vid, target_id, extractor_id)
     return timeline
 
 

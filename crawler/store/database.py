@@ -19,6 +19,7 @@ from crawler.errors import (
     DatabaseMissing,
     DatabaseReadOnly,
     DatabaseTooNew,
+    DatabaseTooOld,
     NotAPolicytrailDatabase,
     StorageError,
 )
@@ -91,21 +92,32 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> int:
 
 def migrate(conn: sqlite3.Connection, steps: list[tuple[str, str]] | None = None) -> list[str]:
     """Apply the pending migrations (``steps``: the package's), each with its record and the new
-    schema version in one transaction: a failing migration leaves the database as it was."""
+    schema version in one transaction: a failing migration leaves the database as it was.
+
+    Foreign keys are off while migrating (a table rebuilt the SQLite way must not cascade) and
+    checked before each commit; a migration may not end the transaction itself.
+    """
+    conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
     applied = []
     for number, (name, sql) in enumerate(MIGRATIONS if steps is None else steps, 1):
         if name in done:
             continue
-        # executescript runs trigger bodies and every statement as written; BEGIN/COMMIT make it atomic
+        # executescript runs trigger bodies and every statement as written
         script = (
             f"BEGIN IMMEDIATE;\n{sql}\n;\nINSERT INTO _migrations VALUES ('{name}', '{utcnow()}');\n"
-            f"PRAGMA user_version = {number};\nCOMMIT;"
+            f"PRAGMA user_version = {number};"
         )
         try:
             conn.executescript(script)
-        except sqlite3.Error:
+            if not conn.in_transaction:
+                raise RuntimeError(f"migration {name} ended its transaction itself: it must not BEGIN or COMMIT")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"migration {name} leaves rows without their parents: {broken[:5]}")
+            conn.execute("COMMIT")
+        except (sqlite3.Error, RuntimeError):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
@@ -133,9 +145,9 @@ def open_for_writing(path: str | Path, create: bool = True) -> sqlite3.Connectio
         check_ours(conn, path)  # before anything is written
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         migrate(conn)
+        conn.execute("PRAGMA foreign_keys=ON")
         return conn
     except sqlite3.Error as exc:
         if conn is not None:
@@ -159,9 +171,9 @@ def open_for_reading(path: str | Path, **kwargs) -> sqlite3.Connection:
         conn = _connect(path, readonly=True, **kwargs)
         version = check_ours(conn, path)
         if version == 0:
-            raise NotAPolicytrailDatabase(f"{path} is not a policytrail database (it is empty): pass the right --db")
+            raise NotAPolicytrailDatabase(f"{path} has no policytrail schema: pass the right --db")
         if version < SCHEMA_VERSION:
-            raise StorageError(  # the fix is to run a writer once
+            raise DatabaseTooOld(
                 f"{path} has schema {version}, older than this policytrail's {SCHEMA_VERSION}: run "
                 f"`policytrail reextract --db {path}` once to upgrade it (read commands never change a database)"
             )

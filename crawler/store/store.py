@@ -547,6 +547,13 @@ class Store:
             (document_id,),
         )
 
+    def set_version_origin(self, version_id: int, target_id: int, extractor: str) -> None:
+        """The target and reading of the version's earliest capture (not of the first one derived)."""
+        self._x(
+            "UPDATE versions SET target_id = ?, extractor = ? WHERE id = ? AND (target_id, extractor) IS NOT (?, ?)",
+            (target_id, extractor, version_id, target_id, extractor),
+        )
+
     def versions_without_stated_date(self, document_id: int) -> list[tuple[int, str]]:
         return self.query(
             "SELECT id, text FROM versions WHERE document_id = ? AND stated_date_text IS NULL", (document_id,)
@@ -608,6 +615,14 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?)",
                 (version_id, c.position, clause_id, c.kind, c.section, c.sep, segmenter),
             )
+
+    def drop_unused_clauses(self) -> int:
+        """Forget clause texts no version holds any more (after a re-segmentation): out of search too."""
+        with self.transaction():
+            return self._x(
+                "DELETE FROM clauses WHERE NOT EXISTS"
+                " (SELECT 1 FROM version_clauses vc WHERE vc.clause_id = clauses.id)"
+            ).rowcount
 
     def clauses_tagged_otherwise(self, tagger: str) -> list[tuple[int, str]]:
         """(id, text) of clauses tagged by another taxonomy (or never)."""
