@@ -163,7 +163,11 @@ def crawl(
         policytrail crawl --quiet --log-file logs/crawl.log    # from cron
     """
     from crawler.crawl.run import crawl_settings, parse_overrides, run_crawl
+    from crawler.outputs.destinations import check_log_file
+    from crawler.store.store import utcnow
 
+    if log_file:  # not the database, and writable: before anything is locked, created or requested
+        check_log_file(log_file, db, f"{utcnow()} [policytrail] INFO: policytrail {__version__} crawl --db {db}")
     if progress is None:
         progress = sys.stderr.isatty() and not (quiet or verbose or as_json)
 
@@ -398,10 +402,13 @@ def browse(db, port):
 @cli.command()
 @companies_option
 @click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
+@click.option("--out", "out", required=True, type=click.Path(), help="Directory to write.")
+@click.option(
+    "--force", is_flag=True, help="Write into --out even if it is not empty (pages of the same names are replaced)."
+)
 @db_option()
 @clean_errors
-def report(companies, since, out, db):
+def report(companies, since, out, force, db):
     """Write a static HTML report: an index of companies and a page per company.
 
     Opens from disk: no JavaScript, no CDN, no external fonts. Every change is citable
@@ -411,12 +418,14 @@ def report(companies, since, out, db):
     Example:
         policytrail report --db data/demo.db --out report/ && open report/index.html
     """
+    from crawler.outputs.destinations import Output
     from crawler.outputs.history import load_documents
     from crawler.outputs.reports import render_site
     from crawler.store.store import utcnow
 
-    docs = load_documents(_open_existing(db), tuple(companies), since)
-    written = render_site(docs, Path(out), utcnow())
+    store = _open_existing(db)
+    docs = load_documents(store, tuple(companies), since)
+    written = render_site(docs, Output(out, database=store.path, folder=True, force=force).prepare(), utcnow())
     click.echo(f"Wrote {len(written)} pages to {out}/ (open {Path(out) / 'index.html'})", err=True)
 
 
@@ -426,9 +435,10 @@ def report(companies, since, out, db):
 @companies_option
 @click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
 @click.option("--feed-id", default="tag:policytrail,2026:changes", show_default=True, help="Atom feed id.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file, or write into a folder that is not empty.")
 @db_option()
 @clean_errors
-def export(fmt, out, companies, since, feed_id, db):
+def export(fmt, out, companies, since, feed_id, force, db):
     """Export versions, changes and clause changes: CSV, JSON Lines, Markdown, Atom or WARC.
 
     \b
@@ -437,13 +447,14 @@ def export(fmt, out, companies, since, feed_id, db):
         policytrail export --format atom --out changes.atom
         policytrail export --format warc --out snapshots.warc.gz
     """
+    from crawler.outputs.destinations import Output
     from crawler.outputs.exports import write_atom, write_markdown, write_tabular, write_warc
     from crawler.outputs.history import load_documents
     from crawler.store.store import utcnow
 
     store = _open_existing(db)
     docs = load_documents(store, tuple(companies), since, with_clauses=fmt != "warc")
-    out_path = Path(out)
+    out_path = Output(out, database=store.path, folder=fmt in ("csv", "jsonl", "markdown"), force=force).prepare()
     if fmt in ("csv", "jsonl"):
         written = write_tabular(docs, out_path, fmt, store)
     elif fmt == "markdown":

@@ -31,17 +31,13 @@ import sys
 from pathlib import Path
 
 from crawler.errors import DatabaseReadOnly, LockHeld
+from crawler.store.files import lock_path
 
 # the byte locked in the database file: far past SQLite's lock bytes (0x40000000 + 512)
 _INODE_LOCK_OFFSET = 1 << 62
 # struct flock on 64-bit Linux: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid
 _FLOCK = "hhqqi4x"
 _OFD = sys.platform.startswith("linux") and hasattr(fcntl, "F_OFD_SETLK") and struct.calcsize("P") == 8
-
-
-def lock_path(db: str | Path) -> Path:
-    """``<db>.lock`` beside the file the path leads to (symlinks resolved)."""
-    return Path(os.path.realpath(db) + ".lock")
 
 
 class DatabaseLock:
