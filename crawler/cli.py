@@ -318,9 +318,10 @@ def query(sql, db, time_limit, fmt):
         policytrail query "SELECT company, in_force_from FROM policy_timeline" --format csv
     """
     from crawler.outputs.research import run_query
+    from crawler.outputs.tables import rows_as_dicts
 
     columns, rows = run_query(db, sql, time_limit=time_limit)
-    emit_rows([dict(zip(columns, row)) for row in rows], fmt)
+    emit_rows(rows_as_dicts(columns, rows), fmt)
 
 
 @cli.command()
