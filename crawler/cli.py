@@ -33,7 +33,7 @@ def db_option(default: str = DEFAULT_DB):
         "--db",
         default=default,
         show_default=True,
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, readable=False),  # an unreadable file: the store says why, in one line
         help="SQLite database to read and write.",
     )
 
@@ -377,15 +377,18 @@ def browse(db, port):
     import tempfile
 
     from crawler.outputs.research import write_metadata
+    from crawler.store.files import needs_immutable
 
     path = _open_existing(db).path
     metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
+    # a database that SQLite reads only as immutable (a folder nobody can write) is served that way too
+    database = ["-i", str(path)] if needs_immutable(path) else [str(path)]
     args = [
         sys.executable,
         "-m",
         "datasette",
         "serve",
-        str(path),
+        *database,
         "--host",
         "127.0.0.1",
         "--port",

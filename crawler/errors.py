@@ -122,6 +122,12 @@ class DatabaseReadOnly(StorageError):
     exit_code = EXIT_USAGE
 
 
+class DatabaseUnreadable(StorageError):
+    """The database cannot be read by this user (permissions), or not safely from where it is."""
+
+    exit_code = EXIT_USAGE
+
+
 class DatabaseMissing(StorageError):
     """A read command was pointed at a database that does not exist."""
 

@@ -203,3 +203,32 @@ def test_query_json_stays_valid_json_for_infinite_numbers(hostile_db):
     assert json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"{c} is not JSON")) == [
         {"big": "Infinity", "small": "-Infinity"}
     ]
+
+
+def test_browse_serves_a_database_from_a_read_only_folder(hostile_db, tmp_path):
+    from .unprivileged import own, popen_cli_unprivileged
+
+    own(tmp_path, hostile_db)
+    tmp_path.chmod(0o555)
+    port = free_port()
+    proc = popen_cli_unprivileged(
+        "browse", "--db", str(hostile_db), "--port", str(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/t/policy_timeline.json?_shape=array"
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    rows = json.load(r)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        assert {r["company"] for r in rows} == {"Acme", "Evil <b>Corp</b>"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        tmp_path.chmod(0o755)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]

@@ -127,3 +127,12 @@ def run_cli_unprivileged(*args: str, cwd: Path | None = None, timeout: float = 1
         timeout=timeout,
         preexec_fn=_mode().preexec,
     )
+
+
+def popen_cli_unprivileged(*args: str, **kwargs) -> subprocess.Popen:
+    """Like :func:`run_cli_unprivileged`, for a command that keeps running (``browse``)."""
+    require_permissions()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, env=env, preexec_fn=_mode().preexec, **kwargs
+    )
