@@ -6,8 +6,11 @@ or stopped on rate limits (resume later); 75 another run holds the lock.
 
 from __future__ import annotations
 
+import errno
 import functools
+import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from crawler.defaults import (
     DEMO_DB,
     DEMO_WORKDIR,
 )
-from crawler.errors import PolicytrailError
+from crawler.errors import EXIT_FAILURES, PolicytrailError
 from crawler.outputs.tables import emit_rows, format_option
 
 
@@ -60,17 +63,38 @@ def companies_option(fn):
 
 
 def clean_errors(fn):
-    """Turn a PolicytrailError into its message and exit code, without a traceback."""
+    """Turn a PolicytrailError into its message and exit code, without a traceback; likewise a
+    standard output that cannot be written (a full disk: exit 1)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # a full disk shows here, not as a traceback at exit
         except PolicytrailError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+                raise
+            _discard_stdout()
+            where = exc.filename or "the output (standard output)"
+            click.echo(f"Error: cannot write {where}: {exc.strerror}", err=True)
+            sys.exit(EXIT_FAILURES)
 
     return wrapper
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered cannot fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -373,7 +397,6 @@ def browse(db, port):
     Example:
         policytrail browse --db data/demo.db      # then open http://127.0.0.1:8001
     """
-    import os
     import tempfile
 
     from crawler.outputs.research import write_metadata

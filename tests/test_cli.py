@@ -171,6 +171,26 @@ def test_a_log_file_on_a_full_disk_is_one_line(tmp_path):
     assert not (tmp_path / "t.db").exists()
 
 
+@pytest.mark.parametrize("command", [("query", "SELECT 1 AS one"), ("diff", "Acme"), ("status",)], ids=lambda c: c[0])
+def test_standard_output_on_a_full_disk_is_one_line_and_exit_1(hostile_db, command):
+    import os
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", *command, "--db", str(hostile_db)],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == ["Error: cannot write the output (standard output): No space left on device"]
+
+
 def test_settings_are_overridden_with_dash_s_and_bad_pairs_are_refused(ia_shim, tmp_path):
     bad = crawl(ia_shim, tmp_path / "t.db", "-s", "download_timeout")
     assert bad.returncode == 2 and "-s expects NAME=VALUE" in bad.stderr
