@@ -6,8 +6,11 @@ or stopped on rate limits (resume later); 75 another run holds the lock.
 
 from __future__ import annotations
 
+import errno
 import functools
+import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from crawler.defaults import (
     DEMO_DB,
     DEMO_WORKDIR,
 )
-from crawler.errors import PolicytrailError
+from crawler.errors import EXIT_FAILURES, PolicytrailError
 from crawler.outputs.tables import emit_rows, format_option
 
 
@@ -33,7 +36,7 @@ def db_option(default: str = DEFAULT_DB):
         "--db",
         default=default,
         show_default=True,
-        type=click.Path(dir_okay=False),
+        type=click.Path(dir_okay=False, readable=False),  # an unreadable file: the store says why, in one line
         help="SQLite database to read and write.",
     )
 
@@ -60,17 +63,38 @@ def companies_option(fn):
 
 
 def clean_errors(fn):
-    """Turn a PolicytrailError into its message and exit code, without a traceback."""
+    """Turn a PolicytrailError into its message and exit code, without a traceback; likewise a
+    standard output that cannot be written (a full disk: exit 1)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # a full disk shows here, not as a traceback at exit
         except PolicytrailError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
+                raise
+            _discard_stdout()
+            where = exc.filename or "the output (standard output)"
+            click.echo(f"Error: cannot write {where}: {exc.strerror}", err=True)
+            sys.exit(EXIT_FAILURES)
 
     return wrapper
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered cannot fail again at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,8 +186,12 @@ def crawl(
         policytrail crawl --archive http://127.0.0.1:8080 --dialect pywb --unthrottled
         policytrail crawl --quiet --log-file logs/crawl.log    # from cron
     """
+    from crawler.archive import utcnow
     from crawler.crawl.run import crawl_settings, parse_overrides, run_crawl
+    from crawler.outputs.destinations import check_log_file
 
+    if log_file:  # not the database, and writable: before anything is locked, created or requested
+        check_log_file(log_file, db, f"{utcnow()} [policytrail] INFO: policytrail {__version__} crawl --db {db}")
     if progress is None:
         progress = sys.stderr.isatty() and not (quiet or verbose or as_json)
 
@@ -314,9 +342,10 @@ def query(sql, db, time_limit, fmt):
         policytrail query "SELECT company, in_force_from FROM policy_timeline" --format csv
     """
     from crawler.outputs.research import run_query
+    from crawler.outputs.tables import rows_as_dicts
 
     columns, rows = run_query(db, sql, time_limit=time_limit)
-    emit_rows([dict(zip(columns, row)) for row in rows], fmt)
+    emit_rows(rows_as_dicts(columns, rows), fmt)
 
 
 @cli.command()
@@ -368,19 +397,21 @@ def browse(db, port):
     Example:
         policytrail browse --db data/demo.db      # then open http://127.0.0.1:8001
     """
-    import os
     import tempfile
 
     from crawler.outputs.research import write_metadata
+    from crawler.store.files import needs_immutable
 
     path = _open_existing(db).path
     metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
+    # a database that SQLite reads only as immutable (a folder nobody can write) is served that way too
+    database = ["-i", str(path)] if needs_immutable(path) else [str(path)]
     args = [
         sys.executable,
         "-m",
         "datasette",
         "serve",
-        str(path),
+        *database,
         "--host",
         "127.0.0.1",
         "--port",
@@ -398,10 +429,13 @@ def browse(db, port):
 @cli.command()
 @companies_option
 @click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to write.")
+@click.option("--out", "out", required=True, type=click.Path(), help="Directory to write.")
+@click.option(
+    "--force", is_flag=True, help="Write into --out even if it is not empty (pages of the same names are replaced)."
+)
 @db_option()
 @clean_errors
-def report(companies, since, out, db):
+def report(companies, since, out, force, db):
     """Write a static HTML report: an index of companies and a page per company.
 
     Opens from disk: no JavaScript, no CDN, no external fonts. Every change is citable
@@ -412,11 +446,13 @@ def report(companies, since, out, db):
         policytrail report --db data/demo.db --out report/ && open report/index.html
     """
     from crawler.archive import utcnow
+    from crawler.outputs.destinations import Output
     from crawler.outputs.history import load_documents
     from crawler.outputs.reports import render_site
 
-    docs = load_documents(_open_existing(db), tuple(companies), since)
-    written = render_site(docs, Path(out), utcnow())
+    store = _open_existing(db)
+    docs = load_documents(store, tuple(companies), since)
+    written = render_site(docs, Output(out, database=store.path, folder=True, force=force).prepare(), utcnow())
     click.echo(f"Wrote {len(written)} pages to {out}/ (open {Path(out) / 'index.html'})", err=True)
 
 
@@ -426,9 +462,10 @@ def report(companies, since, out, db):
 @companies_option
 @click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
 @click.option("--feed-id", default="tag:policytrail,2026:changes", show_default=True, help="Atom feed id.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file, or write into a folder that is not empty.")
 @db_option()
 @clean_errors
-def export(fmt, out, companies, since, feed_id, db):
+def export(fmt, out, companies, since, feed_id, force, db):
     """Export versions, changes and clause changes: CSV, JSON Lines, Markdown, Atom or WARC.
 
     \b
@@ -438,12 +475,13 @@ def export(fmt, out, companies, since, feed_id, db):
         policytrail export --format warc --out snapshots.warc.gz
     """
     from crawler.archive import utcnow
+    from crawler.outputs.destinations import Output
     from crawler.outputs.exports import write_atom, write_markdown, write_tabular, write_warc
     from crawler.outputs.history import load_documents
 
     store = _open_existing(db)
     docs = load_documents(store, tuple(companies), since, with_clauses=fmt != "warc")
-    out_path = Path(out)
+    out_path = Output(out, database=store.path, folder=fmt in ("csv", "jsonl", "markdown"), force=force).prepare()
     if fmt in ("csv", "jsonl"):
         written = write_tabular(docs, out_path, fmt, store)
     elif fmt == "markdown":

@@ -47,6 +47,17 @@ class QueryError(UsageError):
     """A query the read-only connection refused, or one that ran past its time limit."""
 
 
+class OutputError(UsageError):
+    """An output (report, export, log file) cannot go where it was asked to: the database's own
+    files, an existing file or non-empty folder without ``--force``, a place the user cannot write."""
+
+
+class OutputIncomplete(OutputError):
+    """Writing an output failed half-way (disk full, quota, I/O error): what was written is removed."""
+
+    exit_code = EXIT_FAILURES
+
+
 # --------------------------------------------------------------------------- the archive
 
 
@@ -109,6 +120,12 @@ class DatabaseTooOld(StorageError):
 
 class DatabaseReadOnly(StorageError):
     """The database (or its folder) cannot be written."""
+
+    exit_code = EXIT_USAGE
+
+
+class DatabaseUnreadable(StorageError):
+    """The database cannot be read by this user (permissions), or not safely from where it is."""
 
     exit_code = EXIT_USAGE
 

@@ -123,6 +123,74 @@ def test_log_file_keeps_the_whole_log_for_cron(ia_shim, tmp_path):
     assert "Spider closed (finished)" in text and "derive:" in text
 
 
+def test_the_log_file_cannot_be_the_database_under_any_name(hostile_db, tmp_path):
+    link = tmp_path / "crawl.log"
+    link.symlink_to(hostile_db)
+    before = hostile_db.read_bytes()
+    for log in (hostile_db, link, f"{hostile_db}-wal"):
+        result = crawl(f"http://127.0.0.1:{free_port()}", hostile_db, "--log-file", str(log))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        (line,) = result.stderr.splitlines()
+        assert str(log) in line and "database" in line
+    assert hostile_db.read_bytes() == before and not Path(f"{hostile_db}-wal").exists()
+
+
+def test_a_log_file_the_user_cannot_write_is_one_line_and_nothing_is_crawled(tmp_path):
+    from .unprivileged import own, run_cli_unprivileged
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    own(tmp_path, logs)
+    logs.chmod(0o555)
+    db = tmp_path / "t.db"
+    try:
+        result = run_cli_unprivileged(
+            "crawl",
+            "--targets",
+            str(FIXTURES / "archive" / "targets.csv"),
+            "--db",
+            str(db),
+            "--archive",
+            f"http://127.0.0.1:{free_port()}",
+            "--log-file",
+            str(logs / "crawl.log"),
+        )
+    finally:
+        logs.chmod(0o755)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and str(logs / "crawl.log") in line and "Permission denied" in line
+    assert not db.exists()
+
+
+def test_a_log_file_on_a_full_disk_is_one_line(tmp_path):
+    result = crawl(f"http://127.0.0.1:{free_port()}", tmp_path / "t.db", "--log-file", "/dev/full")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert "/dev/full" in line and "No space left on device" in line
+    assert not (tmp_path / "t.db").exists()
+
+
+@pytest.mark.parametrize("command", [("query", "SELECT 1 AS one"), ("diff", "Acme"), ("status",)], ids=lambda c: c[0])
+def test_standard_output_on_a_full_disk_is_one_line_and_exit_1(hostile_db, command):
+    import os
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", *command, "--db", str(hostile_db)],
+            cwd=ROOT,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == ["Error: cannot write the output (standard output): No space left on device"]
+
+
 def test_settings_are_overridden_with_dash_s_and_bad_pairs_are_refused(ia_shim, tmp_path):
     bad = crawl(ia_shim, tmp_path / "t.db", "-s", "download_timeout")
     assert bad.returncode == 2 and "-s expects NAME=VALUE" in bad.stderr

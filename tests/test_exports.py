@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import urllib.request
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -14,6 +16,9 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.cli import cli
 from crawler.localarchive.pywb import LocalArchive
 from crawler.outputs.exports import CHANGE_COLUMNS, CLAUSE_COLUMNS, VERSION_COLUMNS
+
+from .conftest import run_cli
+from .unprivileged import own, run_cli_unprivileged
 
 
 def export(db, fmt, out):
@@ -96,3 +101,124 @@ def test_warc_export_is_read_by_warcio_and_replayed_by_pywb(hostile_db, tmp_path
         ts = date.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
         with urllib.request.urlopen(f"{local.url}/web/{ts}id_/{uri}") as resp:
             assert resp.read() == body
+
+
+# --------------------------------------------------------------------------- where exports may write
+
+
+def _one_error_line(result, *fragments: str) -> str:
+    assert "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and all(f in line for f in fragments), line
+    return line
+
+
+def _bytes_of(db: Path) -> bytes:
+    return db.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["same file", "symlink", "hard link", "wal", "lock"])
+@pytest.mark.parametrize("fmt", ["atom", "warc"])
+def test_an_export_never_writes_over_its_database_whatever_the_name(hostile_db, tmp_path, name, fmt):
+    before = _bytes_of(hostile_db)
+    out = {"same file": hostile_db, "wal": Path(f"{hostile_db}-wal"), "lock": Path(f"{hostile_db}.lock")}.get(name)
+    if name == "symlink":
+        out = tmp_path / "elsewhere" / "feed.xml"
+        out.parent.mkdir()
+        out.symlink_to(hostile_db)
+    elif name == "hard link":
+        out = tmp_path / "elsewhere" / "feed.xml"
+        out.parent.mkdir()
+        os.link(hostile_db, out)
+    for force in ((), ("--force",)):
+        result = run_cli("export", "--format", fmt, "--out", str(out), "--db", str(hostile_db), *force)
+        assert result.returncode == 2, result.stderr
+        _one_error_line(result, str(out), "database")
+        assert _bytes_of(hostile_db) == before
+    if name in ("wal", "lock"):  # (SQLite may leave an empty -wal beside a database it read)
+        assert not out.exists() or out.read_bytes()[:2] not in (b"<?", b"\x1f\x8b")
+
+
+def test_a_tabular_export_never_writes_over_its_database_in_the_folder(hostile_db, tmp_path):
+    """The database is named like one of the files the export writes, in the folder it writes to."""
+    out = tmp_path / "x"
+    out.mkdir()
+    db = out / "versions.csv"
+    db.write_bytes(hostile_db.read_bytes())
+    before = db.read_bytes()
+    result = run_cli("export", "--format", "csv", "--out", str(out), "--db", str(db), "--force")
+    assert result.returncode == 2, result.stderr
+    _one_error_line(result, str(db), "database")
+    assert db.read_bytes() == before
+
+
+def test_an_existing_file_is_overwritten_only_with_force(hostile_db, tmp_path):
+    feed = tmp_path / "feed.atom"
+    feed.write_text("mine")
+    result = run_cli("export", "--format", "atom", "--out", str(feed), "--db", str(hostile_db))
+    assert result.returncode == 2
+    _one_error_line(result, str(feed), "--force")
+    assert feed.read_text() == "mine"
+    forced = run_cli("export", "--format", "atom", "--out", str(feed), "--db", str(hostile_db), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert feed.read_text().startswith("<?xml")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "markdown"])
+def test_a_folder_that_is_not_empty_is_written_into_only_with_force(hostile_db, tmp_path, fmt):
+    out = tmp_path / "x"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = run_cli("export", "--format", fmt, "--out", str(out), "--db", str(hostile_db))
+    assert result.returncode == 2
+    _one_error_line(result, str(out), "--force")
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    forced = run_cli("export", "--format", fmt, "--out", str(out), "--db", str(hostile_db), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert len(list(out.iterdir())) > 1 and (out / "notes.txt").read_text() == "mine"
+
+
+def test_an_empty_folder_needs_no_force(hostile_db, tmp_path):
+    (tmp_path / "x").mkdir()
+    export(hostile_db, "csv", tmp_path / "x")
+    assert (tmp_path / "x" / "versions.csv").exists()
+
+
+# --------------------------------------------------------------------------- failures to write: one line each
+
+
+def test_a_file_format_pointed_at_a_folder_says_so(hostile_db, tmp_path):
+    (tmp_path / "feed").mkdir()
+    result = run_cli("export", "--format", "atom", "--out", str(tmp_path / "feed"), "--db", str(hostile_db), "--force")
+    assert result.returncode == 2
+    _one_error_line(result, str(tmp_path / "feed"), "is a folder")
+
+
+def test_a_folder_format_pointed_at_a_file_says_so(hostile_db, tmp_path):
+    (tmp_path / "x").write_text("mine")
+    result = run_cli("export", "--format", "csv", "--out", str(tmp_path / "x"), "--db", str(hostile_db), "--force")
+    assert result.returncode == 2
+    _one_error_line(result, str(tmp_path / "x"), "not a folder")
+    assert (tmp_path / "x").read_text() == "mine"
+
+
+@pytest.mark.parametrize("fmt", ["atom", "warc"])
+def test_a_full_disk_is_one_line_and_exit_1(hostile_db, fmt):
+    result = run_cli("export", "--format", fmt, "--out", "/dev/full", "--db", str(hostile_db), "--force")
+    assert result.returncode == 1, result.stderr
+    _one_error_line(result, "/dev/full", "No space left on device")
+
+
+@pytest.mark.parametrize(("fmt", "out"), [("csv", "ro/x"), ("markdown", "ro"), ("atom", "ro/feed.atom")])
+def test_a_folder_the_user_cannot_write_is_one_line_and_exit_2(hostile_db, tmp_path, fmt, out):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    own(hostile_db.parent, hostile_db, ro)
+    ro.chmod(0o555)
+    try:
+        result = run_cli_unprivileged("export", "--format", fmt, "--out", str(tmp_path / out), "--db", str(hostile_db))
+    finally:
+        ro.chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    _one_error_line(result, str(tmp_path / out), "Permission denied")
+    assert list(ro.iterdir()) == []

@@ -101,3 +101,42 @@ def test_a_citation_names_the_archive_and_collection_crawled():
     assert cited.memento() == other.memento_url(ts, url) == f"https://archive.example/wayback/ukgwa/{ts}id_/{url}"
     assert cited.memento("") == f"https://archive.example/wayback/ukgwa/{ts}/{url}"
     assert Citation("local/ukgwa", url, ts, None).memento() == f"/ukgwa/{ts}id_/{url}"
+
+
+# --------------------------------------------------------------------------- file names from company names
+
+LONG = "Very Long Holdings " + "International " * 20 + "L"  # 300 characters
+
+
+@pytest.fixture
+def long_named(tmp_path):
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B)])
+    for company in (LONG, LONG + " Europe"):  # the same first 200 characters
+        tid = store.upsert_target(company, f"https://{len(company)}.example/privacy", "privacy policy")
+        capture(store, tid, "20180101000000", "A", url=f"https://{len(company)}.example/privacy")
+        capture(store, tid, "20190101000000", "B", url=f"https://{len(company)}.example/privacy")
+    derive(store)
+    store.close()
+    return tmp_path / "t.db"
+
+
+def test_slugs_are_bounded_distinct_and_stable():
+    from crawler.outputs.history import MAX_SLUG, slugify
+
+    assert len(LONG) == 300
+    long, longer = slugify(LONG), slugify(LONG + " Europe")
+    assert len(long) <= MAX_SLUG and len(longer) <= MAX_SLUG and long != longer
+    assert long.startswith("very-long-holdings-international-") and slugify(LONG) == long
+    assert slugify("Evil <b>Corp</b>") == "evil-b-corp-b"  # short names keep their slug (anchors, feed ids)
+
+
+@pytest.mark.parametrize("command", [("report",), ("export", "--format", "markdown")])
+def test_a_300_character_company_name_gives_short_file_names_stable_across_runs(long_named, tmp_path, command):
+    names = []
+    for run in ("one", "two"):
+        out = tmp_path / run
+        result = CliRunner().invoke(cli, [*command, "--db", str(long_named), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        names.append(sorted(p.name for p in out.iterdir()))
+    assert names[0] == names[1] and len(names[0]) >= 3
+    assert all(len(name.encode()) <= 100 for name in names[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -10,7 +11,8 @@ import pytest
 
 from crawler.store.lock import DatabaseLock, LockHeld
 
-from .conftest import FIXTURES, ROOT, crawl
+from .conftest import FIXTURES, ROOT, crawl, run_cli
+from .unprivileged import own, run_cli_unprivileged
 
 
 def test_a_second_holder_is_refused_and_the_first_release_frees_it(tmp_path):
@@ -90,3 +92,82 @@ def test_scrapy_crawl_cannot_switch_the_lock_off_either(ia_shim, tmp_path):
         )
     assert "another policytrail run" in result.stderr, result.stderr[-2000:]
     assert ia_shim.requests() == [] and not db.exists()
+
+
+# --------------------------------------------------------------------------- one database, several names
+
+
+def _database(path):
+    from crawler.store import Store
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Store(path).close()
+    return path
+
+
+def test_a_symlink_to_the_database_takes_the_same_lock(tmp_path):
+    db = _database(tmp_path / "data" / "t.db")
+    link = tmp_path / "elsewhere" / "link.db"
+    link.parent.mkdir()
+    link.symlink_to(db)
+    with DatabaseLock(db):
+        with pytest.raises(LockHeld):
+            DatabaseLock(link).acquire()
+    with DatabaseLock(link):
+        with pytest.raises(LockHeld):
+            DatabaseLock(db).acquire()
+    assert not (link.parent / "link.db.lock").exists()  # the lock lives beside the file itself
+
+
+def test_a_writer_through_a_symlink_waits_for_the_run_on_the_real_file(tmp_path):
+    db = _database(tmp_path / "data" / "t.db")
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    with DatabaseLock(db):
+        result = run_cli("reextract", "--db", str(link))
+    assert result.returncode == 75, result.stderr
+    assert "another policytrail run" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_hard_link_to_an_existing_database_takes_the_same_lock(tmp_path):
+    db = _database(tmp_path / "data" / "t.db")
+    hard = tmp_path / "elsewhere" / "hard.db"
+    hard.parent.mkdir()
+    os.link(db, hard)
+    with DatabaseLock(db):
+        with pytest.raises(LockHeld) as err:
+            DatabaseLock(hard).acquire()
+        assert "hard link" in str(err.value)
+    with DatabaseLock(hard):
+        with pytest.raises(LockHeld):
+            DatabaseLock(db).acquire()
+    DatabaseLock(hard).acquire().release()
+
+
+# --------------------------------------------------------------------------- a lock file that cannot be opened
+
+
+def test_a_lock_file_the_user_cannot_write_is_one_line_naming_it_and_the_cause(tmp_path):
+    db = _database(tmp_path / "data" / "t.db")
+    lock = tmp_path / "data" / "t.db.lock"
+    lock.write_text("")
+    own(db.parent, db)
+    lock.chmod(0o444)
+    result = run_cli_unprivileged("reextract", "--db", str(db))
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: cannot open the lock file {lock}: Permission denied")
+
+
+def test_a_database_in_a_read_only_folder_cannot_be_locked_and_says_so(tmp_path):
+    db = _database(tmp_path / "data" / "t.db")
+    own(db.parent, db)
+    db.parent.chmod(0o555)
+    try:
+        result = run_cli_unprivileged("reextract", "--db", str(db))
+    finally:
+        db.parent.chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: cannot open the lock file {db}.lock: Permission denied")
+    assert not (db.parent / "t.db.lock").exists()

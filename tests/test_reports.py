@@ -12,6 +12,9 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.extract.page import EXTRACTOR_VERSION
 
+from .conftest import run_cli
+from .unprivileged import own, run_cli_unprivileged
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "output"
 
@@ -120,3 +123,54 @@ def test_hostile_archived_content_is_inert_in_headless_chromium(hostile_db, tmp_
         finally:
             browser.close()
     assert (SCREENSHOTS / "report-index.png").stat().st_size > 5000
+
+
+# --------------------------------------------------------------------------- where reports may write
+
+
+def test_a_report_goes_into_a_folder_that_is_not_empty_only_with_force(hostile_db, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("mine")
+    result = run_cli("report", "--db", str(hostile_db), "--out", str(site))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert str(site) in line and "--force" in line
+    assert (site / "index.html").read_text() == "mine"
+    pages = render(hostile_db, site, "--force")
+    assert "index.html" in [p.name for p in pages] and (site / "index.html").read_text() != "mine"
+
+
+def test_a_report_never_writes_over_its_database(hostile_db, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    db = site / "acme.html"  # the name of a page the report writes
+    db.write_bytes(hostile_db.read_bytes())
+    before = db.read_bytes()
+    result = run_cli("report", "--db", str(db), "--out", str(site), "--force")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert str(db) in line and "database" in line
+    assert db.read_bytes() == before
+
+
+def test_a_report_into_a_folder_the_user_cannot_write_is_one_line_and_exit_2(hostile_db, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    own(hostile_db.parent, hostile_db, ro)
+    ro.chmod(0o555)
+    try:
+        result = run_cli_unprivileged("report", "--db", str(hostile_db), "--out", str(ro / "site"))
+    finally:
+        ro.chmod(0o755)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and str(ro / "site") in line and "Permission denied" in line
+
+
+def test_a_report_pointed_at_a_file_says_it_is_not_a_folder(hostile_db, tmp_path):
+    (tmp_path / "site").write_text("mine")
+    result = run_cli("report", "--db", str(hostile_db), "--out", str(tmp_path / "site"), "--force")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert str(tmp_path / "site") in line and "not a folder" in line

@@ -162,3 +162,73 @@ def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_d
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- query output: every value, every column
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_query_prints_blobs_as_base64_in_every_format(hostile_db, fmt):
+    result = run_cli("query", "SELECT x'00ff10' AS raw, 'text' AS t", "--db", str(hostile_db), "--format", fmt)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "AP8Q" in result.stdout and "b'" not in result.stdout  # base64 of 00 ff 10
+    if fmt == "json":
+        assert json.loads(result.stdout) == [{"raw": "AP8Q", "t": "text"}]
+
+
+def test_a_stored_body_comes_back_byte_for_byte_from_the_default_piped_output(hostile_db):
+    import base64
+
+    (body,) = sqlite3.connect(hostile_db).execute("SELECT body FROM snapshots ORDER BY digest LIMIT 1").fetchone()
+    result = run_cli("query", "SELECT body FROM snapshots ORDER BY digest LIMIT 1", "--db", str(hostile_db))
+    assert result.returncode == 0, result.stderr
+    assert base64.b64decode(json.loads(result.stdout)["body"]) == body  # jsonl when piped
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_query_keeps_every_column_when_names_repeat(hostile_db, fmt):
+    sql = "SELECT 1 AS a, 2 AS a, 3 AS a_2, 4 AS b, 5 AS a"
+    result = run_cli("query", sql, "--db", str(hostile_db), "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        assert json.loads(result.stdout) == [{"a": 1, "a_3": 2, "a_2": 3, "b": 4, "a_4": 5}]
+    else:
+        for value in "12345":
+            assert value in result.stdout
+
+
+def test_query_json_stays_valid_json_for_infinite_numbers(hostile_db):
+    result = run_cli("query", "SELECT 1e999 AS big, -1e999 AS small", "--db", str(hostile_db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"{c} is not JSON")) == [
+        {"big": "Infinity", "small": "-Infinity"}
+    ]
+
+
+def test_browse_serves_a_database_from_a_read_only_folder(hostile_db, tmp_path):
+    from .unprivileged import own, popen_cli_unprivileged
+
+    own(tmp_path, hostile_db)
+    tmp_path.chmod(0o555)
+    port = free_port()
+    proc = popen_cli_unprivileged(
+        "browse", "--db", str(hostile_db), "--port", str(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                url = f"http://127.0.0.1:{port}/t/policy_timeline.json?_shape=array"
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    rows = json.load(r)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        assert {r["company"] for r in rows} == {"Acme", "Evil <b>Corp</b>"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        tmp_path.chmod(0o755)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import zlib
 from pathlib import Path
@@ -286,3 +288,107 @@ def test_captures_stored_without_a_digest_by_an_older_release_are_keyed_and_fetc
     # the next listing of the same captures finds them, instead of adding a second row each
     assert capture(store, 1, "20200101000000", capture_digest("-", "https://a.example/p", "20200101000000"),
                    url="https://a.example/p") is False  # fmt: skip
+
+
+# --------------------------------------------------------------------------- reading where nothing can be written
+
+READERS = [
+    ("status",),
+    ("query", "SELECT count(*) AS n FROM versions"),
+    ("search", "policy"),
+    ("diff", "Acme"),
+    ("report", "--out", "{out}/report"),
+    ("export", "--format", "atom", "--out", "{out}/feed.atom"),
+]
+
+
+def _read_only(folder: Path, file_mode: int, folder_mode: int = 0o555) -> None:
+    for db in folder.glob("*.db"):
+        db.chmod(file_mode)
+    folder.chmod(folder_mode)
+
+
+@pytest.mark.parametrize("file_mode", [0o644, 0o444], ids=["writable file", "read-only file"])
+@pytest.mark.parametrize("command", READERS, ids=lambda c: c[0])
+def test_a_database_in_a_read_only_folder_is_read_by_every_read_command(hostile_db, tmp_path, command, file_mode):
+    from .unprivileged import own, run_cli_unprivileged
+
+    folder, out = tmp_path, tmp_path.parent / f"{tmp_path.name}-out"
+    out.mkdir()
+    own(folder, hostile_db, out)
+    assert sorted(p.name for p in folder.iterdir()) == ["t.db"]  # a clean close left no -wal, no -shm
+    _read_only(folder, file_mode)
+    try:
+        result = run_cli_unprivileged(*[part.format(out=out) for part in command], "--db", str(hostile_db))
+    finally:
+        _read_only(folder, 0o644, 0o755)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["t.db"]
+
+
+def test_a_read_only_database_file_in_a_writable_folder_is_read(hostile_db, tmp_path):
+    from .unprivileged import own, run_cli_unprivileged
+
+    own(tmp_path, hostile_db)
+    hostile_db.chmod(0o444)
+    result = run_cli_unprivileged("query", "SELECT count(*) AS n FROM versions", "--db", str(hostile_db))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n"] > 0
+
+
+def test_a_folder_someone_else_may_write_is_not_read_unsafely_and_the_message_says_why(hostile_db, tmp_path):
+    """A writer (the folder's owner) could start while we read: reading the file as immutable would
+    be unsafe, and SQLite cannot create the -shm it needs. Refuse, naming the folder and the cause."""
+    from .unprivileged import own, run_cli_unprivileged
+
+    own(tmp_path, hostile_db)
+    os.chown(tmp_path, 12345, -1)  # the owner may write (0o755); the CLI's user, not the owner, may not
+    tmp_path.chmod(0o755)
+    try:
+        result = run_cli_unprivileged("status", "--db", str(hostile_db))
+    finally:
+        os.chown(tmp_path, os.getuid(), -1)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert str(tmp_path) in line and "-shm" in line and "cannot create" in line and "copy" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]
+
+
+def test_a_database_being_written_is_read_through_its_shared_memory_file_from_a_read_only_folder(hostile_db, tmp_path):
+    from .unprivileged import own, run_cli_unprivileged
+
+    own(tmp_path, hostile_db)
+    writer = Store(hostile_db)  # a crawl has it open: -wal and -shm exist
+    try:
+        writer.query("SELECT count(*) FROM versions")
+        for sidecar in ("t.db-wal", "t.db-shm"):
+            own(tmp_path / sidecar)
+            (tmp_path / sidecar).chmod(0o444)
+        tmp_path.chmod(0o555)
+        result = run_cli_unprivileged("query", "SELECT count(*) AS n FROM versions", "--db", str(hostile_db))
+    finally:
+        tmp_path.chmod(0o755)
+        writer.close()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n"] > 0
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_database_the_user_may_not_read_says_permission_denied(hostile_db, tmp_path, what):
+    from .unprivileged import own, run_cli_unprivileged
+
+    own(tmp_path, hostile_db)
+    if what == "file":
+        hostile_db.chmod(0o200)
+    else:
+        tmp_path.chmod(0o600)  # the folder can be listed, not entered
+    try:
+        result = run_cli_unprivileged("status", "--db", str(hostile_db))
+    finally:
+        tmp_path.chmod(0o755)
+        hostile_db.chmod(0o644)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: cannot read {hostile_db}: Permission denied"), line

@@ -19,6 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive import ts_to_iso
+from crawler.outputs.destinations import Output
 from crawler.outputs.history import DocumentRecord
 from crawler.store.store import Store
 
@@ -154,8 +155,7 @@ def tables(docs: list[DocumentRecord]) -> dict[str, list[dict]]:
     return {"versions": versions, "changes": changes, "clause_changes": clauses}
 
 
-def write_tabular(docs: list[DocumentRecord], out: Path, fmt: str, store: Store) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+def write_tabular(docs: list[DocumentRecord], out: Output, fmt: str, store: Store) -> list[Path]:
     data = tables(docs)
     counts = {}
     for doc in docs:  # capture counts per span, from the timeline
@@ -165,9 +165,9 @@ def write_tabular(docs: list[DocumentRecord], out: Path, fmt: str, store: Store)
         row["capture_count"] = counts.get((row["company"], row["document"], row["in_force_from"]))
     written = []
     for name, rows in data.items():
-        path = out / f"{name}.{fmt}"
+        path = out.file(f"{name}.{fmt}")
         columns = {"versions": VERSION_COLUMNS, "changes": CHANGE_COLUMNS, "clause_changes": CLAUSE_COLUMNS}[name]
-        with path.open("w", newline="", encoding="utf-8") as fh:
+        with out.open(path, "w", newline="", encoding="utf-8") as fh:
             if fmt == "csv":
                 writer = csv.DictWriter(fh, fieldnames=columns)
                 writer.writeheader()
@@ -190,30 +190,23 @@ def _span_counts(store: Store, doc: DocumentRecord) -> list[int]:
     ]
 
 
-def write_markdown(docs: list[DocumentRecord], out: Path, generated: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+def write_markdown(docs: list[DocumentRecord], out: Output, generated: str) -> list[Path]:
     template = _TEXT.get_template("company.md")
     written = []
     for doc in docs:
-        path = out / f"{doc.slug}.md"
-        path.write_text(template.render(doc=doc, generated=generated, iso=ts_to_iso), encoding="utf-8")
-        written.append(path)
+        text = template.render(doc=doc, generated=generated, iso=ts_to_iso)
+        written.append(out.write_text(out.file(f"{doc.slug}.md"), text))
     return written
 
 
-def write_atom(docs: list[DocumentRecord], out: Path, generated: str, feed_id: str) -> list[Path]:
+def write_atom(docs: list[DocumentRecord], out: Output, generated: str, feed_id: str) -> list[Path]:
     changes = sorted((c for d in docs for c in d.changes), key=lambda c: (c.window_end, c.id), reverse=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        _XML.get_template("feed.atom").render(changes=changes, generated=generated, feed_id=feed_id, iso=ts_to_iso),
-        encoding="utf-8",
-    )
-    return [out]
+    feed = _XML.get_template("feed.atom").render(changes=changes, generated=generated, feed_id=feed_id, iso=ts_to_iso)
+    return [out.write_text(out.path, feed)]
 
 
-def write_warc(store: Store, docs: list[DocumentRecord], out: Path) -> list[Path]:
+def write_warc(store: Store, docs: list[DocumentRecord], out: Output) -> list[Path]:
     """Each stored snapshot once, as a WARC response record dated by the capture it was fetched for."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     companies = {d.company for d in docs}
     rows = store.query(
         """SELECT s.body, s.codec, s.status, s.headers, c.url, c.timestamp, d.company
@@ -223,7 +216,7 @@ def write_warc(store: Store, docs: list[DocumentRecord], out: Path) -> list[Path
            JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id
            ORDER BY c.timestamp, c.url"""
     )
-    with out.open("wb") as fh:
+    with out.open(out.path, "wb") as fh:
         writer = WARCWriter(fh, gzip=True)
         for body, codec, status, headers, url, ts, company in rows:
             if company not in companies:
@@ -246,4 +239,4 @@ def write_warc(store: Store, docs: list[DocumentRecord], out: Path) -> list[Path
                 warc_headers_dict={"WARC-Date": ts_to_iso(ts)},
             )
             writer.write_record(record)
-    return [out]
+    return [out.path]

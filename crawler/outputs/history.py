@@ -150,10 +150,22 @@ class DocumentRecord:
         return dict(sorted(out.items()))
 
 
+# File names and anchors are built from slugs: bounded well below NAME_MAX (255 bytes) with room
+# for an extension and the "-x" that tells two equal slugs apart.
+MAX_SLUG = 80
+
+
 def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens; a longer slug is cut and ends with a short hash of
+    the whole text, so it stays distinct and is the same on every run and in every database."""
+    import hashlib
     import re
 
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+    if len(slug) <= MAX_SLUG:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return f"{slug[: MAX_SLUG - len(digest) - 1].rstrip('-')}-{digest}"
 
 
 def change_id(slug: str, key: str) -> str:

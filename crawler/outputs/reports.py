@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from crawler.archive import ts_to_datetime, ts_to_iso
 from crawler.diff.align import ClauseDiff
+from crawler.outputs.destinations import Output
 from crawler.outputs.history import Pair
 
 _ENV = Environment(
@@ -132,17 +133,12 @@ def timeline_chart(doc, width: int = 860, height: int = 70) -> dict:
     return {"width": width, "height": height, "bars": bars, "ticks": ticks, "markers": markers}
 
 
-def render_site(docs: list, out: Path, generated: str) -> list[Path]:
-    """Write index.html and one page per document into ``out``; returns the files written."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+def render_site(docs: list, out: Output, generated: str) -> list[Path]:
+    """Write index.html and one page per document into the folder ``out``; returns the files written."""
     index = _ENV.get_template("report_index.html").render(docs=docs, generated=generated, iso=ts_to_iso)
-    (out / "index.html").write_text(index, encoding="utf-8")
-    written.append(out / "index.html")
+    written = [out.write_text(out.file("index.html"), index)]
     company_template = _ENV.get_template("report_company.html")
     for doc in docs:
         page = company_template.render(doc=doc, chart=timeline_chart(doc), generated=generated, iso=ts_to_iso)
-        path = out / f"{doc.slug}.html"
-        path.write_text(page, encoding="utf-8")
-        written.append(path)
+        written.append(out.write_text(out.file(f"{doc.slug}.html"), page))
     return written

@@ -1,9 +1,16 @@
-"""One way to print tabular results: ``--format table|csv|json|jsonl`` (table on a TTY)."""
+"""One way to print tabular results: ``--format table|csv|json|jsonl`` (table on a TTY).
+
+Every value prints in every format: BLOBs as base64 text (standard alphabet, padded), and
+numbers that JSON cannot hold (SQLite's infinities) as the strings ``"Infinity"`` and
+``"-Infinity"``. Result columns with the same name are all kept (:func:`rows_as_dicts`).
+"""
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
+import math
 import sys
 
 import click
@@ -21,9 +28,41 @@ def format_option(fn):
     )(fn)
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """Column names made unique: a repeated name gets ``_2``, ``_3``, ... (skipping names already
+    present), so that no column of a result is dropped when rows become dicts."""
+    taken = set(names)
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        if name in seen:
+            n = 2
+            while f"{name}_{n}" in taken or f"{name}_{n}" in seen:
+                n += 1
+            name = f"{name}_{n}"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def rows_as_dicts(columns: list[str], rows: list[tuple]) -> list[dict]:
+    names = unique_names(list(columns))
+    return [dict(zip(names, row)) for row in rows]
+
+
+def printable(value):
+    """A value every format can print: bytes as base64 text, infinities as text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "Infinity" if value > 0 else "-Infinity" if value < 0 else None
+    return value
+
+
 def emit_rows(rows: list[dict], fmt: str | None, stream=None) -> None:
     stream = stream or sys.stdout
     fmt = fmt or ("table" if stream.isatty() else "jsonl")
+    rows = [{k: printable(v) for k, v in row.items()} for row in rows]
     if fmt == "json":
         stream.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "jsonl":

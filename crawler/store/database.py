@@ -20,9 +20,11 @@ from crawler.errors import (
     DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseTooOld,
+    DatabaseUnreadable,
     NotAPolicytrailDatabase,
     StorageError,
 )
+from crawler.store.files import check_readable, needs_immutable
 
 
 def migrations() -> list[tuple[str, str]]:
@@ -44,11 +46,16 @@ MIGRATIONS = migrations()
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def classify(exc: sqlite3.Error, path: Path) -> StorageError:
-    """Tell SQLite's failures apart, as errors a user can act on."""
+def classify(exc: sqlite3.Error, path: Path, reading: bool = False) -> StorageError:
+    """Tell SQLite's failures apart, as errors a user can act on (``reading``: for a read command)."""
     text = str(exc)
     if "locked" in text or "busy" in text:
         return DatabaseBusy(f"{path} is busy: another program keeps it locked. Try again when it has finished.")
+    if reading and ("readonly" in text or "read-only" in text or "unable to open" in text):
+        return DatabaseUnreadable(
+            f"cannot read {path} ({text}): check the permissions of the file, of its -wal and -shm files "
+            f"and of its folder"
+        )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return DatabaseReadOnly(
             f"cannot write {path} ({text}): check the file's and its folder's permissions, or pass another --db"
@@ -58,9 +65,10 @@ def classify(exc: sqlite3.Error, path: Path) -> StorageError:
     return StorageError(f"database {path}: {text}")
 
 
-def _connect(path: Path, readonly: bool, **kwargs) -> sqlite3.Connection:
+def _connect(path: Path, readonly: bool, immutable: bool = False, **kwargs) -> sqlite3.Connection:
     if readonly:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
+        # immutable: only where no writer can start (files.needs_immutable)
+        uri = f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
         return sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, **kwargs)
     return sqlite3.connect(str(path), timeout=30, isolation_level=None, **kwargs)
 
@@ -162,13 +170,10 @@ def open_for_reading(path: str | Path, **kwargs) -> sqlite3.Connection:
     """Open an existing policytrail database read-only: never created, never migrated.
     ``kwargs`` go to ``sqlite3.connect`` (``check_same_thread``)."""
     path = Path(path)
-    if not path.is_file():
-        raise DatabaseMissing(
-            f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db"
-        )
+    check_readable(path)  # missing, or not readable: the real cause
     conn = None
     try:
-        conn = _connect(path, readonly=True, **kwargs)
+        conn = _connect(path, readonly=True, immutable=needs_immutable(path), **kwargs)
         version = check_ours(conn, path)
         if version == 0:
             raise NotAPolicytrailDatabase(f"{path} has no policytrail schema: pass the right --db")
@@ -181,9 +186,10 @@ def open_for_reading(path: str | Path, **kwargs) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         if conn is not None:
             conn.close()
-        raise classify(exc, path) from None
+        raise classify(exc, path, reading=True) from None
     except StorageError:
-        conn.close()
+        if conn is not None:
+            conn.close()
         raise
 
 
