@@ -19,6 +19,7 @@ from pathlib import Path
 from crawler import package_data
 from crawler.archive import parse_time
 from crawler.errors import QueryError, UsageError
+from crawler.options import SEARCH_LIMIT, TIME_LIMIT, check_number
 from crawler.store.database import open_for_reading
 
 # schema.md and research.md are package data (docs/ links to them): `browse` needs them installed too
@@ -48,6 +49,9 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
 @contextmanager
 def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
     """A read-only connection interrupted after ``time_limit`` s; SQLite errors become QueryErrors."""
+    time_limit = check_number(
+        time_limit, name="--time-limit (the query's time limit)", low=TIME_LIMIT.low, high=TIME_LIMIT.high
+    )
     conn = open_readonly(path)
     deadline = time.monotonic() + time_limit
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
@@ -105,6 +109,8 @@ def search_clauses(
     """
     if not phrase.strip():
         raise UsageError("search needs a phrase")
+    if limit is not None:
+        limit = check_number(limit, name="--limit", low=SEARCH_LIMIT.low, high=SEARCH_LIMIT.high, integer=True) or None
     fts = '"' + phrase.replace('"', '""') + '"'
     sql = [
         "SELECT f.rowid, d.company, d.name, s.start_ts, s.next_start_ts, vc.section, cl.text",
