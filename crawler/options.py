@@ -18,7 +18,11 @@ from crawler.errors import UsageError
 
 def check_number(value, *, name: str, low: float, high: float, integer: bool = False) -> int | float:
     """``value`` (a number, or its text) as a finite number in ``[low, high]``; else ``UsageError`` naming it."""
-    kind = "a whole number" if integer else "a number"
+
+    def refuse() -> UsageError:
+        what = "a whole number" if integer else "a number"
+        return UsageError(f"{name + ': ' if name else ''}{value!r} is not {what} from {_fmt(low)} to {_fmt(high)}")
+
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -26,17 +30,17 @@ def check_number(value, *, name: str, low: float, high: float, integer: bool = F
                 raise ValueError(text)
             number = int(text) if integer else float(text)
         except ValueError:
-            raise UsageError(f"{name} must be {kind} from {_fmt(low)} to {_fmt(high)}, not {value!r}") from None
+            raise refuse() from None
     elif isinstance(value, bool) or not isinstance(value, int | float):
-        raise UsageError(f"{name} must be {kind} from {_fmt(low)} to {_fmt(high)}, not {value!r}")
+        raise refuse()
     elif integer and not isinstance(value, int):
         if not (math.isfinite(value) and value == int(value)):
-            raise UsageError(f"{name} must be {kind} from {_fmt(low)} to {_fmt(high)}, not {value!r}")
+            raise refuse()
         number = int(value)
     else:
         number = value
     if not math.isfinite(number) or not low <= number <= high:
-        raise UsageError(f"{name} must be {kind} from {_fmt(low)} to {_fmt(high)}, not {value!r}")
+        raise refuse()
     return number
 
 
@@ -56,9 +60,8 @@ class Number(click.ParamType):
         return f"{_fmt(self.low)} to {_fmt(self.high)}"
 
     def convert(self, value, param, ctx):
-        name = param.opts[0] if param is not None and param.opts else "value"
-        try:
-            return check_number(value, name=name, low=self.low, high=self.high, integer=self.integer)
+        try:  # click names the option: "Invalid value for '--port': 'x' is not a whole number from 1 to 65535"
+            return check_number(value, name="", low=self.low, high=self.high, integer=self.integer)
         except UsageError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -93,7 +96,7 @@ def check_rate(value, *, name: str, kind: str, is_local: bool, archive: str) -> 
     limit = REMOTE_MAX[kind]
     if not is_local and number > limit:
         raise UsageError(
-            f"{name} must be at most {_fmt(limit)} for {archive}, not {value!r}: faster than that, the "
+            f"{name} must be at most {_fmt(limit)} for {archive}, not {_fmt(number)}: faster than that, the "
             f"Wayback Machine blocks your IP address (higher rates are allowed for an archive on 127.0.0.1)"
         )
     return number
