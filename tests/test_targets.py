@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.crawl.targets import load_targets
-from crawler.errors import TargetsError
+from crawler.errors import TargetsError, UsageError
 
 TARGETS = Path(__file__).parent / "fixtures" / "targets"
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ def test_good_file_loads_with_documents_defaulted():
 
 def test_company_filter_is_case_insensitive_and_unknown_companies_are_errors():
     assert len(load_targets(TARGETS / "good.csv", ["krop"])) == 2
-    with pytest.raises(TargetsError, match="no target for company 'nobody'"):
+    with pytest.raises(UsageError, match=r"no company 'nobody' in .*good.csv; known: 'Acme, Inc.', 'Krop'"):
         load_targets(TARGETS / "good.csv", ["nobody"])
 
 

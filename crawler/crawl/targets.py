@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.errors import TargetsError
+from crawler.errors import TargetsError, UnknownCompany
 
 REQUIRED_COLUMNS = ("company", "url")
 DEFAULT_DOCUMENT = "privacy policy"
@@ -133,10 +133,7 @@ def load_targets(path: str | Path, companies: tuple[str, ...] | list[str] = ()) 
         raise TargetsError(str(path), [f"line {line}: not valid UTF-8 (byte {exc.start})"]) from None
     targets = parse_targets(text, str(path))
     if companies:
+        UnknownCompany.check(companies, [t.company for t in targets], str(path))
         wanted = {c.casefold() for c in companies}
-        chosen = [t for t in targets if t.company.casefold() in wanted]
-        unknown = wanted - {t.company.casefold() for t in chosen}
-        if unknown:
-            raise TargetsError(str(path), [f"no target for company {c!r}" for c in sorted(unknown)])
-        return chosen
+        return [t for t in targets if t.company.casefold() in wanted]
     return targets

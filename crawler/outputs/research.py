@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crawler import package_data
 from crawler.archive import parse_time
-from crawler.errors import QueryError, UsageError
+from crawler.errors import QueryError, UnknownCompany, UsageError
 from crawler.options import SEARCH_LIMIT, TIME_LIMIT, check_number
 from crawler.store.database import open_for_reading
 
@@ -130,6 +130,9 @@ def search_clauses(
         params.append(parse_time(until, upper=True))
     hits: list[Hit] = []
     with _readonly_session(path, time_limit, "search") as conn:
+        if companies:
+            known = [r[0] for r in conn.execute("SELECT DISTINCT company FROM documents")]
+            UnknownCompany.check(companies, known, str(path))
         rows = conn.execute(" ".join(sql), params)
         # rows arrive clause by clause (the index drives the join): merge each clause's
         # consecutive spans into ranges, and stop once enough ranges are found
