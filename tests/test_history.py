@@ -101,3 +101,16 @@ def test_a_citation_names_the_archive_and_collection_crawled():
     assert cited.memento() == other.memento_url(ts, url) == f"https://archive.example/wayback/ukgwa/{ts}id_/{url}"
     assert cited.memento("") == f"https://archive.example/wayback/ukgwa/{ts}/{url}"
     assert Citation("local/ukgwa", url, ts, None).memento() == f"/ukgwa/{ts}id_/{url}"
+
+
+@pytest.mark.parametrize("from_ts, to_ts", [("2020", "2019"), ("2019-06-01", "2019-05-31"), ("2019", "2019-06")])
+def test_a_from_later_than_to_is_refused_rather_than_shown_reversed(db, from_ts, to_ts):
+    with pytest.raises(UsageError, match=f"--from {from_ts} .* is later than --to {to_ts}"):
+        pair_to_compare(Store(db), "Acme", from_ts, to_ts)
+    result = CliRunner().invoke(cli, ["diff", "Acme", "--db", str(db), "--from", from_ts, "--to", to_ts])
+    assert result.exit_code == 2 and "is later than --to" in result.output, result.output
+
+
+def test_the_same_time_twice_is_allowed(db):
+    pair = pair_to_compare(Store(db), "Acme", "2019", "2019")
+    assert pair.old == pair.new

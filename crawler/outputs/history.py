@@ -88,9 +88,16 @@ def pair_to_compare(
         raise UsageError(
             f"{company_name} has no policy version yet: crawl it first (policytrail crawl --company {company_name!r})"
         )
-    new_i = _at(spans, parse_time(to_ts, upper=True), "--to") if to_ts else len(spans) - 1
-    if from_ts:
-        old_i = _at(spans, parse_time(from_ts, upper=True), "--from")
+    to_full = parse_time(to_ts, upper=True) if to_ts else None
+    from_full = parse_time(from_ts, upper=True) if from_ts else None
+    if from_full and to_full and from_full > to_full:  # a reversed diff would read as the opposite change
+        raise UsageError(
+            f"--from {from_ts} ({from_full}) is later than --to {to_ts} ({to_full}): "
+            f"swap them to compare the earlier version with the later one"
+        )
+    new_i = _at(spans, to_full, "--to") if to_full else len(spans) - 1
+    if from_full:
+        old_i = _at(spans, from_full, "--from")
     else:
         old_i = max(new_i - 1, 0)
     if old_i == new_i and not from_ts and len(spans) == 1:
