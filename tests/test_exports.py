@@ -96,3 +96,24 @@ def test_warc_export_is_read_by_warcio_and_replayed_by_pywb(hostile_db, tmp_path
         ts = date.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
         with urllib.request.urlopen(f"{local.url}/web/{ts}id_/{uri}") as resp:
             assert resp.read() == body
+
+
+@pytest.mark.parametrize("feed_id", ["", "   ", "changes", "policytrail changes", "tag:a b", "tag:x\x00y", ":nothing"])
+def test_a_feed_id_that_is_not_an_absolute_iri_is_refused_and_nothing_written(hostile_db, tmp_path, feed_id):
+    out = tmp_path / "feed.atom"
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "atom", "--out", str(out), "--feed-id", feed_id, "--db", str(hostile_db)]
+    )
+    assert result.exit_code == 2 and "--feed-id" in result.output, result.output
+    assert not out.exists()
+
+
+def test_any_absolute_iri_is_a_feed_id(hostile_db, tmp_path):
+    out = tmp_path / "feed.atom"
+    feed_id = "urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6"
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "atom", "--out", str(out), "--feed-id", feed_id, "--db", str(hostile_db)]
+    )
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse(str(out))
+    assert not feed.bozo and feed.feed.id == feed_id and feed.entries[0].id.startswith(feed_id + ":change:")
