@@ -11,7 +11,9 @@ import urllib.request
 
 import psutil
 import pytest
+from click.testing import CliRunner
 
+from crawler.cli import cli
 from crawler.outputs.research import QueryError, research_questions, run_query, schema_docs, search_clauses
 from crawler.outputs.tables import render_table
 from crawler.store.store import SCHEMA_VERSION, Store
@@ -162,3 +164,9 @@ def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_d
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("sql", ["", "   ", "\n", "-- only a comment", "/* nothing */", " ; "])
+def test_a_query_without_a_statement_is_refused(hostile_db, sql):
+    result = CliRunner().invoke(cli, ["query", "--db", str(hostile_db), "--", sql])
+    assert result.exit_code == 2 and "no SQL statement" in result.output, result.output

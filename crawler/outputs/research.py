@@ -69,10 +69,17 @@ def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
         conn.close()
 
 
+def _statement_text(sql: str) -> str:
+    """``sql`` without comments, semicolons and white space: empty when there is no statement to run."""
+    return re.sub(r"--[^\n]*|/\*.*?(?:\*/|$)|;|\s", "", sql, flags=re.S)
+
+
 def run_query(
     path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
 ) -> tuple[list[str], list[tuple]]:
     """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
+    if not _statement_text(sql):  # sqlite would run nothing and say nothing
+        raise UsageError(f'query: no SQL statement in {sql!r}; e.g. policytrail query "SELECT * FROM policy_timeline"')
     with _readonly_session(path, time_limit) as conn:
         cur = conn.execute(sql, params)
         return [d[0] for d in cur.description or ()], cur.fetchall()
