@@ -384,10 +384,17 @@ def browse(db, port):
     import os
     import tempfile
 
-    from crawler.outputs.research import write_metadata
+    from crawler.outputs.research import datasette_metadata
 
     path = _open_existing(db).path
-    metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
+    # Datasette reads its metadata once, from a file with no name (unlinked at once, or never linked): it
+    # goes with the process, however Datasette ends, and leaves nothing in the temporary directory
+    docs = tempfile.TemporaryFile()
+    docs.write(json.dumps(datasette_metadata(path.stem), indent=2).encode("utf-8"))
+    docs.flush()
+    docs.seek(0)
+    os.set_inheritable(docs.fileno(), True)
+    metadata = f"/dev/fd/{docs.fileno()}"
     args = [
         sys.executable,
         "-m",

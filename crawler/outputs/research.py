@@ -8,7 +8,6 @@ browse`` hands to Datasette; tests check both against the live schema and the de
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import sqlite3
 import time
@@ -231,8 +230,3 @@ def datasette_metadata(db_name: str) -> dict:
         "views policy_timeline, policy_changes, clause_change_details and clause_history.",
         "databases": {db_name: {"tables": tables, "queries": queries}},
     }
-
-
-def write_metadata(db_path: Path, out: Path) -> Path:
-    out.write_text(json.dumps(datasette_metadata(db_path.stem), indent=2), encoding="utf-8")
-    return out
