@@ -73,7 +73,7 @@ def parse_time(value: str, *, upper: bool = False) -> str:
                 dt = dt.astimezone(UTC)
         except (ValueError, OverflowError):
             raise UsageError(
-                f"cannot read {value!r} as a time: use 4-14 digits (20190501) "
+                f"cannot read {value!r} as a time: use an archive timestamp (2019, 201905, 20190501, ...) "
                 f"or an ISO date (2019-05-01, 2019-05-01T12:00:00Z)"
             ) from None
         # by hand: strftime does not pad years before 1000 on every platform
