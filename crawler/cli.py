@@ -28,6 +28,7 @@ from crawler.defaults import (
     DEMO_WORKDIR,
 )
 from crawler.errors import EXIT_FAILURES, PolicytrailError
+from crawler.options import CDX_PAGE_SIZE, CDX_RATE, MEMENTO_RATE, PORT, SAVE_RATE, SEARCH_LIMIT, TIME_LIMIT
 from crawler.outputs.tables import emit_rows, format_option
 
 
@@ -127,12 +128,22 @@ def _print_summary(result, fmt: str | None) -> None:
 )
 @click.option("--collection", default=DEFAULT_COLLECTION, show_default=True, help="Collection name (pywb archives).")
 @companies_option
-@click.option("--cdx-per-minute", type=float, default=None, help="CDX requests per minute [default: 24].")
-@click.option("--mementos-per-minute", type=float, default=None, help="Memento fetches per minute [default: 480].")
+@click.option(
+    "--cdx-per-minute",
+    type=CDX_RATE,
+    default=None,
+    help="CDX requests per minute, at most 30 for a remote archive [default: 24].",
+)
+@click.option(
+    "--mementos-per-minute",
+    type=MEMENTO_RATE,
+    default=None,
+    help="Memento fetches per minute, at most 600 for a remote archive [default: 480].",
+)
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
 @click.option("--full", is_flag=True, help="List every capture again, not only those since the last run.")
 @rules_option
-@click.option("--cdx-page-size", type=click.IntRange(1, 150_000), default=None, help="CDX rows per page [5000].")
+@click.option("--cdx-page-size", type=CDX_PAGE_SIZE, default=None, help="CDX rows per page [5000].")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; print only errors (for cron).")
@@ -261,10 +272,10 @@ Demo database: {db}. Try next:
 @companies_option
 @click.option(
     "--per-minute",
-    type=float,
+    type=SAVE_RATE,
     default=4.0,
     show_default=True,
-    help="Save requests per minute (Save Page Now allows about 15; stay well below).",
+    help="Save requests per minute, at most 12 for the Wayback Machine (Save Page Now allows about 15).",
 )
 @format_option
 @clean_errors
@@ -327,7 +338,9 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
 @cli.command()
 @click.argument("sql")
 @db_option()
-@click.option("--time-limit", type=float, default=10.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option(
+    "--time-limit", type=TIME_LIMIT, default=10.0, show_default=True, help="Seconds before the query is stopped."
+)
 @format_option
 @clean_errors
 def query(sql, db, time_limit, fmt):
@@ -353,7 +366,7 @@ def query(sql, db, time_limit, fmt):
 @companies_option
 @click.option("--since", default=None, help="Only clauses in force at or after this time.")
 @click.option("--until", default=None, help="Only clauses in force at or before this time.")
-@click.option("--limit", type=int, default=500, show_default=True, help="At most this many results (0: all).")
+@click.option("--limit", type=SEARCH_LIMIT, default=500, show_default=True, help="At most this many results (0: all).")
 @db_option()
 @format_option
 @clean_errors
@@ -388,7 +401,7 @@ def search(phrase, companies, since, until, limit, db, fmt):
 
 @cli.command()
 @db_option()
-@click.option("--port", type=int, default=8001, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1.")
 @clean_errors
 def browse(db, port):
     """Browse the database in Datasette, on 127.0.0.1, with column docs and research queries.
@@ -399,11 +412,18 @@ def browse(db, port):
     """
     import tempfile
 
-    from crawler.outputs.research import write_metadata
+    from crawler.outputs.research import datasette_metadata
     from crawler.store.files import needs_immutable
 
     path = _open_existing(db).path
-    metadata = write_metadata(path, Path(tempfile.mkdtemp(prefix="policytrail-")) / "metadata.json")
+    # Datasette reads its metadata once, from a file with no name (unlinked at once, or never linked): it
+    # goes with the process, however Datasette ends, and leaves nothing in the temporary directory
+    docs = tempfile.TemporaryFile()
+    docs.write(json.dumps(datasette_metadata(path.stem), indent=2).encode("utf-8"))
+    docs.flush()
+    docs.seek(0)
+    os.set_inheritable(docs.fileno(), True)
+    metadata = f"/dev/fd/{docs.fileno()}"
     # a database that SQLite reads only as immutable (a folder nobody can write) is served that way too
     database = ["-i", str(path)] if needs_immutable(path) else [str(path)]
     args = [

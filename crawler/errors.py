@@ -39,6 +39,33 @@ class TargetsError(UsageError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
+class UnknownCompany(UsageError):
+    """``--company`` names a company the database (or targets file) does not have: the known ones are named.
+
+    Every command with ``--company`` (and ``diff COMPANY``) checks through ``UnknownCompany.check``.
+    """
+
+    SHOWN = 20
+
+    def __init__(self, unknown: list[str], known: list[str], where: str):
+        self.unknown, self.known = unknown, known
+        names = ", ".join(repr(c) for c in unknown)
+        shown = ", ".join(repr(c) for c in known[: self.SHOWN])
+        more = f" and {len(known) - self.SHOWN} more" if len(known) > self.SHOWN else ""
+        super().__init__(
+            f"no company {names} in {where}; " + (f"known: {shown}{more}" if known else "it has none yet: crawl first")
+        )
+
+    @classmethod
+    def check(cls, wanted, known, where: str) -> None:
+        """Raise unless every name in ``wanted`` is in ``known`` (case-insensitive, as ``--company`` matches)."""
+        known = sorted(set(known), key=str.casefold)
+        have = {c.casefold() for c in known}
+        unknown = [c for c in dict.fromkeys(wanted) if c.casefold() not in have]
+        if unknown:
+            raise cls(unknown, known, where)
+
+
 class RulesError(UsageError):
     """The per-target rules file is missing or invalid."""
 

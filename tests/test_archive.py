@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler.archive import (
     Archive,
@@ -48,6 +52,65 @@ def test_parse_time_reads_archive_timestamps_and_iso_dates_as_utc(value, upper, 
 def test_parse_time_rejects_nonsense_with_a_usage_error(value):
     with pytest.raises(UsageError):
         parse_time(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2022-13",  # was read as 2022-01-31 by --to/--until
+        "2019-00",  # was read as 2018-12-31
+        "202213",
+        "201900",
+        "20190230",
+        "20190431",
+        "2019010124",
+        "201901012360",
+        "20190101235960",
+        "0000",
+        "20191",  # odd lengths are no unit of time: which month is 20191?
+        "2019123",
+        "\u0662\u0660\u0661\u0669",  # Arabic-Indic digits are not an archive timestamp
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
+        "9999-12-31T23:00:00-01:00",  # after year 9999 in UTC
+    ],
+)
+@pytest.mark.parametrize("upper", [False, True], ids=["from", "to"])
+def test_parse_time_refuses_impossible_times_naming_the_value(value, upper):
+    with pytest.raises(UsageError, match=re.escape(repr(value))):
+        parse_time(value, upper=upper)
+
+
+def _valid_ts(ts: str) -> bool:
+    if not re.fullmatch(r"[0-9]{14}", ts):
+        return False
+    try:
+        datetime.strptime(ts, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True
+
+
+_TIMEISH = st.one_of(
+    st.text(),
+    st.from_regex(r"\A[0-9]{1,15}\Z"),
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?\Z"),
+    st.builds(lambda d, n: d.strftime("%Y%m%d%H%M%S")[:n], st.datetimes(), st.sampled_from([4, 6, 8, 10, 12, 14])),
+)
+
+
+@given(_TIMEISH, st.booleans())
+def test_parse_time_gives_a_real_time_within_what_was_written_or_a_usage_error(value, upper):
+    try:
+        ts = parse_time(value, upper=upper)
+    except UsageError as exc:
+        assert repr(value) in str(exc)
+        return
+    assert _valid_ts(ts)
+    text = value.strip()
+    digits = text.replace("-", "") if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text) else text
+    if re.fullmatch(r"[0-9]+", digits):  # an archive timestamp: the time keeps every digit written
+        assert ts.startswith(digits)
+    assert parse_time(value) <= parse_time(value, upper=True)
 
 
 def test_ia_cdx_query_lists_every_status_with_resume_keys():

@@ -281,3 +281,36 @@ def test_diff_shows_the_stored_clause_diff_that_reports_show(ia_shim, tmp_path):
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
     assert shown["changes"] and {c["section"] for c in shown["changes"]} == {"STORED-MARK"}
+
+
+# --------------------------------------------------------------------------- --company
+
+
+COMPANY_COMMANDS = {
+    "search": ("search", "policy"),
+    "report": ("report", "--out", "{out}/report"),
+    "export": ("export", "--format", "csv", "--out", "{out}/csv"),
+    "reextract": ("reextract",),
+    "diff": ("diff",),  # the company is diff's argument
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMPANY_COMMANDS))
+def test_an_unknown_company_is_refused_naming_the_known_ones(hostile_db, tmp_path, command):
+    args = [part.format(out=tmp_path) for part in COMPANY_COMMANDS[command]]
+    args += ["Nobody"] if command == "diff" else ["--company", "acme", "--company", "Nobody"]
+    before = hostile_db.read_bytes()
+    result = CliRunner().invoke(cli, [*args, "--db", str(hostile_db)])
+    assert result.exit_code == 2, result.output
+    assert f"no company 'Nobody' in {hostile_db}; known: 'Acme', 'Evil <b>Corp</b>'" in result.output
+    assert hostile_db.read_bytes() == before and not (tmp_path / "report").exists() and not (tmp_path / "csv").exists()
+
+
+def test_crawl_names_the_known_companies_of_the_targets_file_too(tmp_path):
+    targets = FIXTURES / "archive" / "targets.csv"
+    result = CliRunner().invoke(
+        cli, ["crawl", "--targets", str(targets), "--db", str(tmp_path / "t.db"), "--company", "Nobody"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"no company 'Nobody' in {targets}; known: 'Acme', 'Beta'" in result.output
+    assert not (tmp_path / "t.db").exists()

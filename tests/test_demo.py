@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
-from .conftest import rows, run_cli, table_counts
+import psutil
+
+from .conftest import ROOT, rows, run_cli, table_counts
 
 
 def test_demo_crawls_the_sample_into_its_own_database_and_reruns_cleanly(tmp_path):
@@ -28,3 +35,60 @@ def test_demo_crawls_the_sample_into_its_own_database_and_reruns_cleanly(tmp_pat
     log = (workdir / "pywb" / "access.log").read_text().splitlines()
     second_run = log[len(log) - 6 :]
     assert all("/cdx?" in line for line in second_run)  # six targets listed, no memento fetched
+
+
+def _pywb_children(pid: int) -> list[psutil.Process]:
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        try:
+            if any("pywb_server.py" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            pass
+    return found
+
+
+def _gone(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE  # dead, waiting for its new parent to reap it
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_pywb_dies_with_a_demo_killed_by_sigkill(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp_path / "demo.db"), "--workdir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pywb: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not pywb and demo.poll() is None and time.monotonic() < deadline:
+            pywb = _pywb_children(demo.pid)
+            time.sleep(0.02)
+        assert pywb, "the demo never started pywb"
+        log = tmp_path / "pywb" / "access.log"  # killed mid-crawl, when pywb has long answered its start-up
+        while demo.poll() is None and time.monotonic() < deadline and not (log.exists() and log.read_text()):
+            time.sleep(0.02)
+        assert demo.poll() is None, "the demo finished before it could be killed"
+        os.kill(demo.pid, signal.SIGKILL)  # no handler runs: the demo cannot stop pywb itself
+        demo.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while not _gone(pywb[0]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pywb[0]), "pywb kept running after the demo was killed"
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait(timeout=10)
+        for proc in pywb:  # the one we saw, by its PID, whatever the outcome
+            if not _gone(proc):
+                proc.kill()

@@ -222,3 +222,24 @@ def test_a_folder_the_user_cannot_write_is_one_line_and_exit_2(hostile_db, tmp_p
     assert result.returncode == 2, result.stderr
     _one_error_line(result, str(tmp_path / out), "Permission denied")
     assert list(ro.iterdir()) == []
+
+
+@pytest.mark.parametrize("feed_id", ["", "   ", "changes", "policytrail changes", "tag:a b", "tag:x\x00y", ":nothing"])
+def test_a_feed_id_that_is_not_an_absolute_iri_is_refused_and_nothing_written(hostile_db, tmp_path, feed_id):
+    out = tmp_path / "feed.atom"
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "atom", "--out", str(out), "--feed-id", feed_id, "--db", str(hostile_db)]
+    )
+    assert result.exit_code == 2 and "--feed-id" in result.output, result.output
+    assert not out.exists()
+
+
+def test_any_absolute_iri_is_a_feed_id(hostile_db, tmp_path):
+    out = tmp_path / "feed.atom"
+    feed_id = "urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6"
+    result = CliRunner().invoke(
+        cli, ["export", "--format", "atom", "--out", str(out), "--feed-id", feed_id, "--db", str(hostile_db)]
+    )
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse(str(out))
+    assert not feed.bozo and feed.feed.id == feed_id and feed.entries[0].id.startswith(feed_id + ":change:")

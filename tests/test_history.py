@@ -140,3 +140,16 @@ def test_a_300_character_company_name_gives_short_file_names_stable_across_runs(
         names.append(sorted(p.name for p in out.iterdir()))
     assert names[0] == names[1] and len(names[0]) >= 3
     assert all(len(name.encode()) <= 100 for name in names[0])
+
+
+@pytest.mark.parametrize("from_ts, to_ts", [("2020", "2019"), ("2019-06-01", "2019-05-31"), ("2019", "2019-06")])
+def test_a_from_later_than_to_is_refused_rather_than_shown_reversed(db, from_ts, to_ts):
+    with pytest.raises(UsageError, match=f"--from {from_ts} .* is later than --to {to_ts}"):
+        pair_to_compare(Store(db), "Acme", from_ts, to_ts)
+    result = CliRunner().invoke(cli, ["diff", "Acme", "--db", str(db), "--from", from_ts, "--to", to_ts])
+    assert result.exit_code == 2 and "is later than --to" in result.output, result.output
+
+
+def test_the_same_time_twice_is_allowed(db):
+    pair = pair_to_compare(Store(db), "Acme", "2019", "2019")
+    assert pair.old == pair.new

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -11,7 +12,9 @@ import urllib.request
 
 import psutil
 import pytest
+from click.testing import CliRunner
 
+from crawler.cli import cli
 from crawler.outputs.research import QueryError, research_questions, run_query, schema_docs, search_clauses
 from crawler.outputs.tables import render_table
 from crawler.store.store import SCHEMA_VERSION, Store
@@ -232,3 +235,42 @@ def test_browse_serves_a_database_from_a_read_only_folder(hostile_db, tmp_path):
         proc.wait(timeout=10)
         tmp_path.chmod(0o755)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db"]
+
+
+@pytest.mark.parametrize("sql", ["", "   ", "\n", "-- only a comment", "/* nothing */", " ; "])
+def test_a_query_without_a_statement_is_refused(hostile_db, sql):
+    result = CliRunner().invoke(cli, ["query", "--db", str(hostile_db), "--", sql])
+    assert result.exit_code == 2 and "no SQL statement" in result.output, result.output
+
+
+def test_browse_leaves_no_temporary_files_behind(hostile_db, tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    port = free_port()
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "browse", "--db", str(hostile_db), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/metadata.json", timeout=5) as r:
+                    metadata = json.load(r)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(
+                        proc.stderr.read().decode() if proc.poll() is not None else "no answer"
+                    ) from None
+                time.sleep(0.3)
+        assert metadata["databases"]["t"]["tables"]["policy_timeline"]["columns"]  # the docs were read
+        assert list(tmp.iterdir()) == []  # ... from a file with no name: nothing to clean up, however it ends
+    finally:
+        proc.kill()  # as a closed terminal or kill -9 would end it
+        proc.wait(timeout=10)
+    assert list(tmp.iterdir()) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -11,8 +12,6 @@ from crawler.errors import UsageError
 TS_FORMAT = "%Y%m%d%H%M%S"
 # Times policytrail writes itself (run records, exports): ISO 8601, UTC, seconds.
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-_TS_RE = re.compile(r"^\d{4,14}$")
 
 
 def utcnow() -> str:
@@ -50,34 +49,45 @@ def http_date_to_ts(value: str) -> str | None:
 
 
 def parse_time(value: str, *, upper: bool = False) -> str:
-    """Parse a 4-14 digit archive timestamp or an ISO date/time (UTC) into 14 digits.
+    """Parse an archive timestamp or an ISO date/time (UTC) into 14 digits, or raise ``UsageError``.
 
-    ``upper`` pads a partial value to the end of its period (``2019`` -> ``20191231235959``),
-    which is what ``--to/--until`` mean.
+    Archive timestamps have 4, 6, 8, 10, 12 or 14 ASCII digits (down to the year, month, day, hour,
+    minute or second). ``upper`` pads a partial value to the end of its period (``2019`` ->
+    ``20191231235959``, ``2019-02`` -> ``20190228235959``), which is what ``--to/--until`` mean.
+    A time that does not exist (month 13, February 30, hour 24) is refused, never rounded.
     """
     text = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}", text):  # ISO year-month
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):  # ISO year-month
         text = text.replace("-", "")
-    if _TS_RE.match(text):
+    if re.fullmatch(r"[0-9]{4,14}", text):
+        if len(text) % 2:
+            raise UsageError(
+                f"{value!r} is not a valid time: an archive timestamp has 4, 6, 8, 10, 12 or 14 digits "
+                f"(year, month, day, hour, minute, second)"
+            )
         digits = text
     else:
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
+            if dt.tzinfo is not None:
+                dt = dt.astimezone(UTC)
+        except (ValueError, OverflowError):
             raise UsageError(
-                f"cannot read {value!r} as a time: use 4-14 digits (20190501) "
+                f"cannot read {value!r} as a time: use an archive timestamp (2019, 201905, 20190501, ...) "
                 f"or an ISO date (2019-05-01, 2019-05-01T12:00:00Z)"
             ) from None
-        if dt.tzinfo is not None:
-            dt = dt.astimezone(UTC)
-        digits = dt.strftime("%Y%m%d") if len(text) == 10 else dt.strftime(TS_FORMAT)  # a bare date pads
-    pad = "1231235959" if upper else "0101000000"
-    if upper and len(digits) == 6:  # a month: its last day
-        nxt = datetime(int(digits[:4]) + (digits[4:6] == "12"), int(digits[4:6]) % 12 + 1, 1)
-        digits = datetime.fromordinal(nxt.toordinal() - 1).strftime("%Y%m%d")
-    full = digits + pad[len(digits) - 4 :] if len(digits) < 14 else digits
+        # by hand: strftime does not pad years before 1000 on every platform
+        digits = f"{dt.year:04d}{dt.month:02d}{dt.day:02d}"
+        if len(text) != 10:  # not a bare date: the time of day too
+            digits += f"{dt.hour:02d}{dt.minute:02d}{dt.second:02d}"
+    # the start of the period: every part written must exist (no month 13, no February 30)
+    start = digits + "0101000000"[len(digits) - 4 :]
     try:
-        datetime.strptime(full, TS_FORMAT)
+        datetime.strptime(start, TS_FORMAT)
     except ValueError:
-        raise UsageError(f"{value!r} is not a valid time") from None
-    return full
+        raise UsageError(f"{value!r} is not a valid time: there is no such date or time") from None
+    if not upper:
+        return start
+    if len(digits) == 6:  # a month: its last day
+        return digits + f"{calendar.monthrange(int(digits[:4]), int(digits[4:]))[1]:02d}235959"
+    return digits + "1231235959"[len(digits) - 4 :]

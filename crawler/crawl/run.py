@@ -19,6 +19,7 @@ from crawler.archive import Archive
 from crawler.crawl.targets import load_targets
 from crawler.errors import EXIT_OK, PolicytrailError, UsageError
 from crawler.extract.rules import load_rules
+from crawler.options import CDX_PAGE_SIZE, check_number, check_rate
 from crawler.store.lock import DatabaseLock
 from crawler.store.store import Store
 
@@ -106,10 +107,24 @@ def crawl_settings(
     }.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
-    for key in ("POLICYTRAIL_CDX_PER_MINUTE", "POLICYTRAIL_MEMENTOS_PER_MINUTE"):
-        if settings.getfloat(key) <= 0:
-            raise UsageError(f"{key.lower().replace('policytrail_', '--').replace('_', '-')} must be above 0")
+    _check_numbers(settings, archive)
     return settings
+
+
+def _check_numbers(settings: Settings, archive: Archive) -> None:
+    """The rates and page size, from an option or ``-s``: finite, bounded, polite to a remote archive."""
+    for key, option, kind in (
+        ("POLICYTRAIL_CDX_PER_MINUTE", "--cdx-per-minute", "cdx"),
+        ("POLICYTRAIL_MEMENTOS_PER_MINUTE", "--mementos-per-minute", "mementos"),
+    ):
+        name = f"{option} ({key})"
+        rate = check_rate(settings.get(key), name=name, kind=kind, is_local=archive.is_local, archive=archive.base)
+        settings.set(key, rate, priority=settings.getpriority(key))
+    key = "POLICYTRAIL_CDX_PAGE_SIZE"
+    size = check_number(
+        settings.get(key), name=f"--cdx-page-size ({key})", low=CDX_PAGE_SIZE.low, high=CDX_PAGE_SIZE.high, integer=True
+    )
+    settings.set(key, size, priority=settings.getpriority(key))
 
 
 def run_crawl(settings: Settings) -> CrawlResult:

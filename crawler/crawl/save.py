@@ -16,7 +16,8 @@ from waybackpy.exceptions import TooManyRequestsError, WaybackError
 from crawler.archive import Archive
 from crawler.crawl.middlewares import retry_after_seconds
 from crawler.crawl.targets import load_targets
-from crawler.errors import EXIT_FAILURES, EXIT_OK, RateLimited, UsageError
+from crawler.errors import EXIT_FAILURES, EXIT_OK, RateLimited
+from crawler.options import check_rate
 from crawler.settings import USER_AGENT
 
 DEFAULT_RETRY_AFTER = 60.0
@@ -58,12 +59,10 @@ def save_targets(
     sleep=time.sleep,
 ) -> SaveResult:
     """Request one capture per target URL, politely; one row per URL says what happened."""
+    per_minute = check_rate(
+        per_minute, name="--per-minute", kind="save", is_local=archive.is_local, archive=archive.base
+    )
     chosen = load_targets(targets, companies)
-    if per_minute <= 0 or (per_minute > 12 and not archive.is_local):
-        raise UsageError(
-            "--per-minute must be between 0 and 12 for the Wayback Machine (Save Page Now "
-            "allows about 15 captures a minute per IP)"
-        )
     gap = 60.0 / per_minute
     rows: list[dict] = []
     last = None

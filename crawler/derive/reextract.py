@@ -10,6 +10,7 @@ version changes here changes only because of its extraction: ``derive`` records 
 from __future__ import annotations
 
 from crawler.derive.derive import derive
+from crawler.errors import UnknownCompany
 from crawler.extract import EXTRACTOR_VERSION, Rules
 from crawler.store import Store
 
@@ -18,6 +19,9 @@ def reextract(
     store: Store, companies: tuple[str, ...] = (), rules: Rules | None = None, force: bool = False
 ) -> list[dict]:
     """Re-derive the companies' documents; per company, what changed because of it."""
+    if companies:  # before anything is extracted again
+        known = [r[0] for r in store.query("SELECT DISTINCT company FROM documents")]
+        UnknownCompany.check(companies, known, str(store.path))
     rules = rules or Rules()
     before = store.document_figures(companies)
     first_new = store.last_reextraction_id()

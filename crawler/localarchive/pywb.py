@@ -130,6 +130,8 @@ class LocalArchive:
                 "0",
                 "--access-log",
                 str(self.access_log),
+                "--parent-pid",  # pywb exits with us, even when we are killed with SIGKILL
+                str(os.getpid()),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zlib
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive import ts_to_iso
+from crawler.errors import UsageError
 from crawler.outputs.destinations import Output
 from crawler.outputs.history import DocumentRecord
 from crawler.store.store import Store
@@ -199,7 +201,22 @@ def write_markdown(docs: list[DocumentRecord], out: Output, generated: str) -> l
     return written
 
 
+# an absolute IRI (RFC 3987), as Atom requires of atom:id: a scheme, then no space, control or delimiter
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]+")
+
+
+def check_feed_id(feed_id: str) -> str:
+    """``feed_id`` if it is an absolute IRI; else a ``UsageError`` (the feed would be invalid Atom)."""
+    if not _IRI.fullmatch(feed_id):
+        raise UsageError(
+            f"--feed-id {feed_id!r} is not an absolute IRI, which Atom requires of a feed id: "
+            f"use e.g. tag:example.org,2026:policy-changes or a URL of yours"
+        )
+    return feed_id
+
+
 def write_atom(docs: list[DocumentRecord], out: Output, generated: str, feed_id: str) -> list[Path]:
+    check_feed_id(feed_id)
     changes = sorted((c for d in docs for c in d.changes), key=lambda c: (c.window_end, c.id), reverse=True)
     feed = _XML.get_template("feed.atom").render(changes=changes, generated=generated, feed_id=feed_id, iso=ts_to_iso)
     return [out.write_text(out.path, feed)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crawler.archive import archive_key_parts, parse_time
-from crawler.errors import UsageError
+from crawler.errors import UnknownCompany, UsageError
 from crawler.store.store import Store
 
 
@@ -31,6 +31,16 @@ class Pair:
     new: InForce
 
 
+_COMPANIES = "SELECT DISTINCT company FROM documents"
+_DOCUMENTS = "SELECT name FROM documents WHERE company = ? COLLATE NOCASE ORDER BY name"
+
+
+def check_companies(store: Store, companies) -> None:
+    """Exit 2 naming the known companies unless the database has every one of ``companies``."""
+    if companies:
+        UnknownCompany.check(companies, [r[0] for r in store.query(_COMPANIES)], str(store.path))
+
+
 def _document(store: Store, company: str, document: str | None) -> tuple[int, str, str]:
     rows = store.query(
         "SELECT id, company, name FROM documents WHERE company = ? COLLATE NOCASE"
@@ -39,11 +49,9 @@ def _document(store: Store, company: str, document: str | None) -> tuple[int, st
         (company, document) if document else (company,),
     )
     if not rows:
-        known = ", ".join(r[0] for r in store.query("SELECT DISTINCT company FROM documents ORDER BY 1")[:20])
-        raise UsageError(
-            f"no company {company!r}{' with document ' + repr(document) if document else ''} "
-            f"in {store.path}" + (f"; known: {known}" if known else "; crawl first")
-        )
+        check_companies(store, [company])
+        names = ", ".join(repr(r[0]) for r in store.query(_DOCUMENTS, (company,)))
+        raise UsageError(f"{company} has no document {document!r} in {store.path}; it has {names}")
     if len(rows) > 1:
         raise UsageError(f"{company} has several documents ({', '.join(r[2] for r in rows)}): pass --document")
     return rows[0]
@@ -80,9 +88,16 @@ def pair_to_compare(
         raise UsageError(
             f"{company_name} has no policy version yet: crawl it first (policytrail crawl --company {company_name!r})"
         )
-    new_i = _at(spans, parse_time(to_ts, upper=True), "--to") if to_ts else len(spans) - 1
-    if from_ts:
-        old_i = _at(spans, parse_time(from_ts, upper=True), "--from")
+    to_full = parse_time(to_ts, upper=True) if to_ts else None
+    from_full = parse_time(from_ts, upper=True) if from_ts else None
+    if from_full and to_full and from_full > to_full:  # a reversed diff would read as the opposite change
+        raise UsageError(
+            f"--from {from_ts} ({from_full}) is later than --to {to_ts} ({to_full}): "
+            f"swap them to compare the earlier version with the later one"
+        )
+    new_i = _at(spans, to_full, "--to") if to_full else len(spans) - 1
+    if from_full:
+        old_i = _at(spans, from_full, "--from")
     else:
         old_i = max(new_i - 1, 0)
     if old_i == new_i and not from_ts and len(spans) == 1:
@@ -180,6 +195,7 @@ def load_documents(
     """Every document's timeline and changes, as reports and exports need them."""
     import json
 
+    check_companies(store, companies)
     since_ts = parse_time(since) if since else None
     docs = []
     wanted = {c.casefold() for c in companies}

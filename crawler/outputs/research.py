@@ -8,7 +8,6 @@ browse`` hands to Datasette; tests check both against the live schema and the de
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import sqlite3
 import time
@@ -18,7 +17,8 @@ from pathlib import Path
 
 from crawler import package_data
 from crawler.archive import parse_time
-from crawler.errors import QueryError, UsageError
+from crawler.errors import QueryError, UnknownCompany, UsageError
+from crawler.options import SEARCH_LIMIT, TIME_LIMIT, check_number
 from crawler.store.database import open_for_reading
 
 # schema.md and research.md are package data (docs/ links to them): `browse` needs them installed too
@@ -48,6 +48,9 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
 @contextmanager
 def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
     """A read-only connection interrupted after ``time_limit`` s; SQLite errors become QueryErrors."""
+    time_limit = check_number(
+        time_limit, name="--time-limit (the query's time limit)", low=TIME_LIMIT.low, high=TIME_LIMIT.high
+    )
     conn = open_readonly(path)
     deadline = time.monotonic() + time_limit
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
@@ -65,10 +68,17 @@ def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
         conn.close()
 
 
+def _statement_text(sql: str) -> str:
+    """``sql`` without comments, semicolons and white space: empty when there is no statement to run."""
+    return re.sub(r"--[^\n]*|/\*.*?(?:\*/|$)|;|\s", "", sql, flags=re.S)
+
+
 def run_query(
     path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
 ) -> tuple[list[str], list[tuple]]:
     """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
+    if not _statement_text(sql):  # sqlite would run nothing and say nothing
+        raise UsageError(f'query: no SQL statement in {sql!r}; e.g. policytrail query "SELECT * FROM policy_timeline"')
     with _readonly_session(path, time_limit) as conn:
         cur = conn.execute(sql, params)
         return [d[0] for d in cur.description or ()], cur.fetchall()
@@ -105,6 +115,8 @@ def search_clauses(
     """
     if not phrase.strip():
         raise UsageError("search needs a phrase")
+    if limit is not None:
+        limit = check_number(limit, name="--limit", low=SEARCH_LIMIT.low, high=SEARCH_LIMIT.high, integer=True) or None
     fts = '"' + phrase.replace('"', '""') + '"'
     sql = [
         "SELECT f.rowid, d.company, d.name, s.start_ts, s.next_start_ts, vc.section, cl.text",
@@ -124,6 +136,9 @@ def search_clauses(
         params.append(parse_time(until, upper=True))
     hits: list[Hit] = []
     with _readonly_session(path, time_limit, "search") as conn:
+        if companies:
+            known = [r[0] for r in conn.execute("SELECT DISTINCT company FROM documents")]
+            UnknownCompany.check(companies, known, str(path))
         rows = conn.execute(" ".join(sql), params)
         # rows arrive clause by clause (the index drives the join): merge each clause's
         # consecutive spans into ranges, and stop once enough ranges are found
@@ -215,8 +230,3 @@ def datasette_metadata(db_name: str) -> dict:
         "views policy_timeline, policy_changes, clause_change_details and clause_history.",
         "databases": {db_name: {"tables": tables, "queries": queries}},
     }
-
-
-def write_metadata(db_path: Path, out: Path) -> Path:
-    out.write_text(json.dumps(datasette_metadata(db_path.stem), indent=2), encoding="utf-8")
-    return out
