@@ -9,11 +9,12 @@ handling does the post-crawl work).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from crawler.archive import Archive
 from crawler.crawl.targets import load_targets
@@ -53,15 +54,62 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# Settings whose default is a whole number but whose readers take any number (seconds, rates, days):
+# checked with getfloat, not with getint (which would refuse -s DOWNLOAD_TIMEOUT=0.5).
+READ_AS_FLOAT = frozenset(
+    {
+        "DOWNLOAD_TIMEOUT",
+        "DOWNLOAD_DELAY",
+        "DNS_TIMEOUT",
+        "POLICYTRAIL_CDX_PER_MINUTE",
+        "POLICYTRAIL_MEMENTOS_PER_MINUTE",
+        "POLICYTRAIL_OVERLAP_DAYS",
+        "POLICYTRAIL_RETRY_AFTER_DEFAULT",
+    }
+)
+
+
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
-    """``-s NAME=VALUE`` pairs as settings; Scrapy's getters parse the strings (numbers, booleans, JSON)."""
+    """``-s NAME=VALUE`` pairs as settings; Scrapy's getters parse the strings (numbers, booleans, JSON).
+
+    A value the setting's reader could not parse is refused here (exit 2), before anything starts:
+    deep inside Scrapy it would be a traceback, and a crawl that never ran.
+    """
     out = {}
+    defaults = None
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not name.strip().isupper():
             raise UsageError(f"-s expects NAME=VALUE with an upper-case setting name, got {pair!r}")
+        if defaults is None:
+            defaults = Settings()  # Scrapy's defaults, then ours
+            defaults.setmodule("crawler.settings", priority="project")
+        check_setting(name.strip(), value, defaults.get(name.strip()))
         out[name.strip()] = value
     return out
+
+
+def check_setting(name: str, value: str, default) -> None:
+    """Refuse ``value`` for the setting ``name`` if the getter that reads it raises; the type is the default's.
+
+    Settings without a default (ours for tests, or unknown ones) and text or list settings pass as given.
+    """
+    if isinstance(default, bool):
+        want, getter = "true or false", "getbool"
+    elif isinstance(default, float) or name in READ_AS_FLOAT:
+        want, getter = "a finite number", "getfloat"
+    elif isinstance(default, int):
+        want, getter = "a whole number", "getint"
+    elif isinstance(default, (dict, BaseSettings)):
+        want, getter = "a JSON object", "getdict"
+    else:
+        return
+    try:
+        parsed = getattr(Settings({name: value}), getter)(name)  # a dict setting parses its JSON on set
+        if getter == "getfloat" and not math.isfinite(parsed):
+            raise ValueError(value)
+    except (ValueError, TypeError):
+        raise UsageError(f"-s {name}: must be {want}, not {value!r}") from None
 
 
 def crawl_settings(
