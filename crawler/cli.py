@@ -1,7 +1,8 @@
 """The ``policytrail`` command: thin orchestration; expected failures become one-line messages.
 
 Exit codes: 0 success; 1 finished with failures; 2 bad input or usage; 3 archive unreachable
-or stopped on rate limits (resume later); 75 another run holds the lock.
+or stopped on rate limits (resume later); 75 another run holds the lock; 130 interrupted (SIGINT
+or SIGTERM: progress is saved, run again).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from crawler.defaults import (
     DEMO_DB,
     DEMO_WORKDIR,
 )
-from crawler.errors import PolicytrailError
+from crawler.errors import EXIT_INTERRUPTED, PolicytrailError
 from crawler.outputs.tables import emit_rows, format_option
 
 
@@ -60,7 +61,7 @@ def companies_option(fn):
 
 
 def clean_errors(fn):
-    """Turn a PolicytrailError into its message and exit code, without a traceback."""
+    """Turn a PolicytrailError into its message and exit code, and Ctrl-C into exit 130, without a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -69,6 +70,9 @@ def clean_errors(fn):
         except PolicytrailError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:  # Ctrl-C outside a crawl (a crawl handles its own signals)
+            click.echo("Error: interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 

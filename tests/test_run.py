@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from crawler.crawl.run import parse_overrides
 
-from .conftest import FIXTURES, run_cli
+from .archive_shim import Fault
+from .conftest import FIXTURES, ROOT, crawl, rows, run_cli
 
 TARGETS = FIXTURES / "archive" / "targets.csv"
 
@@ -45,3 +53,75 @@ def test_settings_that_their_readers_parse_are_passed_through_as_given():
         "LOG_FORMAT=%(message)s",
     )
     assert parse_overrides(pairs) == dict(p.split("=", 1) for p in pairs)
+
+
+# --------------------------------------------------------------------------- signals
+
+
+def start_crawl(shim, db: Path, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path]:
+    """``policytrail crawl --quiet`` in the background; its stderr goes to a file (read once it ended)."""
+    err = tmp_path / "stderr.txt"
+    args = [sys.executable, "-m", "crawler.cli", "crawl", "--targets", str(TARGETS), "--db", str(db)]
+    args += ["--archive", shim.url, "--unthrottled", "--quiet", *extra]
+    with err.open("w") as stderr:
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    return proc, err
+
+
+def stalled_crawl(shim, tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, Path, Path]:
+    """A crawl whose memento fetches all hang: it has listed, recorded its run, and waits on the archive."""
+    shim.faults.append(Fault("/web/", 0, times=1000, hang=10))
+    db = tmp_path / "t.db"
+    proc, err = start_crawl(shim, db, tmp_path, *extra)
+    deadline = time.monotonic() + 60
+    while not shim.requests("/web/") and proc.poll() is None:
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(10)
+            pytest.fail("the crawl never asked for a memento")
+        time.sleep(0.05)
+    assert proc.poll() is None, err.read_text()
+    time.sleep(0.3)  # the stalled requests are in flight
+    return proc, err, db
+
+
+def ended(proc: subprocess.Popen, timeout: float) -> int:
+    """The exit code, waiting at most ``timeout`` seconds (then the process is killed and the test fails)."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+        pytest.fail(f"the crawl was still running {timeout} s after the signal")
+
+
+def test_a_double_ctrl_c_on_a_stalled_crawl_exits_130_and_finishes_its_run_as_interrupted(ia_shim, tmp_path):
+    proc, err, db = stalled_crawl(ia_shim, tmp_path)  # DOWNLOAD_TIMEOUT 60: a graceful stop would wait
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    began = time.monotonic()
+    assert ended(proc, timeout=30) == 130
+    assert time.monotonic() - began < 8  # at once, not after the stalled requests time out
+    lines = err.read_text().splitlines()
+    assert len(lines) == 1 and "Interrupted" in lines[0] and "run the same command again" in lines[0], lines
+    ((status, finished_at),) = rows(db, "SELECT status, finished_at FROM crawl_runs")
+    assert status == "interrupted" and finished_at is not None
+    ia_shim.faults.clear()
+    again = crawl(ia_shim, db)
+    assert again.returncode == 0, again.stderr
+    assert rows(db, "SELECT status FROM crawl_runs ORDER BY id") == [("interrupted",), ("finished",)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_one_signal_stops_a_stalled_crawl_gracefully_with_exit_130_and_the_run_recorded_as_shutdown(
+    ia_shim, tmp_path, signum
+):
+    proc, err, db = stalled_crawl(ia_shim, tmp_path, "-s", "DOWNLOAD_TIMEOUT=2")
+    proc.send_signal(signum)
+    assert ended(proc, timeout=30) == 130
+    lines = err.read_text().splitlines()
+    assert len(lines) == 1 and "Interrupted" in lines[0] and signal.Signals(signum).name in lines[0], lines
+    assert rows(db, "SELECT status FROM crawl_runs WHERE finished_at IS NOT NULL") == [("shutdown",)]
