@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from crawler.crawl.run import parse_overrides
+from crawler.crawl.run import crawl_error, parse_overrides
+from crawler.errors import CrawlFailures, Interrupted, RateLimited
 
 from .archive_shim import Fault
 from .conftest import FIXTURES, ROOT, crawl, rows, run_cli
@@ -125,3 +127,31 @@ def test_one_signal_stops_a_stalled_crawl_gracefully_with_exit_130_and_the_run_r
     lines = err.read_text().splitlines()
     assert len(lines) == 1 and "Interrupted" in lines[0] and signal.Signals(signum).name in lines[0], lines
     assert rows(db, "SELECT status FROM crawl_runs WHERE finished_at IS NOT NULL") == [("shutdown",)]
+
+
+def ran(outcome=None, bootstrap_failed=False, spider=True):
+    """A crawler and a process as ``run_crawl`` sees them afterwards; the spider's outcome is ``outcome``
+    for Scrapy's ``finished`` reason, RateLimited for ``rate_limited``, else CrawlFailures (as WaybackSpider's)."""
+
+    def judge(reason):
+        if reason == "rate_limited":
+            return RateLimited("stopped on 429s")
+        return outcome if reason == "finished" else CrawlFailures(f"ended early ({reason})")
+
+    crawler = SimpleNamespace(spider=SimpleNamespace(outcome=judge) if spider else None)
+    return crawler, SimpleNamespace(bootstrap_failed=bootstrap_failed)
+
+
+def test_success_needs_a_clean_finish_no_signal_and_nothing_the_spider_holds_against_the_run():
+    assert crawl_error(*ran(), "finished", []) is None
+    assert isinstance(crawl_error(*ran(), "shutdown", []), CrawlFailures)
+    assert isinstance(crawl_error(*ran(), None, []), CrawlFailures)
+    assert isinstance(crawl_error(*ran(CrawlFailures("2 fetches failed")), "finished", []), CrawlFailures)
+    assert isinstance(crawl_error(*ran(bootstrap_failed=True, spider=False), None, []), CrawlFailures)
+    # a signal: never success, even if the crawl reached its end while it was being handled
+    for reason in ("finished", "shutdown", None):
+        error = crawl_error(*ran(), reason, [signal.SIGINT])
+        assert isinstance(error, Interrupted) and error.exit_code == 130
+    assert "SIGTERM twice" in str(crawl_error(*ran(), None, [signal.SIGTERM, signal.SIGTERM]))
+    # a crawl that had stopped for a reason of its own keeps it (exit 3: resume later)
+    assert isinstance(crawl_error(*ran(), "rate_limited", [signal.SIGINT]), RateLimited)
