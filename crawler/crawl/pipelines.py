@@ -60,6 +60,8 @@ class StoragePipeline:
 
     def process_item(self, item):
         store = self.store
+        if store is None:  # the run was finished by a forced stop: its captures stay pending for the next
+            return item
         if isinstance(item, CaptureItem):
             store.record_capture(
                 target_id=item.target_id,
