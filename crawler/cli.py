@@ -1,7 +1,8 @@
 """The ``policytrail`` command: thin orchestration; expected failures become one-line messages.
 
 Exit codes: 0 success; 1 finished with failures; 2 bad input or usage; 3 archive unreachable
-or stopped on rate limits (resume later); 75 another run holds the lock.
+or stopped on rate limits (resume later); 75 another run holds the lock; 130 interrupted (SIGINT
+or SIGTERM: progress is saved, run again).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from crawler.defaults import (
     DEMO_DB,
     DEMO_WORKDIR,
 )
-from crawler.errors import EXIT_FAILURES, PolicytrailError
+from crawler.errors import EXIT_FAILURES, EXIT_INTERRUPTED, PolicytrailError
 from crawler.options import CDX_PAGE_SIZE, CDX_RATE, MEMENTO_RATE, PORT, SAVE_RATE, SEARCH_LIMIT, TIME_LIMIT
 from crawler.outputs.tables import emit_rows, format_option
 
@@ -64,8 +65,8 @@ def companies_option(fn):
 
 
 def clean_errors(fn):
-    """Turn a PolicytrailError into its message and exit code, without a traceback; likewise a
-    standard output that cannot be written (a full disk: exit 1)."""
+    """Turn a PolicytrailError into its message and exit code, Ctrl-C into exit 130, and a standard
+    output that cannot be written (a full disk) into exit 1 -- each in one line, without a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -84,6 +85,9 @@ def clean_errors(fn):
             where = exc.filename or "the output (standard output)"
             click.echo(f"Error: cannot write {where}: {exc.strerror}", err=True)
             sys.exit(EXIT_FAILURES)
+        except KeyboardInterrupt:  # Ctrl-C outside a crawl (a crawl handles its own signals)
+            click.echo("Error: interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 

@@ -13,6 +13,7 @@ EXIT_FAILURES = 1  # finished, but some listings or fetches failed; a later run 
 EXIT_USAGE = 2  # bad input or usage
 EXIT_ARCHIVE = 3  # archive unreachable, or stopped on rate limits: resume later
 EXIT_LOCKED = 75  # another run holds the database (EX_TEMPFAIL)
+EXIT_INTERRUPTED = 130  # stopped by SIGINT (Ctrl-C) or SIGTERM, once or twice: progress saved, run again (128 + SIGINT)
 
 
 class PolicytrailError(Exception):
@@ -173,3 +174,12 @@ class LockHeld(StorageError):
     """Another policytrail run holds the database lock."""
 
     exit_code = EXIT_LOCKED
+
+
+# --------------------------------------------------------------------------- signals
+
+
+class Interrupted(PolicytrailError):
+    """Stopped by SIGINT (Ctrl-C) or SIGTERM before the work was done: what was stored stays; run again."""
+
+    exit_code = EXIT_INTERRUPTED

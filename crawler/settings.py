@@ -67,7 +67,12 @@ RETRY_TIMES = 3
 # 429 is not retried blindly: ArchiveGuardMiddleware honours Retry-After instead.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 HTTPERROR_ALLOW_ALL = True
-DOWNLOADER_MIDDLEWARES = {"crawler.crawl.middlewares.ArchiveGuardMiddleware": 50}
+# The guard first (archive host only, 429s); reachability right after RetryMiddleware (550), next to
+# the downloader, so that it sees every attempt before a retry and can stop retries once the verdict is in.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.crawl.middlewares.ArchiveGuardMiddleware": 50,
+    "crawler.crawl.middlewares.ArchiveReachabilityMiddleware": 560,
+}
 ITEM_PIPELINES = {"crawler.crawl.pipelines.StoragePipeline": 300}
 EXTENSIONS = {"crawler.crawl.progress.CrawlProgress": 500}
 LOG_LEVEL = "INFO"

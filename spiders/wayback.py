@@ -12,20 +12,7 @@ import hashlib
 import logging
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    CloseSpider,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-)
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    NoRouteError,
-    TCPTimedOutError,
-    TimeoutError,
-)
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 
 from crawler.archive import (
     Archive,
@@ -37,6 +24,7 @@ from crawler.archive import (
     triage,
 )
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
+from crawler.crawl.middlewares import CONNECTION_FAILURES
 from crawler.crawl.targets import load_targets
 from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
 from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat
@@ -47,16 +35,6 @@ logger = logging.getLogger(__name__)
 
 CDX_SLOT = "policytrail-cdx"
 MEMENTO_SLOT = "policytrail-memento"
-_UNREACHABLE = (
-    DownloadConnectionRefusedError,
-    CannotResolveHostError,
-    DownloadTimeoutError,
-    ConnectionRefusedError,
-    DNSLookupError,
-    NoRouteError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 
 
 def politeness_slots(settings) -> dict:
@@ -464,7 +442,7 @@ class WaybackSpider(scrapy.Spider):
             return
         stats = self.crawler.stats
         stats.inc_value("policytrail/cdx_failed")
-        if failure.check(*_UNREACHABLE):
+        if failure.check(*CONNECTION_FAILURES):
             stats.inc_value("policytrail/cdx_unreachable")
             self._unreachable = self._unreachable or ArchiveUnreachable(
                 f"The archive at {self.archive.base} could not be reached ({failure.getErrorMessage()[:200]}). "

@@ -15,7 +15,7 @@ from crawler.localarchive.pywb import LocalArchive
 from crawler.localarchive.warc import CaptureSpec, write_warc
 
 from .archive_shim import ArchiveShim, Fault
-from .conftest import FIXTURES, ROOT, content, crawl, free_port, rows
+from .conftest import FIXTURES, ROOT, content, crawl, free_port, rows, run_cli
 
 
 def test_a_503_is_retried_and_the_crawl_completes(ia_shim, tmp_path):
@@ -193,3 +193,25 @@ def test_an_archive_down_at_start_loses_nothing_and_the_next_run_completes(ia_sh
     reference = tmp_path / "reference.db"
     assert crawl(ia_shim, reference).returncode == 0
     assert content(db) == content(reference)
+
+
+def test_an_unreachable_archive_stops_the_shipped_targets_within_seconds_with_one_line(tmp_path):
+    # the shipped 46 targets at the default rate limits: trying each would take minutes (459 s, 92 error lines)
+    db = tmp_path / "t.db"
+    began = time.monotonic()
+    result = run_cli(
+        "crawl",
+        "--targets",
+        str(ROOT / "data" / "targets.csv"),
+        "--db",
+        str(db),
+        "--archive",
+        f"http://127.0.0.1:{free_port()}",
+        "--quiet",
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stderr
+    assert time.monotonic() - began < 20
+    (line,) = result.stderr.splitlines()
+    assert "could not be reached" in line and "run the same command again" in line
+    assert rows(db, "SELECT status FROM crawl_runs") == [("archive_unreachable",)]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
+from scrapy.http import Response
 from scrapy.utils.test import get_crawler
+from twisted.internet.error import ConnectionRefusedError
 
-from crawler.crawl.middlewares import ArchiveGuardMiddleware, retry_after_seconds
+from crawler.crawl.middlewares import ArchiveGuardMiddleware, ArchiveReachabilityMiddleware, retry_after_seconds
+from crawler.errors import ArchiveUnreachable
 
 from .archive_shim import Fault
 from .conftest import content, crawl, rows
@@ -152,3 +156,72 @@ def test_guard_refuses_any_host_but_the_archive():
         with pytest.raises(IgnoreRequest):
             asyncio.run(guard.process_request(Request(outside)))
     assert crawler.stats.get_value("policytrail/refused_outside_archive") == 2
+
+
+class StoppingSpider:
+    """Stands for the spider: records why the crawl was stopped."""
+
+    def __init__(self):
+        self.stopped: list[tuple] = []
+
+    def stop(self, error, reason):
+        self.stopped.append((error, reason))
+
+
+def reachability() -> tuple[ArchiveReachabilityMiddleware, StoppingSpider]:
+    crawler = get_crawler(settings_dict={"POLICYTRAIL_ARCHIVE": "http://127.0.0.1:8080"})
+    crawler.spider = StoppingSpider()
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={}))
+    return ArchiveReachabilityMiddleware.from_crawler(crawler), crawler.spider
+
+
+def attempt(mw, url: str, exception: Exception | None, retry: int = 0):
+    """One attempt of ``url``: sent, then failed with ``exception`` or answered (None)."""
+    request = Request(f"http://127.0.0.1:8080/{url}", meta={"retry_times": retry} if retry else {})
+    mw.process_request(request)
+    if exception is None:
+        return mw.process_response(request, Response(request.url, status=503))
+    return mw.process_exception(request, exception)
+
+
+REFUSED = ConnectionRefusedError("Connection refused")
+
+
+def test_refused_connections_in_a_row_stop_the_crawl_once_and_silence_the_rest():
+    mw, spider = reachability()
+    assert attempt(mw, "a", REFUSED) is None  # retried as before
+    assert attempt(mw, "b", REFUSED) is None
+    with pytest.raises(IgnoreRequest):  # the third in a row, a retry of the first: the verdict
+        attempt(mw, "a", REFUSED, retry=1)
+    (error, reason), *more = spider.stopped
+    assert not more and reason == "archive_unreachable" and isinstance(error, ArchiveUnreachable)
+    assert error.exit_code == 3 and "could not be reached" in str(error) and "Connection refused" in str(error)
+    with pytest.raises(IgnoreRequest):  # no retry, no error line per request after the verdict
+        attempt(mw, "c", REFUSED)
+    assert len(spider.stopped) == 1
+
+
+def test_an_answer_in_between_or_while_a_request_was_pending_keeps_the_archive_reachable():
+    mw, spider = reachability()
+    attempt(mw, "a", REFUSED)
+    attempt(mw, "b", REFUSED)
+    attempt(mw, "c", None)  # any HTTP answer, even a 503
+    attempt(mw, "d", REFUSED)
+    attempt(mw, "e", REFUSED)
+    slow = Request("http://127.0.0.1:8080/slow")
+    mw.process_request(slow)
+    attempt(mw, "f", None)  # answered while /slow was pending
+    mw.process_exception(slow, DownloadTimeoutError("took longer than 60 seconds"))
+    attempt(mw, "g", REFUSED)
+    assert spider.stopped == []
+
+
+def test_one_url_that_keeps_timing_out_is_not_taken_for_the_archive():
+    mw, spider = reachability()
+    for retry in range(4):
+        assert attempt(mw, "slow", DownloadTimeoutError("took longer than 1 seconds"), retry=retry) is None
+    assert spider.stopped == []
+    attempt(mw, "other", DownloadTimeoutError("took longer than 1 seconds"))
+    with pytest.raises(IgnoreRequest):  # three different URLs timing out in a row: the verdict
+        attempt(mw, "third", DownloadTimeoutError("took longer than 1 seconds"))
+    assert [reason for _, reason in spider.stopped] == ["archive_unreachable"]

@@ -6,11 +6,14 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
+import time
 
 from crawler.crawl.progress import RateMeter, eta_seconds, format_duration
 
+from .archive_shim import Fault
 from .conftest import FIXTURES, ROOT
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[a-zA-Z]")
@@ -85,3 +88,38 @@ def test_a_terminal_shows_live_progress_per_company_with_rate_and_eta(ia_shim, t
 def test_quiet_on_a_terminal_draws_nothing(ia_shim, tmp_path):
     code, screen, stdout = _crawl_on_a_terminal(ia_shim, tmp_path / "t.db", "--unthrottled", "--quiet")
     assert code == 0 and screen.strip() == "" and stdout == ""
+
+
+def test_a_double_ctrl_c_gives_the_terminal_back_with_its_cursor_and_the_reason_last(ia_shim, tmp_path):
+    ia_shim.faults.append(Fault("/web/", 0, times=1000, hang=10))  # the crawl stalls with the display up
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"),
+         "--db", str(tmp_path / "t.db"), "--archive", ia_shim.url, "--unthrottled", "--format", "json"],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="100"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary,
+    )  # fmt: skip
+    os.close(secondary)
+    screen, signalled, deadline = b"", 0, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if ready := select.select([primary], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(ready[0], 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            screen += chunk
+        if signalled < 2 and b"policytrail crawling" in screen and ia_shim.requests("/web/"):
+            proc.send_signal(signal.SIGINT)
+            signalled += 1
+            time.sleep(0.5)
+    os.close(primary)
+    try:
+        code = proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    assert (signalled, code) == (2, 130), screen[-2000:]
+    assert screen.rfind(b"\x1b[?25h") > screen.rfind(b"\x1b[?25l")  # the cursor is shown again
+    lines = ANSI.sub(b"", screen).decode("utf-8", "replace").splitlines()
+    assert lines[-1].startswith("Interrupted by SIGINT twice"), lines[-3:]

@@ -8,7 +8,7 @@ from crawler.archive import Archive
 from crawler.crawl.save import save_targets
 
 from .archive_shim import Fault
-from .conftest import FIXTURES, run_cli
+from .conftest import FIXTURES, free_port, run_cli
 
 TARGETS = FIXTURES / "archive" / "targets.csv"
 
@@ -53,3 +53,15 @@ def test_a_429_waits_for_retry_after_then_a_second_stops_with_exit_3(ia_shim):
 def test_save_refuses_impolite_rates_for_the_wayback_machine():
     result = run_cli("save", "--targets", str(TARGETS), "--per-minute", "30")
     assert result.returncode == 2 and "--per-minute" in result.stderr
+
+
+def test_save_without_a_network_stops_at_the_first_page_with_exit_3_in_one_line():
+    archive = f"http://127.0.0.1:{free_port()}"
+    result = run_cli("save", "--targets", str(TARGETS), "--archive", archive, "--per-minute", "60", "--format", "json")
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert f"The archive at {archive} could not be reached (Connection refused)" in line, line
+    assert "0 of 3 pages saved" in line and "run the same command again" in line
+    assert "HTTPConnectionPool" not in result.stdout + line
+    (row,) = json.loads(result.stdout)  # the pages after it are not tried: they would fail the same way
+    assert row["status"] == "unreachable" and row["url"] == "https://www.acme.example/privacy"

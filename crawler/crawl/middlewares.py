@@ -1,4 +1,4 @@
-"""Downloader middleware that keeps the crawl inside the archive and honours its 429s."""
+"""Downloader middlewares: keep the crawl inside the archive, honour its 429s, stop early when it is unreachable."""
 
 from __future__ import annotations
 
@@ -8,16 +8,58 @@ import time
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    NoRouteError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 
 from crawler.crawl.scrapy_compat import drop_queued_requests, hold_download_slots
-from crawler.errors import RateLimited
+from crawler.errors import ArchiveUnreachable, RateLimited
 
 logger = logging.getLogger(__name__)
 
 # Never wait longer than this for one Retry-After; a longer ask stops the crawl instead.
 MAX_RETRY_AFTER = 15 * 60
+
+# Failures that say the archive's host could not be reached at all (no HTTP answer). A reset or a
+# cut body is not one: the host answered, and a retry usually gets the whole answer.
+CONNECTION_FAILURES = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    DownloadTimeoutError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    NoRouteError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+
+# Of those, the ones that concern the host, not one URL: a refused connection, an unknown name, no route.
+HOST_FAILURES = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    NoRouteError,
+)
+
+# This many connection failures in a row, each of a request sent after the archive's last answer, mean
+# the archive is unreachable: the crawl stops (exit 3) instead of trying every target in turn (46
+# targets took 459 s at the CDX rate limit; 10,000 would take a day). More than one, so that a blip is
+# retried as before; few, so that the verdict comes within seconds (3 CDX requests at 24 a minute).
+# A timeout may be one slow URL, so the retries of one request that times out count once: a single
+# capture that keeps timing out is never taken for the whole archive.
+UNREACHABLE_AFTER = 3
 
 
 def retry_after_seconds(value: bytes | str | None, default: float) -> float:
@@ -121,3 +163,67 @@ class ArchiveGuardMiddleware:
         from the archive's side.
         """
         hold_download_slots(self.crawler.engine.downloader, wait)
+
+
+class ArchiveReachabilityMiddleware:
+    """Stop the crawl, early and in one line, when the archive cannot be reached at all.
+
+    Placed next to the downloader (after RetryMiddleware, see settings), it sees every attempt,
+    retries included: any HTTP answer clears the count; a connection failure (``CONNECTION_FAILURES``)
+    of a request sent after the last answer counts (each attempt for a failure of the host, each URL
+    once for a timeout). At ``UNREACHABLE_AFTER`` the spider stops with ``ArchiveUnreachable``
+    (reason ``archive_unreachable``, exit 3); from then on every request and failure ends as
+    IgnoreRequest, so captures stay pending and neither Scrapy's retries nor the spider's errbacks
+    log an error line per URL: the verdict is the one message.
+    """
+
+    SENT_AT = "policytrail_sent_at"
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.archive = crawler.settings.get("POLICYTRAIL_ARCHIVE")
+        self.last_answer = float("-inf")
+        self.failing: dict[tuple, str] = {}  # (URL, attempt or None for a timeout) -> why, since the last answer
+        self.unreachable = False
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        if self.unreachable:
+            raise IgnoreRequest("the archive cannot be reached")
+        request.meta[self.SENT_AT] = time.monotonic()
+        return None
+
+    def process_response(self, request: Request, response: Response):
+        self.last_answer = time.monotonic()
+        self.failing.clear()
+        return response
+
+    def process_exception(self, request: Request, exception: Exception):
+        if self.unreachable:
+            raise IgnoreRequest("the archive cannot be reached")
+        # an answer that came while this request was pending shows the archive reachable: no count
+        if not isinstance(exception, CONNECTION_FAILURES) or request.meta.get(self.SENT_AT, 0) < self.last_answer:
+            return None  # RetryMiddleware decides
+        attempt = request.meta.get("retry_times", 0) if isinstance(exception, HOST_FAILURES) else None
+        why = self.failing[request.url, attempt] = (str(exception) or type(exception).__name__).strip()[:200]
+        if len(self.failing) < UNREACHABLE_AFTER:
+            return None
+        self.unreachable = True
+        drop_queued_requests(self.crawler.engine.downloader, IgnoreRequest("the archive cannot be reached"))
+        logger.info(
+            "%d connections in a row could not reach %s: stopping the crawl (%s)",
+            len(self.failing),
+            self.archive,
+            "; ".join(f"{url}: {why}" for (url, _), why in self.failing.items()),
+        )
+        self.crawler.spider.stop(
+            ArchiveUnreachable(
+                f"The archive at {self.archive} could not be reached: {len(self.failing)} connections in a row "
+                f"failed ({why}). Check the network (or --archive), then run the same command again: nothing was lost."
+            ),
+            reason="archive_unreachable",
+        )
+        raise IgnoreRequest("the archive cannot be reached")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from scrapy import signals
+from scrapy.utils.reactor import is_reactor_installed
 
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.derive import derive
@@ -52,9 +53,15 @@ class StoragePipeline:
             },
         )
         self.crawler.stats.set_value("policytrail/run_id", self.run_id)
+        if is_reactor_installed():
+            from twisted.internet import reactor
+
+            reactor.addSystemEventTrigger("before", "shutdown", self.reactor_stopping)
 
     def process_item(self, item):
         store = self.store
+        if store is None:  # the run was finished by a forced stop: its captures stay pending for the next
+            return item
         if isinstance(item, CaptureItem):
             store.record_capture(
                 target_id=item.target_id,
@@ -116,9 +123,19 @@ class StoragePipeline:
 
     def spider_closed(self, spider, reason: str) -> None:
         """After everything else: record how the run ended, close the store, release the lock."""
-        if self.store is None:
+        self._finish(spider, reason)
+
+    def reactor_stopping(self) -> None:
+        """The reactor stops. After a crawl it closed, nothing is left to do; before (a forced stop: a
+        second Ctrl-C or SIGTERM, under the CLI or Scrapyd), the spider never closes, so the run is
+        finished here as ``interrupted``, without derive (the next run derives)."""
+        self._finish(self.crawler.spider, "interrupted")
+
+    def _finish(self, spider, status: str) -> None:
+        if self.store is None:  # never opened (locked out), or finished already
             return
-        self.store.finish_run(self.run_id, reason, spider.figures)
-        self.store.close()
+        store, self.store = self.store, None
+        store.finish_run(self.run_id, status, spider.figures)
+        store.close()
         if spider.lock:  # taken by the spider when no CLI holds it (Scrapyd)
             spider.lock.release()

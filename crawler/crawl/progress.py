@@ -18,6 +18,7 @@ from rich.live import Live
 from rich.table import Table
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.reactor import is_reactor_installed
 from twisted.internet.task import LoopingCall
 
 from crawler.crawl.pipelines import derive_started
@@ -100,15 +101,25 @@ class CrawlProgress:
                 self._handlers.append((handler, handler.setStream(sys.stderr)))
         self.loop = LoopingCall(self.refresh)
         self.loop.start(0.5, now=False)
+        if is_reactor_installed():  # a forced stop (second Ctrl-C) stops the reactor without spider_closed
+            from twisted.internet import reactor
+
+            reactor.addSystemEventTrigger("before", "shutdown", self.stop_display)
 
     def spider_closed(self, spider, reason: str) -> None:
+        self.stop_display()
+
+    def stop_display(self) -> None:
+        """Draw the last state and give the terminal back (cursor, stderr, log handlers); once."""
         if self.loop and self.loop.running:
             self.loop.stop()
         if self.live:
             self.refresh()
             self.live.stop()
+            self.live = None
         for handler, stream in self._handlers:
             handler.setStream(stream)
+        self._handlers = []
 
     def refresh(self) -> None:
         if self.live:

@@ -8,20 +8,25 @@ handling does the post-crawl work).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from crawler.archive import Archive
 from crawler.crawl.targets import load_targets
-from crawler.errors import EXIT_OK, PolicytrailError, UsageError
+from crawler.errors import EXIT_OK, CrawlFailures, Interrupted, PolicytrailError, UsageError
 from crawler.extract.rules import load_rules
 from crawler.options import CDX_PAGE_SIZE, check_number, check_rate
 from crawler.store.lock import DatabaseLock
 from crawler.store.store import Store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,15 +59,62 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# Settings whose default is a whole number but whose readers take any number (seconds, rates, days):
+# checked with getfloat, not with getint (which would refuse -s DOWNLOAD_TIMEOUT=0.5).
+READ_AS_FLOAT = frozenset(
+    {
+        "DOWNLOAD_TIMEOUT",
+        "DOWNLOAD_DELAY",
+        "DNS_TIMEOUT",
+        "POLICYTRAIL_CDX_PER_MINUTE",
+        "POLICYTRAIL_MEMENTOS_PER_MINUTE",
+        "POLICYTRAIL_OVERLAP_DAYS",
+        "POLICYTRAIL_RETRY_AFTER_DEFAULT",
+    }
+)
+
+
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
-    """``-s NAME=VALUE`` pairs as settings; Scrapy's getters parse the strings (numbers, booleans, JSON)."""
+    """``-s NAME=VALUE`` pairs as settings; Scrapy's getters parse the strings (numbers, booleans, JSON).
+
+    A value the setting's reader could not parse is refused here (exit 2), before anything starts:
+    deep inside Scrapy it would be a traceback, and a crawl that never ran.
+    """
     out = {}
+    defaults = None
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not name.strip().isupper():
             raise UsageError(f"-s expects NAME=VALUE with an upper-case setting name, got {pair!r}")
+        if defaults is None:
+            defaults = Settings()  # Scrapy's defaults, then ours
+            defaults.setmodule("crawler.settings", priority="project")
+        check_setting(name.strip(), value, defaults.get(name.strip()))
         out[name.strip()] = value
     return out
+
+
+def check_setting(name: str, value: str, default) -> None:
+    """Refuse ``value`` for the setting ``name`` if the getter that reads it raises; the type is the default's.
+
+    Settings without a default (ours for tests, or unknown ones) and text or list settings pass as given.
+    """
+    if isinstance(default, bool):
+        want, getter = "true or false", "getbool"
+    elif isinstance(default, float) or name in READ_AS_FLOAT:
+        want, getter = "a finite number", "getfloat"
+    elif isinstance(default, int):
+        want, getter = "a whole number", "getint"
+    elif isinstance(default, (dict, BaseSettings)):
+        want, getter = "a JSON object", "getdict"
+    else:
+        return
+    try:
+        parsed = getattr(Settings({name: value}), getter)(name)  # a dict setting parses its JSON on set
+        if getter == "getfloat" and not math.isfinite(parsed):
+            raise ValueError(value)
+    except (ValueError, TypeError):
+        raise UsageError(f"-s {name}: must be {want}, not {value!r}") from None
 
 
 def crawl_settings(
@@ -141,13 +193,79 @@ def run_crawl(settings: Settings) -> CrawlResult:
         crawler = process.create_crawler(WaybackSpider)
         # the lock itself, not a setting, tells the spider it is held: no -s can switch it off
         process.crawl(crawler, held_lock=lock)
-        process.start()
+        with StopOnSignals(process) as interrupts:
+            process.start(install_signal_handlers=False)  # ours do what Scrapy's do, and remember
     logging.getLogger().handlers.clear()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     store = Store(settings.get("POLICYTRAIL_DB"))
     summary = store.company_summary(sorted({t.company for t in targets}))
     store.close()
-    error = crawler.spider.outcome(stats.get("finish_reason"))
+    error = crawl_error(crawler, process, stats.get("finish_reason"), interrupts.received)
     if error is None:
         return CrawlResult(EXIT_OK, "Finished.", stats=stats, summary=summary)
     return CrawlResult(error.exit_code, str(error), stats=stats, summary=summary, error=error)
+
+
+def crawl_error(crawler, process, finish_reason: str | None, signals: list[int]) -> PolicytrailError | None:
+    """Why the crawl did not succeed, or None. Success is positive evidence: no signal, Scrapy's own
+    ``finished`` reason, and nothing the spider holds against the run (``outcome``)."""
+    if signals and finish_reason in (None, "shutdown", "finished"):  # not stopped for a reason of its own
+        name = signal.Signals(signals[0]).name
+        how = f"{name} twice: stopped at once" if len(signals) > 1 else name
+        return Interrupted(f"Interrupted by {how}; progress is saved: run the same command again to resume.")
+    if process.bootstrap_failed or crawler.spider is None:
+        return CrawlFailures("The crawl could not start (see the error above); nothing was crawled.")
+    return crawler.spider.outcome(finish_reason)
+
+
+class StopOnSignals:
+    """SIGINT (Ctrl-C) and SIGTERM during a crawl, handled as Scrapy handles them, and remembered.
+
+    The first asks for a graceful stop: requests in flight end, the pipeline stores what they bring
+    and derives, the run is finished as ``shutdown``. The second stops the reactor at once (a stalled
+    request may take DOWNLOAD_TIMEOUT to end): the pipeline's shutdown trigger finishes the run as
+    ``interrupted``. Later ones are ignored while the process winds down. Either way ``received``
+    says the crawl was interrupted, and the exit code says so (``Interrupted``, 130).
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, process: CrawlerProcess):
+        self.process = process
+        self.received: list[int] = []
+        self._previous: dict = {}
+
+    def __enter__(self) -> StopOnSignals:
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, _frame) -> None:
+        # a signal handler only records and hands over: logging here could re-enter a write to the same stream
+        from twisted.internet import reactor
+
+        self.received.append(signum)
+        if len(self.received) == 1:
+            reactor.callFromThread(self._stop_gracefully, signum)
+        else:
+            for other in self.SIGNALS:
+                signal.signal(other, signal.SIG_IGN)
+            reactor.callFromThread(self._stop_now, signum)
+
+    def _stop_gracefully(self, signum: int) -> None:
+        logger.warning(
+            "Received %s: stopping once the requests in flight end (send it again to stop at once).",
+            signal.Signals(signum).name,
+        )
+        self.process.stop()
+
+    def _stop_now(self, signum: int) -> None:
+        from twisted.internet import reactor
+
+        logger.warning("Received %s twice: stopping now.", signal.Signals(signum).name)
+        with contextlib.suppress(RuntimeError):  # ReactorNotRunning: it is stopping already
+            reactor.stop()

@@ -1,7 +1,8 @@
 """``policytrail save``: ask Save Page Now (through waybackpy) to capture today's policy pages.
 
 A few requests per minute at most, spaced by the clock; a 429 waits for Retry-After once,
-a second 429 in a row stops the run (exit 3) so that the IP is not firewalled.
+a second 429 in a row stops the run (exit 3) so that the IP is not firewalled. An archive that
+cannot be connected to stops the run at once (exit 3): every other page would fail the same way.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import re
 import time
 from dataclasses import dataclass, field
 
+import requests
+from urllib3.exceptions import ConnectTimeoutError
 from waybackpy import WaybackMachineSaveAPI
 from waybackpy.exceptions import TooManyRequestsError, WaybackError
 
 from crawler.archive import Archive
 from crawler.crawl.middlewares import retry_after_seconds
 from crawler.crawl.targets import load_targets
-from crawler.errors import EXIT_FAILURES, EXIT_OK, RateLimited
+from crawler.errors import EXIT_FAILURES, EXIT_OK, ArchiveUnreachable, RateLimited
 from crawler.options import check_rate
 from crawler.settings import USER_AGENT
 
@@ -39,6 +42,11 @@ def _save_one(url: str, archive: Archive, user_agent: str) -> str:
     except TooManyRequestsError:
         wait = retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER)
         raise RateLimited(f"Save Page Now answered 429 for {url}", retry_after=wait) from None
+    except requests.exceptions.ConnectionError as exc:
+        why = connection_failure(exc)
+        if why is None:  # connected, then the answer broke off: this page failed, not the archive
+            raise
+        raise ArchiveUnreachable(f"The archive at {archive.base} could not be reached ({why})") from None
     location = (api.headers or {}).get("Content-Location", "")
     if re.match(r"^/web/\d{14}/", location):
         return archive.base + location
@@ -47,6 +55,27 @@ def _save_one(url: str, archive: Archive, user_agent: str) -> str:
         raise WaybackError(f"Save Page Now answered HTTP {api.status_code} without naming a capture")
     # waybackpy reports the capture on web.archive.org; show where it really is
     return saved.replace("https://web.archive.org", archive.base, 1)
+
+
+def connection_failure(exc: BaseException) -> str | None:
+    """Why no connection to the archive could be made (refused, unknown host, connect timeout), or None
+    when the error came after connecting. The cause is read from the chain requests and urllib3 raise
+    (``ConnectionError`` <- ``MaxRetryError.reason`` <- ``NewConnectionError`` <- the socket error)."""
+    seen, chain, failed = set(), [exc], False
+    cause = None
+    while chain:
+        error = chain.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        failed = failed or isinstance(error, ConnectTimeoutError)  # NewConnectionError, NameResolutionError too
+        if cause is None and isinstance(error, OSError) and error.strerror:
+            cause = error.strerror  # the socket's own words: "Connection refused", "Name or service not known"
+        chain += [getattr(error, "reason", None), error.__cause__, error.__context__]
+        chain += [arg for arg in getattr(error, "args", ()) if isinstance(arg, BaseException)]
+    if not failed:
+        return None
+    return cause or "connection timed out"
 
 
 def save_targets(
@@ -85,6 +114,14 @@ def save_targets(
                         rows,
                     )
                 sleep(exc.retry_after)
+            except ArchiveUnreachable as exc:
+                rows.append({"company": target.company, "url": target.url, "status": "unreachable", "capture": ""})
+                return SaveResult(
+                    exc.exit_code,
+                    f"{exc}: stopped, {len(rows) - 1} of {len(chosen)} pages saved. Check the network (or "
+                    f"--archive), then run the same command again.",
+                    rows,
+                )
             except (WaybackError, OSError) as exc:
                 rows.append(
                     {
