@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from crawler import __version__
+from crawler import defaults as d
 from crawler.archive import DIALECTS, Archive
 from crawler.defaults import (
     DEFAULT_ARCHIVE,
@@ -136,18 +137,20 @@ def _print_summary(result, fmt: str | None) -> None:
     "--cdx-per-minute",
     type=CDX_RATE,
     default=None,
-    help="CDX requests per minute, at most 30 for a remote archive [default: 24].",
+    help=f"CDX requests per minute, at most {d.IA_CDX_PER_MINUTE_LIMIT} for a remote archive "
+    f"[default: {d.CDX_PER_MINUTE}].",
 )
 @click.option(
     "--mementos-per-minute",
     type=MEMENTO_RATE,
     default=None,
-    help="Memento fetches per minute, at most 600 for a remote archive [default: 480].",
+    help=f"Memento fetches per minute, at most {d.IA_MEMENTOS_PER_MINUTE_LIMIT} for a remote archive "
+    f"[default: {d.MEMENTOS_PER_MINUTE}].",
 )
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
 @click.option("--full", is_flag=True, help="List every capture again, not only those since the last run.")
 @rules_option
-@click.option("--cdx-page-size", type=CDX_PAGE_SIZE, default=None, help="CDX rows per page [5000].")
+@click.option("--cdx-page-size", type=CDX_PAGE_SIZE, default=None, help=f"CDX rows per page [{d.CDX_PAGE_SIZE}].")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no summary; print only errors (for cron).")
@@ -277,9 +280,10 @@ Demo database: {db}. Try next:
 @click.option(
     "--per-minute",
     type=SAVE_RATE,
-    default=4.0,
+    default=d.SAVE_PER_MINUTE,
     show_default=True,
-    help="Save requests per minute, at most 12 for the Wayback Machine (Save Page Now allows about 15).",
+    help=f"Save requests per minute, at most {d.SAVE_PER_MINUTE_LIMIT} for the Wayback Machine "
+    "(Save Page Now allows about 15).",
 )
 @format_option
 @clean_errors
@@ -343,7 +347,11 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
 @click.argument("sql")
 @db_option()
 @click.option(
-    "--time-limit", type=TIME_LIMIT, default=10.0, show_default=True, help="Seconds before the query is stopped."
+    "--time-limit",
+    type=TIME_LIMIT,
+    default=d.QUERY_SECONDS,
+    show_default=True,
+    help="Seconds before the query is stopped.",
 )
 @format_option
 @clean_errors
@@ -370,7 +378,13 @@ def query(sql, db, time_limit, fmt):
 @companies_option
 @click.option("--since", default=None, help="Only clauses in force at or after this time.")
 @click.option("--until", default=None, help="Only clauses in force at or before this time.")
-@click.option("--limit", type=SEARCH_LIMIT, default=500, show_default=True, help="At most this many results (0: all).")
+@click.option(
+    "--limit",
+    type=SEARCH_LIMIT,
+    default=d.SEARCH_RESULTS,
+    show_default=True,
+    help="At most this many results (0: all).",
+)
 @db_option()
 @format_option
 @clean_errors

@@ -26,6 +26,7 @@ MAX_LOCAL_PER_MINUTE = 60_000
 MIN_PER_MINUTE = 1
 # Save Page Now allows about 15 captures a minute per IP: policytrail save asks for 12 at most.
 SAVE_PER_MINUTE_LIMIT = 12
+SAVE_PER_MINUTE = 4.0
 MAX_LOCAL_SAVES_PER_MINUTE = 600
 # Retry-After to assume when a 429 has none; and how many 429s in a row stop the crawl.
 RETRY_AFTER_DEFAULT = 60.0
@@ -42,7 +43,9 @@ OVERLAP_DAYS = 30
 # Bodies whose fetch failed this many times (over all their captures and runs) are not asked for again.
 MAX_ATTEMPTS = 5
 # `policytrail query`: the bounds of --time-limit (the runaway guard cannot be switched off).
+QUERY_SECONDS = 10.0
 MIN_QUERY_SECONDS = 0.1
 MAX_QUERY_SECONDS = 3600.0
 # `policytrail search`: the most --limit may ask for (--limit 0 shows all).
+SEARCH_RESULTS = 500
 MAX_SEARCH_RESULTS = 1_000_000

@@ -98,6 +98,7 @@ class WaybackSpider(scrapy.Spider):
         self._held_lock = held_lock
         # why the crawl must stop or could not work, raised by whoever runs it (exit code 3 and the like)
         self.stop_error: PolicytrailError | None = None
+        self._closing: asyncio.Future | None = None  # kept: a task nobody references may be collected
         self._unreachable: ArchiveUnreachable | None = None  # until one CDX answer arrives
         self._reached = False
         self._args = {
@@ -452,11 +453,17 @@ class WaybackSpider(scrapy.Spider):
         if failure.request.meta.get("target_id") in self._figures_by_id:
             self._listing_done(failure.request.meta["target_id"])
 
+    def record_error(self, error: PolicytrailError) -> bool:
+        """Hold ``error`` against this run (the first one wins); whoever ran the crawl raises it."""
+        if self.stop_error is not None:
+            return False
+        self.stop_error = error
+        return True
+
     def stop(self, error: PolicytrailError, reason: str) -> None:
-        """Close the crawl now because of ``error`` (the first one wins); whoever ran it raises it."""
-        if self.stop_error is None:
-            self.stop_error = error
-            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
+        """Close the crawl now because of ``error``."""
+        if self.record_error(error):
+            self._closing = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
 
     def outcome(self, finish_reason: str | None) -> PolicytrailError | None:
         """Why this finished crawl did not succeed, or None: success needs a clean finish reason."""

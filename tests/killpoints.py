@@ -56,3 +56,27 @@ class KillAt:
                 self.tick()
 
         spider.store.conn.set_trace_callback(on_statement)
+
+
+class DiskFull:
+    """Test-only extension: the crawl's database cannot grow past its size at start plus a few pages,
+    as on a disk that fills up (SQLite's own "database or disk is full", from ``max_page_count``).
+
+    Enabled with ``-s EXTENSIONS='{"tests.killpoints.DiskFull": 0}' -s POLICYTRAIL_TEST_DISK_FULL=<pages>``.
+    """
+
+    def __init__(self, crawler):
+        pages = crawler.settings.get("POLICYTRAIL_TEST_DISK_FULL")
+        if not pages:
+            raise NotConfigured
+        self.spare = int(pages)
+        crawler.signals.connect(self.fill, signal=signals.spider_opened)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def fill(self, spider) -> None:
+        conn = spider.store.conn
+        (used,) = conn.execute("PRAGMA page_count").fetchone()
+        conn.execute(f"PRAGMA max_page_count = {used + self.spare}")

@@ -3,6 +3,7 @@ Scrapyd: no ``policytrail`` command around it, Scrapy's own signal handlers)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -48,3 +49,22 @@ def test_a_forced_stop_under_scrapy_crawl_finishes_the_run_as_interrupted_and_fr
     ((status, finished_at),) = rows(db, "SELECT status, finished_at FROM crawl_runs")
     assert (status, finished_at is not None) == ("interrupted", True)
     DatabaseLock(db).acquire().release()
+
+
+def test_a_disk_that_fills_up_during_a_crawl_stops_it_with_a_failure_and_loses_nothing(ia_shim, tmp_path):
+    from .conftest import content, crawl
+
+    db = tmp_path / "t.db"
+    full = ("-s", 'EXTENSIONS={"tests.killpoints.DiskFull": 0}', "-s", "POLICYTRAIL_TEST_DISK_FULL=3", "--json")
+    result = crawl(ia_shim, db, *full)
+    summary = json.loads(result.stdout)
+    # not "Finished.": the exit code comes from the storage error the pipeline met
+    assert result.returncode == 1 and summary["error"] == "StorageError", result.stderr
+    assert "full" in summary["message"] and "Traceback" not in result.stderr
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(db, "SELECT status FROM crawl_runs") == [("storage_error",)]
+    # with room again, the next run completes the work: the same database as a crawl that had room
+    assert crawl(ia_shim, db).returncode == 0
+    reference = tmp_path / "reference.db"
+    assert crawl(ia_shim, reference).returncode == 0
+    assert content(db) == content(reference)

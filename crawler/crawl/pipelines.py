@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy import signals
+from scrapy.exceptions import DropItem
 from scrapy.utils.reactor import is_reactor_installed
 
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.derive import derive
+from crawler.errors import StorageError
 from crawler.extract.rules import load_rules
+from crawler.store.database import classify
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +63,17 @@ class StoragePipeline:
             reactor.addSystemEventTrigger("before", "shutdown", self.reactor_stopping)
 
     def process_item(self, item):
-        store = self.store
-        if store is None:  # the run was finished by a forced stop: its captures stay pending for the next
+        if self.store is None:  # the run was finished by a forced stop: its captures stay pending for the next
             return item
+        try:
+            self._store(item)
+        except sqlite3.Error as exc:  # a full disk, a file gone read-only: stop; what is stored stays whole
+            self.crawler.spider.stop(classify(exc, self.store.path), reason="storage_error")
+            raise DropItem(f"not stored: {exc}") from None
+        return item
+
+    def _store(self, item) -> None:
+        store = self.store
         if isinstance(item, CaptureItem):
             store.record_capture(
                 target_id=item.target_id,
@@ -95,7 +107,6 @@ class StoragePipeline:
         elif isinstance(item, CaptureOutcome):
             mark = store.mark_failed if item.state == "failed" else store.mark_skipped
             mark(archive=item.archive, url=item.url, timestamp=item.timestamp, digest=item.digest, reason=item.reason)
-        return item
 
     def close_spider(self) -> None:
         if self.store is None:
@@ -105,7 +116,12 @@ class StoragePipeline:
             companies = getattr(self.crawler.spider, "companies", ())
             stats.set_value("policytrail/phase", "deriving versions")
             self.crawler.signals.send_catch_log(signal=derive_started)
-            report = derive(self.store, companies, load_rules(self.crawler.settings.get("POLICYTRAIL_RULES")))
+            try:
+                report = derive(self.store, companies, load_rules(self.crawler.settings.get("POLICYTRAIL_RULES")))
+            except sqlite3.Error as exc:  # each document derives in its own transaction: nothing half-made
+                self.crawler.spider.record_error(classify(exc, self.store.path))
+                logger.error("derive stopped: %s", exc)
+                return
             stats.set_value("policytrail/phase", "finished")
             stats.set_value("policytrail/versions", report.versions)
             stats.set_value("policytrail/spans", report.spans)
@@ -122,7 +138,10 @@ class StoragePipeline:
             )
 
     def spider_closed(self, spider, reason: str) -> None:
-        """After everything else: record how the run ended, close the store, release the lock."""
+        """After everything else: record how the run ended, close the store, release the lock. A run
+        that finished with an error held against it (a storage failure during derive) says so."""
+        if reason == "finished" and isinstance(getattr(spider, "stop_error", None), StorageError):
+            reason = "storage_error"
         self._finish(spider, reason)
 
     def reactor_stopping(self) -> None:

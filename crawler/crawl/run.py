@@ -197,7 +197,7 @@ def run_crawl(settings: Settings) -> CrawlResult:
             process.start(install_signal_handlers=False)  # ours do what Scrapy's do, and remember
     logging.getLogger().handlers.clear()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    store = Store(settings.get("POLICYTRAIL_DB"))
+    store = Store.open_readonly(db)  # the lock is released: read, never write
     summary = store.company_summary(sorted({t.company for t in targets}))
     store.close()
     error = crawl_error(crawler, process, stats.get("finish_reason"), interrupts.received)

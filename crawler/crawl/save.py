@@ -19,11 +19,10 @@ from waybackpy.exceptions import TooManyRequestsError, WaybackError
 from crawler.archive import Archive
 from crawler.crawl.middlewares import retry_after_seconds
 from crawler.crawl.targets import load_targets
+from crawler.defaults import RETRY_AFTER_DEFAULT, SAVE_PER_MINUTE
 from crawler.errors import EXIT_FAILURES, EXIT_OK, ArchiveUnreachable, RateLimited
 from crawler.options import check_rate
 from crawler.settings import USER_AGENT
-
-DEFAULT_RETRY_AFTER = 60.0
 
 
 @dataclass
@@ -40,7 +39,7 @@ def _save_one(url: str, archive: Archive, user_agent: str) -> str:
     try:
         api.get_save_request_headers()  # waybackpy's session, retries and 429/509 errors
     except TooManyRequestsError:
-        wait = retry_after_seconds((api.headers or {}).get("Retry-After"), DEFAULT_RETRY_AFTER)
+        wait = retry_after_seconds((api.headers or {}).get("Retry-After"), RETRY_AFTER_DEFAULT)
         raise RateLimited(f"Save Page Now answered 429 for {url}", retry_after=wait) from None
     except requests.exceptions.ConnectionError as exc:
         why = connection_failure(exc)
@@ -83,7 +82,7 @@ def save_targets(
     targets: str,
     archive: Archive,
     companies=(),
-    per_minute: float = 4.0,
+    per_minute: float = SAVE_PER_MINUTE,
     user_agent: str = USER_AGENT,
     sleep=time.sleep,
 ) -> SaveResult:

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from crawler import package_data
 from crawler.archive import parse_time
+from crawler.defaults import QUERY_SECONDS, SEARCH_RESULTS
 from crawler.errors import QueryError, UnknownCompany, UsageError
 from crawler.options import SEARCH_LIMIT, TIME_LIMIT, check_number
 from crawler.store.database import open_for_reading
 
 # schema.md and research.md are package data (docs/ links to them): `browse` needs them installed too
 DOCS = Path(__file__).with_name("docs")
-DEFAULT_TIME_LIMIT = 10.0
 
 
 # --------------------------------------------------------------------------- read-only SQL
@@ -74,7 +74,7 @@ def _statement_text(sql: str) -> str:
 
 
 def run_query(
-    path: str | Path, sql: str, params: tuple = (), time_limit: float = DEFAULT_TIME_LIMIT
+    path: str | Path, sql: str, params: tuple = (), time_limit: float = QUERY_SECONDS
 ) -> tuple[list[str], list[tuple]]:
     """Run one read-only statement; interrupt it after ``time_limit`` seconds."""
     if not _statement_text(sql):  # sqlite would run nothing and say nothing
@@ -97,17 +97,14 @@ class Hit:
     text: str
 
 
-DEFAULT_SEARCH_LIMIT = 500
-
-
 def search_clauses(
     path: str | Path,
     phrase: str,
     companies: tuple[str, ...] = (),
     since: str | None = None,
     until: str | None = None,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    limit: int | None = DEFAULT_SEARCH_LIMIT,
+    time_limit: float = QUERY_SECONDS,
+    limit: int | None = SEARCH_RESULTS,
 ) -> list[Hit]:
     """Clauses matching ``phrase`` (FTS5, stemmed), each with the time ranges it was in force.
 

@@ -211,5 +211,5 @@ class Transaction:
             return
         if exc_type is None:
             self.conn.execute("COMMIT")
-        else:
+        elif self.conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
             self.conn.execute("ROLLBACK")
