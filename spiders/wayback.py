@@ -28,6 +28,7 @@ from crawler.crawl.middlewares import CONNECTION_FAILURES
 from crawler.crawl.targets import load_targets
 from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
 from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat
+from crawler.options import check_rate
 from crawler.store import TERMINAL_STATES, Store
 from crawler.store.lock import DatabaseLock, LockHeld
 
@@ -54,8 +55,11 @@ def politeness_slots(settings) -> dict:
             "POLICYTRAIL_UNTHROTTLED is honoured only for an archive on 127.0.0.0/8; keeping the rate limits for %s",
             archive.base,
         )
-    cdx = settings.getfloat("POLICYTRAIL_CDX_PER_MINUTE")
-    mementos = settings.getfloat("POLICYTRAIL_MEMENTOS_PER_MINUTE")
+    # checked here too: `scrapy crawl` and Scrapyd set them without `policytrail crawl`'s checks
+    cdx, mementos = (
+        check_rate(settings.get(key), name=key, kind=kind, is_local=archive.is_local, archive=archive.base)
+        for key, kind in (("POLICYTRAIL_CDX_PER_MINUTE", "cdx"), ("POLICYTRAIL_MEMENTOS_PER_MINUTE", "mementos"))
+    )
     return {
         CDX_SLOT: {"concurrency": 1, "delay": 60.0 / cdx, "jitter": 0},
         MEMENTO_SLOT: {"concurrency": 4, "delay": 60.0 / mementos, "jitter": 0},

@@ -4,6 +4,8 @@ the captures in tests/fixtures/spider, served by a real pywb."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from crawler.store.store import MAX_ATTEMPTS, Store
 from spiders.wayback import CDX_SLOT, MEMENTO_SLOT, WaybackSpider, politeness_slots
 
 from .archive_shim import ArchiveShim, Fault
-from .conftest import crawl, rows, run_cli
+from .conftest import ROOT, crawl, rows, run_cli
 from .recordings import Exchange, load
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -257,3 +259,15 @@ def test_a_body_that_never_replays_is_given_up_after_max_attempts_in_all(spider_
     (summary,) = store.work_summary()
     store.close()
     assert summary["gave_up"] == 3
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "31"])
+def test_scrapy_crawl_checks_the_rate_limits_too(tmp_path, value):
+    """Under `scrapy crawl` or Scrapyd no `policytrail crawl` checks the settings: the spider does."""
+    args = [sys.executable, "-m", "scrapy", "crawl", "wayback", "-s", f"POLICYTRAIL_DB={tmp_path / 't.db'}"]
+    args += ["-s", f"POLICYTRAIL_TARGETS={SPIDER / 'targets.csv'}", "-s", "POLICYTRAIL_ARCHIVE=https://archive.example"]
+    args += ["-s", f"POLICYTRAIL_CDX_PER_MINUTE={value}"]
+    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "UsageError: POLICYTRAIL_CDX_PER_MINUTE" in result.stderr
+    assert not (tmp_path / "t.db").exists()  # refused before anything was opened or asked
