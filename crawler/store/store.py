@@ -562,6 +562,18 @@ class Store:
     def set_stated_date(self, version_id: int, date: str | None, phrase: str) -> None:
         self._x("UPDATE versions SET stated_date = ?, stated_date_text = ? WHERE id = ?", (date, phrase, version_id))
 
+    def versions_without_readability(self, document_id: int, method: str) -> list[tuple[int, str]]:
+        """(id, text) of the document's versions whose figures were not computed by ``method`` (or never)."""
+        return self.query(
+            "SELECT id, text FROM versions WHERE document_id = ? AND readability IS NOT ?", (document_id, method)
+        )
+
+    def set_readability(self, version_id: int, words: int, sentences: int, grade: float | None, method: str) -> None:
+        self._x(
+            "UPDATE versions SET words = ?, sentences = ?, reading_grade = ?, readability = ? WHERE id = ?",
+            (words, sentences, grade, method, version_id),
+        )
+
     def versions_in_force(self, document_id: int) -> int:
         return self._x(
             "SELECT count(*) FROM versions WHERE document_id = ? AND capture_count > 0", (document_id,)
