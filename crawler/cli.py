@@ -418,6 +418,47 @@ def search(phrase, companies, since, until, limit, db, fmt):
 
 
 @cli.command()
+@click.option(
+    "--by",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="year",
+    show_default=True,
+    help="Length of a period (UTC calendar).",
+)
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    help="Only this topic's columns (repeatable; default: every topic of the taxonomy).",
+)
+@companies_option
+@click.option("--since", default=None, help="From the period holding this time [default: the first capture].")
+@click.option("--until", default=None, help="To the period holding this time [default: the last capture].")
+@db_option()
+@format_option
+@clean_errors
+def trends(by, topics, companies, since, until, db, fmt):
+    """Figures per month, quarter or year across companies: changes, length, readability, topics.
+
+    Per period: companies observed (captured in it, or carried: known from the captures around
+    it), policies changed, substantive and cosmetic changes, changes per topic, quartiles of
+    length (words) and reading grade, and the share of policies in force mentioning each topic.
+    How a period counts a policy it holds no capture of is printed with the rows (on stderr).
+
+    \b
+    Example:
+        policytrail trends --db data/demo.db
+        policytrail trends --by month --since 2018 --until 2020-06 --topic gdpr --format csv > months.csv
+    """
+    from crawler.outputs.trends import trends as compute
+
+    result = compute(_open_existing(db), by=by, topics=topics, companies=companies, since=since, until=until)
+    emit_rows(result.rows, fmt)
+    for note in result.notes:
+        click.echo(note, err=True)
+
+
+@cli.command()
 @db_option()
 @click.option("--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1.")
 @clean_errors
