@@ -515,24 +515,34 @@ def browse(db, port):
 @db_option()
 @clean_errors
 def report(companies, since, out, force, db):
-    """Write a static HTML report: an index of companies and a page per company.
+    """Write a static HTML report: an index of companies, an overview of trends, a page per company.
 
     Opens from disk: no JavaScript, no CDN, no external fonts. Every change is citable
-    (archive URLs of both captures, snapshot hashes, change window, extractor version).
+    (archive URLs of both captures, snapshot hashes, change window, extractor version). The
+    overview's SVG charts (changes per month, length, readability, topics) each have their
+    numbers as a table under them and a CSV beside them.
 
     \b
     Example:
         policytrail report --db data/demo.db --out report/ && open report/index.html
     """
-    from crawler.archive import utcnow
+    from crawler.archive import parse_time, utcnow
     from crawler.outputs.destinations import Output
     from crawler.outputs.history import load_documents
     from crawler.outputs.reports import render_site
+    from crawler.outputs.trends import TrendData
 
     store = _open_existing(db)
     docs = load_documents(store, tuple(companies), since)
-    written = render_site(docs, Output(out, database=store.path, folder=True, force=force).prepare(), utcnow())
-    click.echo(f"Wrote {len(written)} pages to {out}/ (open {Path(out) / 'index.html'})", err=True)
+    trends = TrendData(store, tuple(companies))
+    since_ts = parse_time(since) if since else None
+    out_folder = Output(out, database=store.path, folder=True, force=force).prepare()
+    written = render_site(docs, out_folder, utcnow(), trends=trends, since=since_ts)
+    pages = sum(1 for p in written if p.suffix == ".html")
+    click.echo(
+        f"Wrote {pages} pages and {len(written) - pages} CSV files to {out}/ (open {Path(out) / 'index.html'})",
+        err=True,
+    )
 
 
 @cli.command()
