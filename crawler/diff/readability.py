@@ -32,7 +32,7 @@ _ENDS = re.compile(r"[.!?][\"'”’)\]]*$")
 class Readability:
     words: int
     sentences: int
-    grade: float | None  # Coleman–Liau index, rounded to 2 decimals; None for a text without words
+    grade: float | None  # Coleman–Liau index, to one decimal (as grades are given); None for a text without words
 
 
 @lru_cache(maxsize=1)
@@ -64,4 +64,4 @@ def readability_of(text: str) -> Readability:
     words = textstat.lexicon_count(running)
     if not words:
         return Readability(0, 0, None)
-    return Readability(words, textstat.sentence_count(running), round(textstat.coleman_liau_index(running), 2))
+    return Readability(words, textstat.sentence_count(running), round(textstat.coleman_liau_index(running), 1))

@@ -69,14 +69,15 @@ def periods_between(first_ts: str, last_ts: str, by: str) -> list[Period]:
 
 
 def quartiles(values: list[float]) -> tuple[float | None, float | None, float | None]:
-    """First quartile, median and third quartile (linear interpolation between the closest ranks,
-    ``statistics.quantiles(method="inclusive")``, as spreadsheets' QUARTILE.INC)."""
+    """First quartile, median and third quartile: the quartiles interpolate between the closest ranks
+    (``statistics.quantiles(method="inclusive")``, as spreadsheets' QUARTILE.INC), the median is the
+    middle value or the mean of the two middle ones (as the SQL of docs/research.md computes it)."""
     if not values:
         return None, None, None
     if len(values) == 1:
         return float(values[0]), float(values[0]), float(values[0])
-    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, q2, q3
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, float(statistics.median(values)), q3
 
 
 def _round(value: float | None, digits: int) -> float | None:
