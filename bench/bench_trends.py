@@ -35,7 +35,8 @@ from crawler.outputs.history import load_documents
 from crawler.outputs.reports import render_site
 from crawler.store import Store
 store = Store.open_readonly(sys.argv[1])
-render_site(load_documents(store), Output(sys.argv[2], database=store.path, folder=True).prepare(), utcnow())
+out = Output(sys.argv[2], database=store.path, folder=True, force=True).prepare()
+render_site(load_documents(store), out, utcnow())
 """
 
 
@@ -121,7 +122,10 @@ def main() -> None:
             [sys.executable, "-c", WITHOUT_OVERVIEW, str(db), str(tmp / "plain")],
             "baseline: the report without its overview (index with strips, company pages)",
         ),
-        run(policytrail("report", "--out", str(tmp / "site"), "--db", str(db)), "policytrail report (with overview)"),
+        run(
+            policytrail("report", "--out", str(tmp / "site"), "--db", str(db), "--force"),
+            "policytrail report (with overview)",
+        ),
     ]
     overview = (tmp / "site" / "overview.html").stat().st_size / 2**10
     index = (tmp / "site" / "index.html").stat().st_size / 2**10
