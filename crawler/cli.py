@@ -268,6 +268,7 @@ Demo database: {db}. Try next:
   sqlite3 {db} "SELECT url, timestamp, state, reason FROM captures WHERE state = 'skipped'"
   policytrail query "SELECT company, in_force_from, stated_date_text FROM policy_timeline" --db {db}
   policytrail diff Krop --db {db}                                # what changed, clause by clause
+  policytrail trends --db {db}                                   # changes, length, topics across companies
   policytrail crawl --company Krop --db data/policytrail.db     # the real Wayback Machine
   policytrail save --company Krop                               # ask the Wayback Machine to capture today's page""")
     sys.exit(result.exit_code)
