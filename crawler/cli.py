@@ -508,7 +508,11 @@ def browse(db, port):
 
 @cli.command()
 @companies_option
-@click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
+@click.option(
+    "--since",
+    default=None,
+    help="Only changes whose window ends at or after this time; the overview's periods start there.",
+)
 @click.option("--out", "out", required=True, type=click.Path(), help="Directory to write.")
 @click.option(
     "--force", is_flag=True, help="Write into --out even if it is not empty (pages of the same names are replaced)."

@@ -402,3 +402,14 @@ def test_a_report_of_an_empty_database_says_there_is_nothing_to_chart_yet(tmp_pa
     Store(tmp_path / "t.db").close()
     assert [p.name for p in render(tmp_path / "t.db", tmp_path / "site")] == ["index.html", "overview.html"]
     assert "No policy versions yet" in (tmp_path / "site" / "overview.html").read_text()
+
+
+def test_the_overview_starts_at_since_and_leaves_periods_without_policies_blank(real_site, tmp_path):
+    db, _ = real_site
+    render(db, tmp_path / "site", "--since", "2021-07")
+    figures = tables((tmp_path / "site" / "overview.html").read_text())
+    assert figures["changes-per-month"][1][0] == "2021-07"
+    assert figures["policy-length"][1] == ["2021", "0", "", "", ""]  # nothing captured yet: no figure, not 0
+    assert figures["policy-length"][2][:2] == ["2022", "2"]
+    with open(tmp_path / "site" / "overview-policy-length.csv", newline="") as fh:
+        assert list(csv.reader(fh))[1] == ["2021", "0", "", "", ""]
