@@ -57,7 +57,8 @@ PHRASES = {
 }
 
 
-def build(path: Path, companies: int, versions: int, seed: int = 11, clause_changes: int = 1) -> None:
+def build(path: Path, companies: int, versions: int, seed: int = 11, clause_changes: int = 1, when=None) -> None:
+    """``when(company, version)``: the 14-digit time of a version (default: two versions a year from 2005)."""
     rng = random.Random(seed)
     store = Store(path)
     conn = store.conn
@@ -93,7 +94,7 @@ def build(path: Path, companies: int, versions: int, seed: int = 11, clause_chan
                 if rng.random() < 0.3:
                     t = rng.choice(TOPICS)
                     current.insert(rng.randrange(len(current)), (t, f"{PHRASES[t]} ({name}, added {v})."))
-            ts = f"{2005 + v // 2:04d}{(v % 2) * 6 + 1:02d}01000000"
+            ts = when(c, v) if when else f"{2005 + v // 2:04d}{(v % 2) * 6 + 1:02d}01000000"
             text = "\n\n".join(t for _, t in current)
             th = clause_hash(text)
             cap = conn.execute(

@@ -268,6 +268,7 @@ Demo database: {db}. Try next:
   sqlite3 {db} "SELECT url, timestamp, state, reason FROM captures WHERE state = 'skipped'"
   policytrail query "SELECT company, in_force_from, stated_date_text FROM policy_timeline" --db {db}
   policytrail diff Krop --db {db}                                # what changed, clause by clause
+  policytrail trends --db {db}                                   # changes, length, topics across companies
   policytrail crawl --company Krop --db data/policytrail.db     # the real Wayback Machine
   policytrail save --company Krop                               # ask the Wayback Machine to capture today's page""")
     sys.exit(result.exit_code)
@@ -418,6 +419,47 @@ def search(phrase, companies, since, until, limit, db, fmt):
 
 
 @cli.command()
+@click.option(
+    "--by",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="year",
+    show_default=True,
+    help="Length of a period (UTC calendar).",
+)
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    help="Only this topic's columns (repeatable; default: every topic of the taxonomy).",
+)
+@companies_option
+@click.option("--since", default=None, help="From the period holding this time [default: the first capture].")
+@click.option("--until", default=None, help="To the period holding this time [default: the last capture].")
+@db_option()
+@format_option
+@clean_errors
+def trends(by, topics, companies, since, until, db, fmt):
+    """Figures per month, quarter or year across companies: changes, length, readability, topics.
+
+    Per period: companies observed (captured in it, or carried: known from the captures around
+    it), policies changed, substantive and cosmetic changes, changes per topic, quartiles of
+    length (words) and reading grade, and the share of policies in force mentioning each topic.
+    How a period counts a policy it holds no capture of is printed with the rows (on stderr).
+
+    \b
+    Example:
+        policytrail trends --db data/demo.db
+        policytrail trends --by month --since 2018 --until 2020-06 --topic gdpr --format csv > months.csv
+    """
+    from crawler.outputs.trends import trends as compute
+
+    result = compute(_open_existing(db), by=by, topics=topics, companies=companies, since=since, until=until)
+    emit_rows(result.rows, fmt)
+    for note in result.notes:
+        click.echo(note, err=True)
+
+
+@cli.command()
 @db_option()
 @click.option("--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1.")
 @clean_errors
@@ -466,7 +508,11 @@ def browse(db, port):
 
 @cli.command()
 @companies_option
-@click.option("--since", default=None, help="Only changes whose window ends at or after this time.")
+@click.option(
+    "--since",
+    default=None,
+    help="Only changes whose window ends at or after this time; the overview's periods start there.",
+)
 @click.option("--out", "out", required=True, type=click.Path(), help="Directory to write.")
 @click.option(
     "--force", is_flag=True, help="Write into --out even if it is not empty (pages of the same names are replaced)."
@@ -474,24 +520,34 @@ def browse(db, port):
 @db_option()
 @clean_errors
 def report(companies, since, out, force, db):
-    """Write a static HTML report: an index of companies and a page per company.
+    """Write a static HTML report: an index of companies, an overview of trends, a page per company.
 
     Opens from disk: no JavaScript, no CDN, no external fonts. Every change is citable
-    (archive URLs of both captures, snapshot hashes, change window, extractor version).
+    (archive URLs of both captures, snapshot hashes, change window, extractor version). The
+    overview's SVG charts (changes per month, length, readability, topics) each have their
+    numbers as a table under them and a CSV beside them.
 
     \b
     Example:
         policytrail report --db data/demo.db --out report/ && open report/index.html
     """
-    from crawler.archive import utcnow
+    from crawler.archive import parse_time, utcnow
     from crawler.outputs.destinations import Output
     from crawler.outputs.history import load_documents
     from crawler.outputs.reports import render_site
+    from crawler.outputs.trends import TrendData
 
     store = _open_existing(db)
     docs = load_documents(store, tuple(companies), since)
-    written = render_site(docs, Output(out, database=store.path, folder=True, force=force).prepare(), utcnow())
-    click.echo(f"Wrote {len(written)} pages to {out}/ (open {Path(out) / 'index.html'})", err=True)
+    trends = TrendData(store, tuple(companies))
+    since_ts = parse_time(since) if since else None
+    out_folder = Output(out, database=store.path, folder=True, force=force).prepare()
+    written = render_site(docs, out_folder, utcnow(), trends=trends, since=since_ts)
+    pages = sum(1 for p in written if p.suffix == ".html")
+    click.echo(
+        f"Wrote {pages} pages and {len(written) - pages} CSV files to {out}/ (open {Path(out) / 'index.html'})",
+        err=True,
+    )
 
 
 @cli.command()

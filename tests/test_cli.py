@@ -210,6 +210,7 @@ READ_COMMANDS = [
     ("export", "--format", "atom", "--out", "{out}/feed.atom"),
     ("query", "SELECT count(*) FROM captures"),
     ("search", "personal"),
+    ("trends", "--by", "month"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ def test_demo_crawls_the_sample_into_its_own_database_and_reruns_cleanly(tmp_pat
     assert rows(db, "SELECT count(*) FROM captures WHERE timestamp = '20170327070820' AND version_id IS NOT NULL") == [
         (1,)
     ]
+    _the_report_shows_the_overview(db, tmp_path / "site")
     before = table_counts(db)
     second = run_cli("demo", "--db", str(db), "--workdir", str(workdir), "--format", "json")
     assert second.returncode == 0, second.stderr
@@ -35,6 +37,20 @@ def test_demo_crawls_the_sample_into_its_own_database_and_reruns_cleanly(tmp_pat
     log = (workdir / "pywb" / "access.log").read_text().splitlines()
     second_run = log[len(log) - 6 :]
     assert all("/cdx?" in line for line in second_run)  # six targets listed, no memento fetched
+
+
+def _the_report_shows_the_overview(db, site) -> None:
+    """The demo's report links an overview whose charts count what the demo database holds."""
+    report = run_cli("report", "--db", str(db), "--out", str(site))
+    assert report.returncode == 0, report.stderr
+    assert 'href="overview.html"' in (site / "index.html").read_text()
+    overview = (site / "overview.html").read_text()
+    assert overview.count('<svg class="chart"') == 6 and overview.count('<div class="numbers">') == 6
+    with open(site / "overview-changes-per-month.csv", newline="") as fh:
+        months = list(csv.DictReader(fh))
+    assert (months[0]["month"], months[-1]["month"]) == ("2016-04", "2026-05")  # Krop's first, happn's last
+    assert sum(int(m["changes"]) for m in months) == rows(db, "SELECT count(*) FROM policy_changes")[0][0] == 22
+    assert max(int(m["companies observed"]) for m in months) == 3
 
 
 def _pywb_children(pid: int) -> list[psutil.Process]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import astuple
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -191,7 +192,8 @@ def derived_state(store: Store) -> dict:
         "captures": "SELECT c.url, c.timestamp, c.state, coalesce(c.reason, ''), v.text_hash FROM captures c"
         " LEFT JOIN versions v ON v.id = c.version_id",
         "versions": "SELECT v.text_hash, v.text, v.first_seen, v.last_seen, v.capture_count, v.extractor,"
-        " v.stated_date, v.stated_date_text, t.url FROM versions v JOIN targets t ON t.id = v.target_id",
+        " v.stated_date, v.stated_date_text, v.words, v.sentences, v.reading_grade, v.readability, t.url"
+        " FROM versions v JOIN targets t ON t.id = v.target_id",
         "spans": "SELECT s.position, v.text_hash, "
         + by_capture.format("s.first_capture_id")
         + ", "
@@ -323,3 +325,57 @@ def test_a_version_names_the_target_of_its_earliest_capture_whatever_was_derived
     arrive(store, targets, URLS[0], "20180101000000", "A2")  # same text, earlier, at the older URL
     derive(store)
     assert store.query("SELECT t.url FROM versions v JOIN targets t ON t.id = v.target_id") == [(URLS[0],)]
+
+
+# --------------------------------------------------------------------------- length and readability
+
+
+def figures(store) -> dict:
+    return {
+        text_hash: rest
+        for text_hash, *rest in store.query(
+            "SELECT text_hash, words, sentences, reading_grade, readability FROM versions ORDER BY text_hash"
+        )
+    }
+
+
+def test_each_version_gets_its_length_and_reading_grade_once_at_derive(tmp_path, monkeypatch):
+    from crawler.derive import timeline
+    from crawler.diff import readability_id, readability_of
+
+    store = build(tmp_path, [("20180101000000", "A", A), ("20190101000000", "B", B)])
+    derive(store)
+    stored = figures(store)
+    texts = dict(store.query("SELECT text_hash, text FROM versions"))
+    assert stored == {h: [*astuple(readability_of(texts[h])), readability_id()] for h in texts}
+    assert all(words > 50 for words, *_ in stored.values())
+
+    computed = []
+    monkeypatch.setattr(timeline, "readability_of", lambda text: computed.append(text) or readability_of(text))
+    derive(store)
+    assert computed == []  # once per text
+    monkeypatch.setattr(timeline, "readability_id", lambda: "coleman-liau/textstat-9.9/prose-2")
+    derive(store)
+    assert len(computed) == 2  # what computes the figures changed: every version again
+    assert {r[-1] for r in figures(store).values()} == {"coleman-liau/textstat-9.9/prose-2"}
+
+
+def test_a_version_made_before_the_figures_existed_gets_them_on_the_next_derive_without_reading_again(
+    tmp_path, monkeypatch
+):
+    from crawler.derive import extractions
+
+    store = build(tmp_path, A_B_A)
+    derive(store)
+    expected = figures(store)
+    # what the migration leaves in a database derived by an earlier release
+    store.conn.execute("UPDATE versions SET words = NULL, sentences = NULL, reading_grade = NULL, readability = NULL")
+    cached = store.query("SELECT * FROM extractions ORDER BY digest")
+
+    def no_extraction(*args, **kwargs):
+        raise AssertionError("no snapshot is read again")
+
+    monkeypatch.setattr(extractions, "extract", no_extraction)
+    derive(store)
+    assert figures(store) == expected
+    assert store.query("SELECT * FROM extractions ORDER BY digest") == cached

@@ -42,6 +42,32 @@ def test_research_question_output_matches_the_docs(demo_db, question):
     assert render_table([dict(zip(columns, r)) for r in rows]) == question.output
 
 
+def test_the_worked_trend_questions_give_the_figures_of_policytrail_trends(demo_db):
+    from crawler.outputs.trends import TrendData
+
+    store = Store.open_readonly(demo_db)
+    years = {r["period"]: r for r in TrendData(store).rows("year", ["sale", "children", "international_transfers"])}
+    months = {r["period"]: r for r in TrendData(store).rows("month", [])}
+    store.close()
+    answers = {}
+    for q in QUESTIONS:
+        columns, rows = run_query(demo_db, q.sql)
+        answers[q.title] = [dict(zip(columns, r)) for r in rows]
+    changed = answers["How many policies changed each month, and how many changes were substantive?"]
+    assert {r["month"]: (r["policies_changed"], r["changes"], r["substantive"], r["cosmetic"]) for r in changed} == {
+        m: (r["changed"], r["changes"], r["substantive"], r["cosmetic"]) for m, r in months.items() if r["changes"]
+    }
+    length = answers["How long and how hard to read were the policies in force, year by year?"]
+    assert {str(r["year"]): (r["policies"], r["median_words"], r["median_grade"]) for r in length} == {
+        y: (r["policies"], r["words_median"], r["grade_median"]) for y, r in years.items()
+    }
+    (shares,) = [rows for title, rows in answers.items() if title.startswith("What share of the policies in force")]
+    assert {str(r["year"]): (r["sale_pct"], r["children_pct"], r["transfers_pct"]) for r in shares} == {
+        y: tuple(round(100 * r[f"share_{t}"], 1) for t in ("sale", "children", "international_transfers"))
+        for y, r in years.items()
+    }
+
+
 def test_schema_docs_describe_every_table_view_and_column(demo_db):
     conn = sqlite3.connect(demo_db)
     live = {}

@@ -3,7 +3,8 @@
 It runs at the end of every crawl, after a resume, for ``reextract`` and after a merge. The
 whole flow for one document, in one transaction:
 
-    captures -> readings (cached extractions) -> versions -> spans -> clauses -> changes -> lineage
+    captures -> readings (cached extractions) -> versions (+ stated date, length, readability) -> spans
+             -> clauses -> changes -> lineage
 
 Re-running it is safe and its result never depends on the order captures arrived in: extractions
 are cached per (digest, extractor), versions keyed by (document, text hash), spans rebuilt whole,
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from crawler.derive.changes import derive_changes, retag_clauses, segment_versions
 from crawler.derive.extractions import extract_pending
-from crawler.derive.timeline import link_versions, record_stated_dates, spans_of
+from crawler.derive.timeline import link_versions, record_readability, record_stated_dates, spans_of
 from crawler.diff import Taxonomy, load_taxonomy
 from crawler.extract import EXTRACTOR_VERSION, Rules
 from crawler.store import Store
@@ -36,6 +37,7 @@ def derive_document(store: Store, document_id: int, rules: Rules, extractor: str
     with store.transaction():
         spans = spans_of(link_versions(store, document_id, rules, extractor))
         record_stated_dates(store, document_id)
+        record_readability(store, document_id)
         store.replace_spans(document_id, spans)
         segment_versions(store, document_id, taxonomy)
         computed = derive_changes(store, document_id, taxonomy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawler.archive import days_between
+from crawler.diff import readability_id, readability_of
 from crawler.extract import Rules, stated_date
 from crawler.store import Store
 
@@ -50,6 +51,16 @@ def record_stated_dates(store: Store, document_id: int) -> None:
     for vid, text in store.versions_without_stated_date(document_id):
         found = stated_date(text)
         store.set_stated_date(vid, found.date.isoformat() if found else None, found.phrase if found else "")
+
+
+def record_readability(store: Store, document_id: int) -> None:
+    """Words, sentences and reading grade of each version, computed once per text (and again only when
+    what computes them changes): versions made before these figures existed get them here, from the
+    stored text, without reading their snapshots again."""
+    method = readability_id()
+    for vid, text in store.versions_without_readability(document_id, method):
+        figures = readability_of(text)
+        store.set_readability(vid, figures.words, figures.sentences, figures.grade, method)
 
 
 def spans_of(timeline: list[tuple[int, str, int]]) -> list[tuple]:

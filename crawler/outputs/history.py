@@ -199,7 +199,7 @@ def load_documents(
     since_ts = parse_time(since) if since else None
     docs = []
     wanted = {c.casefold() for c in companies}
-    slugs: set[str] = set()
+    slugs: set[str] = {"index", "overview"}  # the report's own pages
     for doc_id, company, name in store.query("SELECT id, company, name FROM documents ORDER BY company, name"):
         if wanted and company.casefold() not in wanted:
             continue

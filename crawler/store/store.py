@@ -562,6 +562,18 @@ class Store:
     def set_stated_date(self, version_id: int, date: str | None, phrase: str) -> None:
         self._x("UPDATE versions SET stated_date = ?, stated_date_text = ? WHERE id = ?", (date, phrase, version_id))
 
+    def versions_without_readability(self, document_id: int, method: str) -> list[tuple[int, str]]:
+        """(id, text) of the document's versions whose figures were not computed by ``method`` (or never)."""
+        return self.query(
+            "SELECT id, text FROM versions WHERE document_id = ? AND readability IS NOT ?", (document_id, method)
+        )
+
+    def set_readability(self, version_id: int, words: int, sentences: int, grade: float | None, method: str) -> None:
+        self._x(
+            "UPDATE versions SET words = ?, sentences = ?, reading_grade = ?, readability = ? WHERE id = ?",
+            (words, sentences, grade, method, version_id),
+        )
+
     def versions_in_force(self, document_id: int) -> int:
         return self._x(
             "SELECT count(*) FROM versions WHERE document_id = ? AND capture_count > 0", (document_id,)
@@ -709,3 +721,59 @@ class Store:
 
     def drop_changes_from(self, document_id: int, position: int) -> None:
         self._x("DELETE FROM changes WHERE document_id = ? AND position >= ?", (document_id, position))
+
+    # ================================================================== reads: trends across companies
+    # Each takes the documents to read (None: all) and returns plain rows; crawler/outputs/trends.py
+    # turns them into figures per period.
+
+    def _of_documents(self, column: str, document_ids: Sequence[int] | None) -> tuple[str, list]:
+        if document_ids is None:
+            return "", []
+        return f" AND {column} IN ({self._in(document_ids)})", list(document_ids)
+
+    def trend_spans(self, document_ids: Sequence[int] | None = None) -> list[tuple]:
+        """(document id, version id, start_ts, end_ts) of every span, in timeline order per document."""
+        where, params = self._of_documents("document_id", document_ids)
+        return self.query(
+            f"SELECT document_id, version_id, start_ts, end_ts FROM spans WHERE 1{where}"
+            " ORDER BY document_id, position",
+            params,
+        )
+
+    def trend_capture_months(self, document_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
+        """(document id, YYYYMM) of each month in which a document has a capture of its policy text."""
+        where, params = self._of_documents("t.document_id", document_ids)
+        return self.query(
+            "SELECT DISTINCT t.document_id, substr(c.timestamp, 1, 6) FROM captures c"
+            f" JOIN targets t ON t.id = c.target_id WHERE c.version_id IS NOT NULL{where}",
+            params,
+        )
+
+    def trend_changes(self, document_ids: Sequence[int] | None = None) -> list[tuple]:
+        """(change id, document id, window_end, substantive clause changes) of every change."""
+        where, params = self._of_documents("document_id", document_ids)
+        return self.query(f"SELECT id, document_id, window_end, substantive FROM changes WHERE 1{where}", params)
+
+    def trend_change_topics(self, document_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
+        """(change id, topic) for each topic that a change's substantive clause changes touch."""
+        where, params = self._of_documents("ch.document_id", document_ids)
+        return self.query(
+            "SELECT DISTINCT cc.change_id, topic.value FROM clause_changes cc JOIN changes ch ON ch.id = cc.change_id,"
+            f" json_each(cc.tags) AS topic WHERE cc.significance = 'substantive'{where}",
+            params,
+        )
+
+    def trend_version_figures(self, document_ids: Sequence[int] | None = None) -> list[tuple]:
+        """(version id, words, reading grade) of every version; NULLs until derive computes them."""
+        where, params = self._of_documents("document_id", document_ids)
+        return self.query(f"SELECT id, words, reading_grade FROM versions WHERE 1{where}", params)
+
+    def trend_version_topics(self, document_ids: Sequence[int] | None = None) -> list[tuple[int, str]]:
+        """(version id, topic) for each topic that at least one clause of a version is tagged with."""
+        where, params = self._of_documents("v.document_id", document_ids)
+        return self.query(
+            "SELECT DISTINCT vc.version_id, topic.value FROM versions v"
+            " JOIN version_clauses vc ON vc.version_id = v.id JOIN clauses c ON c.id = vc.clause_id,"
+            f" json_each(c.tags) AS topic WHERE 1{where}",
+            params,
+        )
