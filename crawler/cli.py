@@ -34,6 +34,13 @@ from crawler.options import CDX_PAGE_SIZE, CDX_RATE, MEMENTO_RATE, PORT, SAVE_RA
 from crawler.outputs.tables import emit_rows, format_option
 
 
+def orphaned(store) -> int:
+    """How many judgements apply to no capture or change of the database."""
+    from crawler.annotate import orphaned as count
+
+    return count(store)
+
+
 def db_option(default: str = DEFAULT_DB):
     return click.option(
         "--db",
@@ -558,7 +565,8 @@ def reextract(companies, rules, force, db, fmt):
     with DatabaseLock(db):  # before the store is opened for writing (it may migrate)
         store = Store(db, create=False)
         try:
-            rows = run(store, tuple(companies), loaded, force)
+            rows, report = run(store, tuple(companies), loaded, force)
+            orphans = orphaned(store)
         finally:
             store.close()
     emit_rows(rows, fmt)
@@ -568,6 +576,21 @@ def reextract(companies, rules, force, db, fmt):
         f"changes of the policy are recomputed from the new versions.",
         err=True,
     )
+    _say_what_judgements_missed(report, orphans)
+
+
+def _say_what_judgements_missed(report, orphans: int) -> None:
+    """Warnings after a derive: skip rules that match nothing or stopped matching; judgements
+    whose capture or change this database does not hold (kept, never dropped)."""
+    for status in report.skip_rules:
+        if status.message:
+            click.echo(f"Warning: {status.message}", err=True)
+    if orphans:
+        click.echo(
+            f"Note: {orphans} judgement(s) apply to no capture or change of this database (kept: list them with "
+            f"`policytrail annotations --status orphaned`)",
+            err=True,
+        )
 
 
 @cli.command()

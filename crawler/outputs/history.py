@@ -189,6 +189,20 @@ def change_id(slug: str, key: str) -> str:
     return f"{slug}-{key}"
 
 
+def document_slugs(store: Store) -> dict[int, tuple[str, str, str]]:
+    """Each document's company, name and slug (what file names, anchors and change ids are built
+    from), in company and name order; two equal slugs are told apart by ``-x``."""
+    out: dict[int, tuple[str, str, str]] = {}
+    slugs: set[str] = set()
+    for doc_id, company, name in store.query("SELECT id, company, name FROM documents ORDER BY company, name"):
+        slug = slugify(company if name == "privacy policy" else f"{company} {name}")
+        while slug in slugs:
+            slug += "-x"
+        slugs.add(slug)
+        out[doc_id] = (company, name, slug)
+    return out
+
+
 def load_documents(
     store: Store, companies: tuple[str, ...] = (), since: str | None = None, with_clauses: bool = True
 ) -> list[DocumentRecord]:
@@ -199,14 +213,9 @@ def load_documents(
     since_ts = parse_time(since) if since else None
     docs = []
     wanted = {c.casefold() for c in companies}
-    slugs: set[str] = set()
-    for doc_id, company, name in store.query("SELECT id, company, name FROM documents ORDER BY company, name"):
+    for doc_id, (company, name, slug) in document_slugs(store).items():
         if wanted and company.casefold() not in wanted:
             continue
-        slug = slugify(company if name == "privacy policy" else f"{company} {name}")
-        while slug in slugs:
-            slug += "-x"
-        slugs.add(slug)
         rows = store.query(
             """SELECT ch.id, ch.position, ch.window_start, ch.window_end, fv.text_hash, tv.text_hash, ch.added,
                       ch.removed, ch.modified, ch.moved, ch.split, ch.merged, ch.substantive, ch.cosmetic, ch.tags,
