@@ -74,19 +74,22 @@ def capture_judgement(
         hint = f"; the nearest: {', '.join(near)}" if near else ""
         where = f" of {url}" if url else ""
         raise JudgementError(f"{company} has no capture{where} at {when} ({lower}–{upper}){hint}")
-    if len(found) > 1:
-        listed = ", ".join(f"{r[3]} {r[2]}" for r in found[:8]) + (" …" if len(found) > 8 else "")
+    readable = [r for r in found if r[8] is not None and 200 <= r[8] < 300]
+    if len(readable) > 1:  # several pages to judge: the person must say which
+        listed = ", ".join(f"{r[3]} {r[2]}" for r in readable[:8]) + (" …" if len(readable) > 8 else "")
+        same_time = len({r[3] for r in readable}) < len(readable)
         raise JudgementError(
-            f"{len(found)} captures of {company} match {when}: {listed}. Give the full 14-digit timestamp"
-            + (" and --url" if len({r[2] for r in found}) > 1 else "")
+            f"{len(readable)} captures of {company} match {when}: {listed}. Give the full 14-digit timestamp"
+            + (" and --url" if same_time else "")
         )
-    _, archive, curl, ts, digest, state, statuscode, document, body_status = found[0]
-    if body_status is None or not 200 <= body_status < 300:
+    if not readable:
+        _, _, curl, ts, _, state, _, _, body_status = found[0]
         why = f"its state is {state}" if body_status is None else f"the archive answered {body_status}"
         raise JudgementError(
             f"the capture of {company} at {ts} ({curl}) holds no page to judge ({why}): only captures with a stored "
             f"2xx body are read as a policy or not"
         )
+    _, archive, curl, ts, digest, state, statuscode, document, body_status = readable[0]
     if verdict not in CAPTURE_VERDICTS:
         raise JudgementError(f"a capture is judged {' or '.join(CAPTURE_VERDICTS)}, not {verdict!r}")
     return {
