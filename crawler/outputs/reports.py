@@ -139,7 +139,13 @@ def timeline_chart(doc, width: int = 860, height: int = 70) -> dict:
     first_year, last_year = int(doc.spans[0].start_ts[:4]), int(max(s.end_ts for s in doc.spans)[:4])
     ticks = [{"x": x(f"{y}0101000000"), "label": str(y)} for y in range(first_year + 1, last_year + 1)]
     markers = [
-        {"x": x(c.window_end), "id": c.id, "title": f"change {ts_to_iso(c.window_start)} – {ts_to_iso(c.window_end)}"}
+        {
+            "x": x(c.window_end),
+            "id": c.id,
+            "title": f"change {ts_to_iso(c.window_start)} – {ts_to_iso(c.window_end)}"
+            + (f" ({c.review_line})" if c.review_line else ""),
+            "overridden": not c.in_timeline,
+        }
         for c in doc.changes
     ]
     return {"width": width, "height": height, "bars": bars, "ticks": ticks, "markers": markers}
