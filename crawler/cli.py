@@ -280,10 +280,11 @@ def demo(db, workdir, fmt):
     _print_summary(result, fmt)
     click.echo(f"""
 Demo database: {db}. Try next:
-  sqlite3 {db} "SELECT company, start_ts, end_ts, capture_count FROM spans JOIN documents d ON d.id = document_id"
+  sqlite3 {db} "SELECT company, in_force_from, in_force_to, capture_count FROM policy_timeline"
   sqlite3 {db} "SELECT url, timestamp, state, reason FROM captures WHERE state = 'skipped'"
   policytrail query "SELECT company, in_force_from, stated_date_text FROM policy_timeline" --db {db}
   policytrail diff Krop --db {db}                                # what changed, clause by clause
+  policytrail review Krop --db {db}                              # judge each change: one key each
   policytrail crawl --company Krop --db data/policytrail.db     # the real Wayback Machine
   policytrail save --company Krop                               # ask the Wayback Machine to capture today's page""")
     sys.exit(result.exit_code)
