@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crawler.annotate import (
     JudgementError,
@@ -22,7 +24,7 @@ from crawler.derive.reextract import reextract
 from crawler.extract import load_rules
 from crawler.store import Store
 
-from .test_derive import A, B, C, build
+from .test_derive import HISTORY, A, B, C, arrive, build, derived_state, open_two_url_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RULES = FIXTURES / "rules"
@@ -345,3 +347,82 @@ def test_a_skip_rule_by_text_reads_visible_text_only_and_one_that_matches_nothin
     )
     assert [s.status for s in report.skip_rules] == ["stopped matching", "matches nothing"]
     assert report.skip_rules[1].message.startswith("skip rule 2 (script text is not page text) for Acme matches none")
+
+
+# --------------------------------------------------------------------------- arrival order
+
+
+def _hash(body: bytes) -> str:
+    from crawler.extract import extract, text_hash
+
+    return text_hash(extract(body, "text/html").text, normalized=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=HISTORY, data=st.data())
+def test_judgements_give_one_result_whatever_the_arrival_order_and_the_derives_between(tmp_path_factory, history, data):
+    from crawler.derive.changes import change_key
+
+    captures = [(url, f"{year}0101000000", digest) for year, url, digest in history]
+    order = data.draw(st.permutations(captures), label="arrival order")
+    derive_after = data.draw(st.sets(st.integers(0, len(order) - 1)), label="derive after these arrivals")
+    judged = data.draw(st.sampled_from(captures), label="capture judged not the policy")
+    work = tmp_path_factory.mktemp("judged-arrival")
+    judgements = [
+        {
+            "kind": "capture",
+            "company": "Acme",
+            "document": "privacy policy",
+            "archive": "web.archive.org",
+            "url": judged[0],
+            "timestamp": judged[1],
+            "digest": judged[2],
+            "verdict": "not_policy",
+            "topics": "[]",
+            "note": "",
+            "author": "alice",
+            "at": "2026-01-01T00:00:00.000000Z",
+        },
+        *(
+            {
+                "kind": "change",
+                "company": "Acme",
+                "document": "privacy policy",
+                "change_key": change_key(_hash(old), _hash(new), 1),
+                "from_hash": _hash(old),
+                "to_hash": _hash(new),
+                "verdict": verdict,
+                "topics": "[]",
+                "note": "",
+                "author": "bob",
+                "at": "2026-01-02T00:00:00.000000Z",
+            }
+            for old, new, verdict in ((A, B, "false"), (B, C, "cosmetic"), (C, A, "false"))
+        ),
+    ]
+
+    store, targets = open_two_url_document(work / "incremental.db")
+    store.add_annotations(judgements[:2], "import")  # some judgements before anything arrives ...
+    for n, (url, ts, digest) in enumerate(order):
+        arrive(store, targets, url, ts, digest)
+        if n in derive_after:
+            derive(store)
+        if n == len(order) // 2:
+            store.add_annotations(judgements[2:], "import")  # ... the others half-way
+    derive(store)
+
+    fresh, fresh_targets = open_two_url_document(work / "fresh.db")
+    for url, ts, digest in sorted(captures, key=lambda c: (c[1], c[0])):
+        arrive(fresh, fresh_targets, url, ts, digest)
+    fresh.add_annotations(judgements, "import")
+    derive(fresh)
+
+    judged_rows = {
+        "timeline": "SELECT position, text_hash, in_force_from, in_force_to, in_force_days, capture_count,"
+        " joined_changes, entry_change_key, entry_review_state FROM policy_timeline",
+        "changes": "SELECT change_key, review_state, judgement, significance, in_timeline FROM policy_changes",
+        "reasons": "SELECT url, timestamp, coalesce(reason, '') FROM captures",
+    }
+    for name, sql in judged_rows.items():
+        assert sorted(store.query(sql), key=repr) == sorted(fresh.query(sql), key=repr), name
+    assert derived_state(store) == derived_state(fresh)

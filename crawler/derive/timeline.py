@@ -52,11 +52,9 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
             why = f"{'not a policy' if r.verdict == 'not_policy' else 'unsupported'}: {r.reason}"
         elif why is None:
             vid = store.version_for(document_id, r.target_id, r.text_hash, r.text, r.extractor)
-            if r.state in ("fetched", "duplicate"):
-                state = r.state
-            else:  # was skipped as not a policy by an earlier reading
-                state = "fetched" if r.first_of_digest else "duplicate"
-            store.link_capture(r.capture_id, vid, state)
+            # of the captures sharing a body, the earliest is `fetched` -- also when it was skipped by
+            # a judgement or a skip rule (captures of one body can differ there), whatever the order
+            store.link_capture(r.capture_id, vid, "fetched" if r.first_of_digest else "duplicate")
             timeline.append((r.capture_id, r.timestamp, vid))
             origin.setdefault(vid, (r.target_id, r.extractor))
         if why is not None:

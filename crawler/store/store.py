@@ -764,18 +764,17 @@ class Store:
         return out
 
     def capture_judgements(self, document_id: int) -> dict[int, tuple[str, str, str, str]]:
-        """The judgement in force on each judged capture of the document: id -> (verdict, author, at, note)."""
-        return {
-            row[0]: row[1:]
-            for row in self.query(
-                f"""SELECT c.id, a.verdict, a.author, a.at, a.note FROM ({_RANKED}) a
-                    JOIN captures c ON c.archive = a.archive AND c.url = a.url AND c.timestamp = a.timestamp
-                                   AND c.digest = a.digest
-                    JOIN targets t ON t.id = c.target_id
-                    WHERE a.kind = 'capture' AND a.rank = 1 AND t.document_id = ?""",
-                (document_id,),
-            )
-        }
+        """The judgement in force on each judged capture of the document: id -> (verdict, author, at, note).
+        (Looked up from the document's captures through the index on capture identities.)"""
+        rows = self.query(
+            """SELECT c.id, a.verdict, a.author, a.at, a.note, a.topics FROM captures c
+               JOIN targets t ON t.id = c.target_id
+               JOIN annotations a ON a.kind = 'capture' AND a.archive = c.archive AND a.url = c.url
+                                 AND a.timestamp = c.timestamp AND a.digest = c.digest
+               WHERE t.document_id = ?""",
+            (document_id,),
+        )
+        return {cid: row[:4] for cid, row in _latest(rows).items()}
 
     def captures_judged_policy(self) -> list[tuple[str, str, str, str]]:
         """(digest, company, url, timestamp) of the captures with a 2xx body that a person judged to
@@ -793,15 +792,13 @@ class Store:
     def change_judgements(self, document_id: int) -> dict[str, tuple[str, str, str, str, str]]:
         """The judgement in force on each judged change of the document, by change key:
         key -> (verdict, author, at, note, topics JSON)."""
-        return {
-            row[0]: row[1:]
-            for row in self.query(
-                f"""SELECT a.change_key, a.verdict, a.author, a.at, a.note, a.topics FROM ({_RANKED}) a
-                    JOIN documents d ON d.company = a.company AND d.name = a.document
-                    WHERE a.kind = 'change' AND a.rank = 1 AND d.id = ?""",
-                (document_id,),
-            )
-        }
+        rows = self.query(
+            """SELECT a.change_key, a.verdict, a.author, a.at, a.note, a.topics FROM documents d
+               JOIN annotations a ON a.kind = 'change' AND a.company = d.company AND a.document = d.name
+               WHERE d.id = ?""",
+            (document_id,),
+        )
+        return _latest(rows)
 
     def set_change_judgements(self, document_id: int, rows: Iterable[tuple]) -> None:
         """(position, judgement, judged_by, judged_at, note, topics JSON, review_state) per change,
@@ -950,6 +947,18 @@ ANNOTATION_FIELDS = (
     "author",
     "at",
 )
+
+
+def _latest(rows: Iterable[tuple]) -> dict:
+    """Of (subject, verdict, author, at, note, topics) rows, the one in force per subject: the
+    latest, then by author, verdict, note and topics (the order ``_RANKED`` ranks by)."""
+    best: dict = {}
+    for subject, *rest in rows:
+        order = (rest[2], rest[1], rest[0], rest[3], rest[4])
+        if subject not in best or order > best[subject][0]:
+            best[subject] = (order, tuple(rest))
+    return {subject: rest for subject, (_, rest) in best.items()}
+
 
 # every judgement with its rank among those on the same subject (1: the one in force)
 _RANKED = """
