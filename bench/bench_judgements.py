@@ -13,6 +13,8 @@ in its own process on its own database:
   the policy), then the derive that applies them, and a derive with nothing new while they are
   in force.
 
+Derives with nothing new are timed best of three (the machine may be shared).
+
     .venv/bin/python bench/bench_judgements.py [--copies 2] [--per-change 3] [--baseline f365053]
 """
 
@@ -43,8 +45,15 @@ for company, url, ts, digest, body in spec["captures"]:
                              status=200, mimetype="text/html", fetched_url=f"{url}@{ts}", sha256="-", digest_ok=None,
                              archive="web.archive.org", url=url, timestamp=ts)
 out = {}
+
+def best_of_3():
+    times = []
+    for _ in range(3):
+        t = time.perf_counter(); derive(store); times.append(time.perf_counter() - t)
+    return min(times)
+
 t = time.perf_counter(); derive(store); out["fresh"] = time.perf_counter() - t
-t = time.perf_counter(); derive(store); out["nothing new"] = time.perf_counter() - t
+out["nothing new"] = best_of_3()
 out["changes"] = store.query("SELECT count(*) FROM changes")[0][0]
 out["spans"] = store.query("SELECT count(*) FROM spans")[0][0]
 if spec["judge"]:
@@ -72,7 +81,7 @@ if spec["judge"]:
     out["judgements"] = len(rows)
     out["in force"] = len(changes) + sum(1 for r in rows if r["kind"] == "capture")
     t = time.perf_counter(); derive(store); out["applying"] = time.perf_counter() - t
-    t = time.perf_counter(); derive(store); out["judged nothing new"] = time.perf_counter() - t
+    out["judged nothing new"] = best_of_3()
     out["judged spans"] = store.query("SELECT count(*) FROM judged_spans")[0][0]
     out["overridden"] = store.query("SELECT count(*) FROM changes WHERE review_state = 'overridden'")[0][0]
 print(json.dumps(out))
