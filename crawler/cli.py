@@ -43,13 +43,6 @@ from crawler.options import (
 from crawler.outputs.tables import emit_rows, format_option
 
 
-def orphaned(store) -> int:
-    """How many judgements apply to no capture or change of the database."""
-    from crawler.annotate import orphaned as count
-
-    return count(store)
-
-
 def db_option(default: str = DEFAULT_DB):
     return click.option(
         "--db",
@@ -587,6 +580,13 @@ def reextract(companies, rules, force, db, fmt):
         err=True,
     )
     _say_what_judgements_missed(report, orphans)
+
+
+def orphaned(store) -> int:
+    """How many judgements apply to no capture or change of the database."""
+    from crawler.annotate import orphaned as count
+
+    return count(store)
 
 
 def _say_what_judgements_missed(report, orphans: int) -> None:
