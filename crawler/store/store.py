@@ -486,6 +486,7 @@ class Store:
                 f"""
                 SELECT c.id, c.target_id, c.url, c.timestamp, c.state,
                        NOT EXISTS (SELECT 1 FROM captures c2 WHERE c2.digest = c.digest
+                                   AND (c2.statuscode NOT LIKE '3%' OR c2.statuscode IS NULL)
                                    AND (c2.timestamp, c2.url) < (c.timestamp, c.url)),
                        e.extractor, e.verdict, e.reason, e.text_hash, e.text, c.version_id, c.digest
                 FROM captures c
