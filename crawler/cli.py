@@ -30,7 +30,16 @@ from crawler.defaults import (
     DEMO_WORKDIR,
 )
 from crawler.errors import EXIT_FAILURES, EXIT_INTERRUPTED, PolicytrailError
-from crawler.options import CDX_PAGE_SIZE, CDX_RATE, MEMENTO_RATE, PORT, SAVE_RATE, SEARCH_LIMIT, TIME_LIMIT
+from crawler.options import (
+    CDX_PAGE_SIZE,
+    CDX_RATE,
+    MEMENTO_RATE,
+    PORT,
+    REVIEW_CLAUSES,
+    SAVE_RATE,
+    SEARCH_LIMIT,
+    TIME_LIMIT,
+)
 from crawler.outputs.tables import emit_rows, format_option
 
 
@@ -264,11 +273,12 @@ def demo(db, workdir, fmt):
     _print_summary(result, fmt)
     click.echo(f"""
 Demo database: {db}. Try next:
-  sqlite3 {db} "SELECT company, start_ts, end_ts, capture_count FROM spans JOIN documents d ON d.id = document_id"
+  sqlite3 {db} "SELECT company, in_force_from, in_force_to, capture_count FROM policy_timeline"
   sqlite3 {db} "SELECT url, timestamp, state, reason FROM captures WHERE state = 'skipped'"
   policytrail query "SELECT company, in_force_from, stated_date_text FROM policy_timeline" --db {db}
   policytrail diff Krop --db {db}                                # what changed, clause by clause
   policytrail trends --db {db}                                   # changes, length, topics across companies
+  policytrail review Krop --db {db}                              # judge each change: one key each
   policytrail crawl --company Krop --db data/policytrail.db     # the real Wayback Machine
   policytrail save --company Krop                               # ask the Wayback Machine to capture today's page""")
     sys.exit(result.exit_code)
@@ -614,7 +624,8 @@ def reextract(companies, rules, force, db, fmt):
     with DatabaseLock(db):  # before the store is opened for writing (it may migrate)
         store = Store(db, create=False)
         try:
-            rows = run(store, tuple(companies), loaded, force)
+            rows, report = run(store, tuple(companies), loaded, force)
+            orphans = orphaned(store)
         finally:
             store.close()
     emit_rows(rows, fmt)
@@ -624,6 +635,279 @@ def reextract(companies, rules, force, db, fmt):
         f"changes of the policy are recomputed from the new versions.",
         err=True,
     )
+    _say_what_judgements_missed(report, orphans)
+
+
+def orphaned(store) -> int:
+    """How many judgements apply to no capture or change of the database."""
+    from crawler.annotate import orphaned as count
+
+    return count(store)
+
+
+def _say_what_judgements_missed(report, orphans: int) -> None:
+    """Warnings after a derive: skip rules that match nothing or stopped matching; judgements
+    whose capture or change this database does not hold (kept, never dropped)."""
+    for status in report.skip_rules:
+        if status.message:
+            click.echo(f"Warning: {status.message}", err=True)
+    if orphans:
+        click.echo(
+            f"Note: {orphans} judgement(s) apply to no capture or change of this database (kept: list them with "
+            f"`policytrail annotations --status orphaned`)",
+            err=True,
+        )
+
+
+def _writing(db: str, rules: str | None, work):
+    """Run ``work(store, rules)`` on an existing database, under the database lock (judgements are
+    applied by a derive, which crawls and reextract must not run beside)."""
+    from crawler.extract import load_rules
+    from crawler.store import DatabaseLock, Store
+
+    loaded = load_rules(rules)  # a broken rules file: exit 2 before anything is touched
+    if not Path(db).is_file():  # never creates a database (nor its lock file)
+        Store(db, create=False)
+    with DatabaseLock(db):
+        store = Store(db, create=False)
+        try:
+            return work(store, loaded)
+        finally:
+            store.close()
+
+
+author_option = click.option(
+    "--author",
+    default=None,
+    help="Who judges [default: $POLICYTRAIL_AUTHOR, else your login name].",
+)
+note_option = click.option("--note", default="", help="Why: kept with the judgement and shown in reports.")
+
+
+def _judged(store, row: dict, rules, fmt) -> None:
+    """Store one judgement, derive its company again, and say what it did."""
+    from crawler.annotate import apply, export_row
+
+    store.add_annotations([row], "cli")
+    report = apply(store, [row["company"]], rules)
+    _emit_judgements([export_row(dict(row, status="applied"))], fmt)
+    click.echo(f"Saved {row['author']}'s judgement ({row['verdict']}); {row['company']} derived again.", err=True)
+    _say_what_judgements_missed(report, orphaned(store))
+
+
+def _emit_judgements(rows: list[dict], fmt: str | None) -> None:
+    """Judgements as a table (a summary on a terminal) or with every field (csv, json, jsonl)."""
+    from crawler.annotate import summary
+
+    table = (fmt or ("table" if sys.stdout.isatty() else "jsonl")) == "table"
+    emit_rows(summary(rows) if table else rows, fmt)
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Import judgements from a JSON Lines file (`policytrail annotations --format jsonl`).",
+)
+@rules_option
+@db_option()
+@format_option
+@click.pass_context
+@clean_errors
+def annotate(ctx, import_file, rules, db, fmt):
+    """Record a researcher's judgement on a capture or a change, or import a team's judgements.
+
+    Judgements are stored apart from derived data, keyed by what the capture or change is (not by
+    local ids), with author, time and note: they survive reextract, an extractor upgrade and a
+    re-crawl into a new database plus --import. The company is derived again at once (pass the
+    --rules you crawl with). Of several judgements on one subject, the latest is in force.
+
+    \b
+    Example:
+        policytrail annotate capture Acme 20190610000000 --not-policy --note "login wall"
+        policytrail annotate change acme-3f2a9c1b0d4e-77aa01bc92de --false --note "cookie banner text"
+        policytrail annotate change 12 --substantive --topic sale
+        policytrail annotate --import judgements.jsonl
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(db=db, rules=rules)
+    if ctx.invoked_subcommand is not None:
+        if import_file:
+            raise click.UsageError("--import takes no subcommand: import a file, or judge one capture or change")
+        return
+    if not import_file:
+        raise click.UsageError("give a subcommand (capture, change) or --import FILE")
+    from crawler.annotate import apply, read_judgements
+
+    judgements = read_judgements(import_file)  # a bad line: exit 2 before the database is touched
+
+    def work(store, loaded):
+        known = {r[0] for r in store.query("SELECT DISTINCT company FROM documents")}
+        added = store.add_annotations(judgements, "import")
+        report = apply(store, [j["company"] for j in judgements if j["company"] in known], loaded)
+        return added, report, orphaned(store)
+
+    added, report, orphans = _writing(db, rules, work)
+    click.echo(
+        f"Imported {added} judgement(s) from {import_file}; {len(judgements) - added} were already here.", err=True
+    )
+    _say_what_judgements_missed(report, orphans)
+
+
+def _from_group(ctx, db: str | None, rules: str | None) -> tuple[str, str | None]:
+    """A subcommand's --db and --rules, else those given before it (``annotate --db X capture ...``)."""
+    parent = ctx.obj or {}
+    return db or parent.get("db") or DEFAULT_DB, rules or parent.get("rules")
+
+
+@annotate.command("capture")
+@click.argument("company")
+@click.argument("timestamp")
+@click.option("--not-policy/--policy", "not_policy", default=None, help="The capture is not the policy / is it.")
+@click.option("--url", default=None, help="Which URL, when the document has captures of several at that time.")
+@note_option
+@author_option
+@rules_option
+@click.option("--db", default=None, type=click.Path(dir_okay=False), help=f"SQLite database [{DEFAULT_DB}].")
+@format_option
+@click.pass_context
+@clean_errors
+def annotate_capture(ctx, company, timestamp, not_policy, url, note, author, rules, db, fmt):
+    """Judge one capture: not the policy (it gets no version) or the policy (read as one).
+
+    TIMESTAMP is the capture's archive timestamp; a shorter one (or an ISO date) must match
+    exactly one capture of the company.
+
+    \b
+    Example:
+        policytrail annotate capture Acme 20190610000000 --not-policy --note "login wall"
+        policytrail annotate capture Acme 2021-01-01 --policy --note "short, but it is the policy"
+    """
+    from crawler.annotate import capture_judgement, default_author
+
+    if not_policy is None:
+        raise click.UsageError("say --not-policy or --policy")
+    db, rules = _from_group(ctx, db, rules)
+
+    def work(store, loaded):
+        verdict = "not_policy" if not_policy else "policy"
+        row = capture_judgement(store, company, timestamp, verdict, note, author or default_author(), url)
+        _judged(store, row, loaded, fmt)
+
+    _writing(db, rules, work)
+
+
+@annotate.command("change")
+@click.argument("change_id")
+@click.option("--accept", "verdicts", flag_value="accepted", multiple=True, help="The change is as derived.")
+@click.option("--false", "verdicts", flag_value="false", multiple=True, help="Not a change of the policy.")
+@click.option("--cosmetic", "verdicts", flag_value="cosmetic", multiple=True, help="A change of form only.")
+@click.option("--substantive", "verdicts", flag_value="substantive", multiple=True, help="A change of substance.")
+@click.option("--topic", "topics", multiple=True, help="A topic the change touches (taxonomy id; repeatable).")
+@note_option
+@author_option
+@rules_option
+@click.option("--db", default=None, type=click.Path(dir_okay=False), help=f"SQLite database [{DEFAULT_DB}].")
+@format_option
+@click.pass_context
+@clean_errors
+def annotate_change(ctx, change_id, verdicts, topics, note, author, rules, db, fmt):
+    """Judge one change: accepted, false (joined into one span, kept as overridden), cosmetic or substantive.
+
+    CHANGE_ID is policy_changes.change_id, or the id the report, the exports and the feed give
+    the change (<document slug>-<change key>).
+
+    \b
+    Example:
+        policytrail annotate change acme-3f2a9c1b0d4e-77aa01bc92de --false --note "cookie banner text"
+        policytrail annotate change 12 --substantive --topic sale --note "adds sale of data"
+    """
+    from crawler.annotate import change_judgement, check_topics, default_author, find_change
+
+    if len(set(verdicts)) != 1:
+        raise click.UsageError("say one of --accept, --false, --cosmetic, --substantive")
+    db, rules = _from_group(ctx, db, rules)
+    topics = check_topics(topics)
+
+    def work(store, loaded):
+        row = change_judgement(find_change(store, change_id), verdicts[0], topics, note, author or default_author())
+        _judged(store, row, loaded, fmt)
+
+    _writing(db, rules, work)
+
+
+@cli.command()
+@companies_option
+@click.option("--status", type=click.Choice(["applied", "superseded", "orphaned"]), default=None, help="Only these.")
+@click.option(
+    "--rules",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="List this rules file's skip rules instead: captures matched, and whether each stopped matching.",
+)
+@db_option()
+@format_option
+@clean_errors
+def annotations(companies, status, rules, db, fmt):
+    """List researchers' judgements, with whether each applies here; export them for a team.
+
+    A judgement is applied (in force on a capture or change of this database), superseded (a
+    later one on the same subject is in force) or orphaned (its capture or change is not in this
+    database: kept, never dropped). A terminal table shows a summary; csv, json and jsonl carry
+    every field, and jsonl is what `policytrail annotate --import` reads.
+
+    \b
+    Example:
+        policytrail annotations --company Acme
+        policytrail annotations --format jsonl > judgements.jsonl
+        policytrail annotations --rules data/rules.toml
+    """
+    from crawler.annotate import listing
+    from crawler.derive.judgements import skip_rule_status
+    from crawler.extract import load_rules
+    from crawler.outputs.history import check_companies
+
+    loaded = load_rules(rules) if rules else None
+    store = _open_existing(db)
+    if loaded is not None:
+        check_companies(store, companies)
+        emit_rows([s.as_row() for s in skip_rule_status(store, loaded, tuple(companies))], fmt)
+        return
+    _emit_judgements(listing(store, tuple(companies), status), fmt)
+
+
+@cli.command()
+@click.argument("company")
+@click.option("--document", default=None, help="Only this document, when the company has several.")
+@author_option
+@rules_option
+@click.option(
+    "--clauses",
+    type=REVIEW_CLAUSES,
+    default=d.REVIEW_CLAUSES,
+    show_default=True,
+    help="Clause changes shown per change (the rest are counted).",
+)
+@db_option()
+@clean_errors
+def review(company, document, author, rules, clauses, db):
+    """Walk through a company's unreviewed changes on a terminal, one key per judgement.
+
+    Each change shows its clause diff; then a accepts it, f marks it false, c cosmetic, s
+    substantive, n adds a note to the next judgement, space skips, q quits. Every judgement is
+    saved at once: run it again to go on where you stopped. The company is derived again when
+    you leave (pass the --rules you crawl with).
+
+    \b
+    Example:
+        policytrail review Acme --db data/policytrail.db
+    """
+    from crawler.annotate import default_author
+    from crawler.review import run_review
+
+    run_review(db, company, document, author or default_author(), rules, clauses)
 
 
 @cli.command()

@@ -49,3 +49,6 @@ MAX_QUERY_SECONDS = 3600.0
 # `policytrail search`: the most --limit may ask for (--limit 0 shows all).
 SEARCH_RESULTS = 500
 MAX_SEARCH_RESULTS = 1_000_000
+# `policytrail review`: clause changes shown per change (--clauses), and the most it may ask for.
+REVIEW_CLAUSES = 40
+MAX_REVIEW_CLAUSES = 100_000

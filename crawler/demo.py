@@ -34,4 +34,29 @@ def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR) -> CrawlResult:
             unthrottled=True,
             extra={"POLICYTRAIL_PROGRESS": sys.stderr.isatty()},
         )
-        return run_crawl(settings)
+        result = run_crawl(settings)
+    if result.exit_code == 0:
+        import_sample_judgements(db, sample)
+    return result
+
+
+def import_sample_judgements(db: Path, sample: Path = SAMPLE_DIR) -> int:
+    """The sample's researcher judgements (on its fictional companies), as ``annotate --import``
+    would store them: what ``docs/research.md`` queries about review states. Returns how many were new."""
+    from crawler.annotate import read_judgements
+    from crawler.derive import derive
+    from crawler.store import DatabaseLock, Store
+
+    path = sample / "judgements.jsonl"
+    if not path.is_file():
+        return 0
+    judgements = read_judgements(path)
+    with DatabaseLock(db):
+        store = Store(db, create=False)
+        try:
+            added = store.add_annotations(judgements, "import")
+            if added:
+                derive(store, sorted({j["company"] for j in judgements}))
+        finally:
+            store.close()
+    return added

@@ -80,6 +80,7 @@ CDX_PAGE_SIZE = Number(1, d.IA_CDX_MAX_ROWS, integer=True)
 TIME_LIMIT = Number(d.MIN_QUERY_SECONDS, d.MAX_QUERY_SECONDS)
 SEARCH_LIMIT = Number(0, d.MAX_SEARCH_RESULTS, integer=True)
 PORT = Number(1, 65535, integer=True)
+REVIEW_CLAUSES = Number(1, d.MAX_REVIEW_CLAUSES, integer=True)
 
 # What a remote archive may be asked for, at most (the Wayback Machine's own limits)
 REMOTE_MAX = {

@@ -211,6 +211,8 @@ READ_COMMANDS = [
     ("query", "SELECT count(*) FROM captures"),
     ("search", "personal"),
     ("trends", "--by", "month"),
+    ("annotations",),
+    ("annotations", "--format", "json"),
 ]
 
 
@@ -292,14 +294,16 @@ COMPANY_COMMANDS = {
     "report": ("report", "--out", "{out}/report"),
     "export": ("export", "--format", "csv", "--out", "{out}/csv"),
     "reextract": ("reextract",),
+    "annotations": ("annotations",),
     "diff": ("diff",),  # the company is diff's argument
+    "review": ("review",),  # ... and review's
 }
 
 
 @pytest.mark.parametrize("command", sorted(COMPANY_COMMANDS))
 def test_an_unknown_company_is_refused_naming_the_known_ones(hostile_db, tmp_path, command):
     args = [part.format(out=tmp_path) for part in COMPANY_COMMANDS[command]]
-    args += ["Nobody"] if command == "diff" else ["--company", "acme", "--company", "Nobody"]
+    args += ["Nobody"] if command in ("diff", "review") else ["--company", "acme", "--company", "Nobody"]
     before = hostile_db.read_bytes()
     result = CliRunner().invoke(cli, [*args, "--db", str(hostile_db)])
     assert result.exit_code == 2, result.output

@@ -76,6 +76,69 @@ def test_atom_feed_parses_with_entry_ids_that_a_late_capture_does_not_move(hosti
     assert "<script>" not in evil.content[0].value.replace("&lt;script&gt;", "")
 
 
+def judge_acme(db) -> None:
+    """Acme's A -> B judged false (with a note that tries markup), B -> A accepted with a topic."""
+    first, second = (
+        f"acme-{k}" for (k,) in sqlite3_rows(db, "SELECT key FROM changes ORDER BY document_id, position")[:2]
+    )
+    for args in (
+        ["change", first, "--false", "--note", "<b>banner</b> & chrome", "--author", "alice"],
+        ["change", second, "--accept", "--topic", "sale", "--author", "bob"],
+    ):
+        result = CliRunner().invoke(cli, ["annotate", *args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+
+
+def sqlite3_rows(db, sql):
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_exports_and_the_feed_carry_each_changes_review_state_and_override(hostile_db, tmp_path):
+    judge_acme(hostile_db)
+    export(hostile_db, "csv", tmp_path / "csv")
+    changes = {r["change_id"]: r for r in csv.DictReader((tmp_path / "csv" / "changes.csv").open())}
+    false, accepted, evil = sorted(changes.values(), key=lambda r: (r["company"], r["window_end"]))
+    assert (false["review_state"], false["judgement"], false["significance"], false["in_timeline"]) == (
+        "overridden",
+        "false",
+        "false",
+        "0",
+    )
+    assert false["judged_by"] == "alice" and false["judgement_note"] == "<b>banner</b> & chrome"
+    assert (accepted["review_state"], accepted["judgement_topics"], accepted["in_timeline"]) == (
+        "reviewed",
+        '["sale"]',
+        "1",
+    )
+    assert (evil["review_state"], evil["judgement"]) == ("unreviewed", "")
+    versions = [r for r in csv.DictReader((tmp_path / "csv" / "versions.csv").open()) if r["company"] == "Acme"]
+    assert [json.loads(v["joined_changes"]) for v in versions] == [[false["change_id"][len("acme-") :]], []]
+    assert [v["capture_count"] for v in versions] == ["2", "1"]
+
+    export(hostile_db, "atom", tmp_path / "feed.atom")
+    feed = feedparser.parse(str(tmp_path / "feed.atom"))
+    assert not feed.bozo
+    by_id = {e.id.rsplit(":", 1)[1]: e for e in feed.entries}
+    judged = by_id[false["change_id"]]
+    assert judged.title.startswith("[judged false] Acme")
+    terms = {(t.get("scheme"), t.term) for t in judged.tags}
+    assert ("tag:policytrail,2026:review-state", "overridden") in terms
+    assert ("tag:policytrail,2026:significance", "false") in terms
+    assert "Judged false by alice on " in judged.summary and "<b>banner</b> & chrome" in judged.summary
+    assert "sale" in {t.term for t in by_id[accepted["change_id"]].tags}
+
+    export(hostile_db, "markdown", tmp_path / "md")
+    text = (tmp_path / "md" / "acme.md").read_text()
+    assert "> **Overridden.** Judged false by alice on " in text and "&lt;b&gt;banner&lt;/b&gt;" in text
+    assert "1 changes (and 1 judged false)" in text
+
+
 def test_warc_export_is_read_by_warcio_and_replayed_by_pywb(hostile_db, tmp_path):
     import sqlite3
     import zlib

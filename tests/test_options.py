@@ -152,6 +152,7 @@ def test_every_numeric_option_of_every_command_uses_the_validated_number_type():
         ("query", "--time-limit"),
         ("search", "--limit"),
         ("browse", "--port"),
+        ("review", "--clauses"),
     }
 
 
@@ -189,6 +190,7 @@ def _base_args(tmp_path: Path, db: Path) -> dict[str, tuple[str, ...]]:
         "query": ("SELECT company FROM documents", "--db", str(db)),
         "search": ("policy", "--db", str(db)),
         "browse": ("--db", str(db)),
+        "review": ("Acme", "--db", str(db)),  # no key to read: it shows the first change and ends
     }
 
 

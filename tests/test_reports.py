@@ -130,6 +130,54 @@ def test_hostile_archived_content_is_inert_in_headless_chromium(hostile_db, tmp_
     assert (SCREENSHOTS / "report-index.png").stat().st_size > 5000
 
 
+# --------------------------------------------------------------------------- judgements in the report
+
+
+def test_the_report_marks_reviewed_and_overridden_changes(hostile_db, tmp_path):
+    from .test_exports import judge_acme
+
+    judge_acme(hostile_db)
+    render(hostile_db, tmp_path / "site")
+    acme = (tmp_path / "site" / "acme.html").read_text()
+    sections = re.findall(r'<section class="change" id="([^"]+)" data-review="([^"]+)">', acme)
+    assert sorted(state for _, state in sections) == ["overridden", "reviewed"]  # both still shown
+    assert "Judged false by alice on " in acme and "&lt;b&gt;banner&lt;/b&gt; &amp; chrome" in acme
+    assert "not a change of the policy: the timeline joins its two versions" in acme
+    assert "Accepted by bob on " in acme and '<span class="tag">sale</span>' in acme
+    assert acme.count('<line class="overridden"') == 1  # its marker on the timeline is dashed
+    assert "also 1 change(s) judged false" in acme  # the joined version row says so
+    assert "1 changes (and 1 judged false); reviewed by a person: 2 of 2 (1 overridden)" in acme
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert '2 of 2 <span class="review overridden">1 overridden</span>' in index and "0 of 1" in index
+
+
+def test_review_marks_show_in_headless_chromium(hostile_db, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from .test_exports import judge_acme
+
+    judge_acme(hostile_db)
+    render(hostile_db, tmp_path / "site")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 1200})
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.goto((tmp_path / "site" / "acme.html").as_uri())
+            overridden = page.locator('section[data-review="overridden"]')
+            assert overridden.count() == 1 and overridden.is_visible()
+            assert "OVERRIDDEN" in overridden.locator("p.review").inner_text()  # as a reader sees it
+            assert overridden.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
+            reviewed = page.locator('section[data-review="reviewed"]')
+            assert reviewed.evaluate("e => getComputedStyle(e).borderLeftColor") == "rgb(42, 125, 42)"
+            assert page.evaluate("document.scripts.length") == 0 and problems == []
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "report-judged-acme.png"), full_page=True)
+        finally:
+            browser.close()
+
+
 # --------------------------------------------------------------------------- where reports may write
 
 

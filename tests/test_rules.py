@@ -105,3 +105,46 @@ def test_no_rules_file_means_no_rules(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         load_rules(tmp_path / "missing.toml")
     assert Rules().for_capture("Acme", "https://a", "2020") is None
+
+
+# --------------------------------------------------------------------------- skip rules
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[[skip]]\ncompany = "Acme"\n', "skip rule 1: give select, text or both"),
+        ('[[skip]]\ncompany = "Acme"\nselect = ["div >> p"]\n', "is not a CSS selector"),
+        ('[[skip]]\ncompany = "Acme"\ntext = [""]\n', "text must be a string or a list of non-empty strings"),
+        ('[[skip]]\ncompany = "Acme"\ntext = "x"\nwhen = 1\n', r"unknown field\(s\) when"),
+        ('[[skips]]\ncompany = "Acme"\n', r"unknown table\(s\) skips"),
+    ],
+)
+def test_a_bad_skip_rule_is_refused_naming_it(tmp_path, text, message):
+    with pytest.raises(UsageError, match=message):
+        load_rules(write(tmp_path, text))
+
+
+def test_a_skip_rule_matches_selectors_on_the_page_as_archived_and_texts_on_its_visible_text():
+    from crawler.extract import SkipRule, skip_match
+
+    def match(**kw):
+        return skip_match(SkipRule(company="Acme", **kw), PAGE, "text/html")
+
+    assert match(select=(".promo",)) == "selector '.promo'"  # chrome the extractor would drop is still seen
+    assert match(select=("form",)) is None
+    assert match(text=("DOWNLOAD our   app",)) == "text 'DOWNLOAD our   app'"
+    assert match(text=("Privacy</title>",)) is None  # markup is not text
+    assert skip_match(SkipRule(company="Acme", text=("join",)), b"Please join us", "text/plain") == "text 'join'"
+    assert skip_match(SkipRule(company="Acme", text=("x",)), b"\x89PNG", "image/png") is None
+
+
+def test_a_skip_rule_id_changes_with_what_it_does_and_the_example_file_has_one(tmp_path):
+    from crawler.extract import SkipRule
+
+    one = SkipRule(company="Acme", select=("form",), note="a", number=1)
+    assert one.id == SkipRule(company="Acme", select=("form",), note="b", number=2).id
+    assert one.id != SkipRule(company="Acme", select=("form",), end="20200101000000").id
+    assert one.id.startswith("skip-") and one.label == "skip rule 1 (a)"
+    rules = load_rules(FIXTURES.parent.parent / "data" / "rules.example.toml")
+    assert rules.skips and rules.skips_for(rules.skips[0].company, rules.skips[0].url, "20210401000000")

@@ -136,6 +136,9 @@ class StoragePipeline:
                 report.spans,
                 report.documents,
             )
+            for status in report.skip_rules:  # a rule that stopped matching: the site changed
+                if status.message:
+                    logger.warning("%s", status.message)
 
     def spider_closed(self, spider, reason: str) -> None:
         """After everything else: record how the run ended, close the store, release the lock. A run

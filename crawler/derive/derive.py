@@ -3,8 +3,8 @@
 It runs at the end of every crawl, after a resume, for ``reextract`` and after a merge. The
 whole flow for one document, in one transaction:
 
-    captures -> readings (cached extractions) -> versions (+ stated date, length, readability) -> spans
-             -> clauses -> changes -> lineage
+    captures (+ judgements, skip rules) -> readings (cached extractions) -> versions (+ stated date, length,
+    readability) -> spans -> clauses -> changes -> lineage -> judged changes and the judged timeline
 
 Re-running it is safe and its result never depends on the order captures arrived in: extractions
 are cached per (digest, extractor), versions keyed by (document, text hash), spans rebuilt whole,
@@ -13,10 +13,11 @@ and what derives from spans refreshed every time (``changes.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.derive.changes import derive_changes, retag_clauses, segment_versions
 from crawler.derive.extractions import extract_pending
+from crawler.derive.judgements import SkipRuleStatus, judge_timeline, match_skip_rules, skip_rule_status
 from crawler.derive.timeline import link_versions, record_readability, record_stated_dates, spans_of
 from crawler.diff import Taxonomy, load_taxonomy
 from crawler.extract import EXTRACTOR_VERSION, Rules
@@ -30,6 +31,7 @@ class DeriveReport:
     versions: int = 0
     spans: int = 0
     changes_computed: int = 0
+    skip_rules: list[SkipRuleStatus] = field(default_factory=list)  # how each skip rule fares
 
 
 def derive_document(store: Store, document_id: int, rules: Rules, extractor: str, taxonomy: Taxonomy) -> tuple:
@@ -41,6 +43,7 @@ def derive_document(store: Store, document_id: int, rules: Rules, extractor: str
         store.replace_spans(document_id, spans)
         segment_versions(store, document_id, taxonomy)
         computed = derive_changes(store, document_id, taxonomy)
+        judge_timeline(store, document_id)
         return store.versions_in_force(document_id), len(spans), computed
 
 
@@ -55,6 +58,7 @@ def derive(
     rules = rules or Rules()
     taxonomy = taxonomy or load_taxonomy()
     report = DeriveReport(extracted=extract_pending(store, rules, extractor))
+    match_skip_rules(store, rules)
     retag_clauses(store, taxonomy)
     for doc_id, _, _ in store.documents(companies):
         versions, spans, computed = derive_document(store, doc_id, rules, extractor, taxonomy)
@@ -63,4 +67,5 @@ def derive(
         report.spans += spans
         report.changes_computed += computed
     store.drop_unused_clauses()
+    report.skip_rules = skip_rule_status(store, rules, tuple(companies))
     return report

@@ -9,7 +9,8 @@ version changes here changes only because of its extraction: ``derive`` records 
 
 from __future__ import annotations
 
-from crawler.derive.derive import derive
+from crawler.derive.derive import DeriveReport, derive
+from crawler.derive.judgements import AS_POLICY
 from crawler.errors import UnknownCompany
 from crawler.extract import EXTRACTOR_VERSION, Rules
 from crawler.store import Store
@@ -17,8 +18,9 @@ from crawler.store import Store
 
 def reextract(
     store: Store, companies: tuple[str, ...] = (), rules: Rules | None = None, force: bool = False
-) -> list[dict]:
-    """Re-derive the companies' documents; per company, what changed because of it."""
+) -> tuple[list[dict], DeriveReport]:
+    """Re-derive the companies' documents; per company, what changed because of it (and derive's
+    report: how the skip rules fare)."""
     if companies:  # before anything is extracted again
         known = [r[0] for r in store.query("SELECT DISTINCT company FROM documents")]
         UnknownCompany.check(companies, known, str(store.path))
@@ -27,7 +29,8 @@ def reextract(
     first_new = store.last_reextraction_id()
     if force:
         ids = [EXTRACTOR_VERSION] + [rules.extractor_id(EXTRACTOR_VERSION, r) for r in rules.rules]
-        store.forget_extractions(ids, companies)
+        store.forget_extractions(ids + [i + AS_POLICY for i in ids], companies)
+        store.forget_skip_matches([s.id for s in rules.skips], companies)
     report = derive(store, companies, rules)
     after = store.document_figures(companies)
     reread = store.reextracted_captures_since(first_new)
@@ -42,4 +45,4 @@ def reextract(
             "extracted": report.extracted,
         }
         for company, fig in sorted(after.items())
-    ]
+    ], report

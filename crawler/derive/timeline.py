@@ -3,42 +3,65 @@
 from __future__ import annotations
 
 from crawler.archive import days_between
+from crawler.derive.judgements import AS_POLICY, judged_reason, skip_reason
 from crawler.diff import readability_id, readability_of
 from crawler.extract import Rules, stated_date
-from crawler.store import Store
+from crawler.store import Reading, Store
 
 
 def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) -> list[tuple[int, str, int]]:
     """Give each capture of the document the version its reading holds (or none, with why).
 
     Each capture is read by the extraction of the rule in force for it (or the generic one). A
-    capture whose version changes here changes only because its reading did (bodies never
-    change): that is recorded in ``reextractions``, never as a change of the policy. Returns the
-    timeline: (capture id, timestamp, version id) of the captures holding policy text, in order.
+    person's judgement on the capture comes first, then the skip rules in force for it, then the
+    extractor's verdict (``judgements.py``). A capture whose version changes here changes only
+    because its reading (or a judgement) did -- bodies never change: that is recorded in
+    ``reextractions``, never as a change of the policy. Returns the timeline: (capture id,
+    timestamp, version id) of the captures holding policy text, in order.
     """
     company = store.document_company(document_id)
+    judged = store.capture_judgements(document_id)
+    skips = [s for s in rules.skips if s.company == company]
+    matched = store.skip_matches(document_id) if skips else {}
     wanted = [extractor] + [rules.extractor_id(extractor, r) for r in rules.rules if r.company == company]
+    if any(j[0] == "policy" for j in judged.values()):
+        wanted += [w + AS_POLICY for w in wanted]
+    by_capture: dict[int, dict[str, Reading]] = {}
+    for r in store.readings(document_id, wanted):
+        by_capture.setdefault(r.capture_id, {})[r.extractor] = r
     timeline: list[tuple[int, str, int]] = []
     moved: dict[tuple[int, int | None], tuple[list[str], str]] = {}
     origin: dict[int, tuple[int, str]] = {}  # version -> (target, extractor) of its earliest capture
-    for r in store.readings(document_id, wanted):
-        if r.extractor != rules.extractor_id(extractor, rules.for_capture(company, r.url, r.timestamp)):
-            continue  # another rule's reading of this body
-        vid = None
-        if r.verdict == "policy":
+    for capture_id, readings in by_capture.items():
+        any_reading = next(iter(readings.values()))
+        expected = rules.extractor_id(extractor, rules.for_capture(company, any_reading.url, any_reading.timestamp))
+        r = readings.get(expected)
+        if r is None:
+            continue  # only other rules' readings of this body so far
+        verdict, author, at, note = judged.get(capture_id, (None, None, None, None))
+        if verdict == "policy" and r.verdict != "policy":
+            r = readings.get(expected + AS_POLICY, r)
+        vid, by, why = None, r.extractor, None
+        if verdict == "not_policy":
+            why, by = judged_reason(author, at, note), f"judgement by {author}"
+        elif verdict != "policy" and r.verdict == "policy":
+            for rule in rules.skips_for(company, r.url, r.timestamp) if skips else ():
+                if (r.digest, rule.id) in matched:
+                    why, by = skip_reason(rule, matched[(r.digest, rule.id)]), rule.id
+                    break
+        if why is None and r.verdict != "policy":
+            why = f"{'not a policy' if r.verdict == 'not_policy' else 'unsupported'}: {r.reason}"
+        elif why is None:
             vid = store.version_for(document_id, r.target_id, r.text_hash, r.text, r.extractor)
-            if r.state in ("fetched", "duplicate"):
-                state = r.state
-            else:  # was skipped as not a policy by an earlier reading
-                state = "fetched" if r.first_of_digest else "duplicate"
-            store.link_capture(r.capture_id, vid, state)
+            # of the captures sharing a body, the earliest is `fetched` -- also when it was skipped by
+            # a judgement or a skip rule (captures of one body can differ there), whatever the order
+            store.link_capture(r.capture_id, vid, "fetched" if r.first_of_digest else "duplicate")
             timeline.append((r.capture_id, r.timestamp, vid))
             origin.setdefault(vid, (r.target_id, r.extractor))
-        else:
-            label = "not a policy" if r.verdict == "not_policy" else "unsupported"
-            store.unlink_capture(r.capture_id, f"{label}: {r.reason}")
+        if why is not None:
+            store.unlink_capture(r.capture_id, why)
         if r.version_id is not None and r.version_id != vid:
-            moved.setdefault((r.version_id, vid), ([], r.extractor))[0].append(r.timestamp)
+            moved.setdefault((r.version_id, vid), ([], by))[0].append(r.timestamp)
     store.record_reextractions(document_id, [(old, new, ts, by) for (old, new), (ts, by) in moved.items()])
     store.refresh_version_counts(document_id)
     for vid, (target_id, extractor_id) in origin.items():  # whichever reading happened to make it first

@@ -23,7 +23,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.extract.normalize import normalize_text
-from crawler.extract.rules import Rule
+from crawler.extract.rules import Rule, SkipRule
 
 EXTRACTOR_VERSION = "html-2"
 
@@ -498,8 +498,11 @@ def judge(page: Page) -> Extraction:
     return Extraction("policy", text=text, title=title)
 
 
-def extract(body: bytes, content_type: str | None, rule: Rule | None = None) -> Extraction:
-    """Extract the policy text from one archived body (``rule``: the target's rule in force, if any)."""
+def extract(body: bytes, content_type: str | None, rule: Rule | None = None, as_policy: bool = False) -> Extraction:
+    """Extract the policy text from one archived body (``rule``: the target's rule in force, if any).
+
+    ``as_policy``: a person judged this capture to be the policy, so its text is the policy's
+    whatever the verdicts say (a page with no text at all still holds none)."""
     mt = media_type(content_type)
     sniff = body.lstrip()[:5]
     if mt in PDF_TYPES or sniff.startswith(b"%PDF-"):
@@ -514,4 +517,42 @@ def extract(body: bytes, content_type: str | None, rule: Rule | None = None) -> 
         page = Page(text=normalize_text(decode_html(body, content_type)))
     else:
         return Extraction("unsupported", reason=f"unsupported content type {mt or 'unknown'}")
+    if as_policy and page.text:
+        return Extraction("policy", text=page.text, title=page.title)
     return judge(page)
+
+
+# -- skip rules ------------------------------------------------------------------------------
+_INVISIBLE = ("script", "style", "noscript", "template", "head")
+
+
+def skip_match(rule: SkipRule, body: bytes, content_type: str | None) -> str | None:
+    """What of ``rule`` matches this body (``selector '...'`` or ``text '...'``), or None.
+
+    Selectors are tried on the HTML as archived (before any chrome is removed); texts on the
+    page's visible text (an HTML page's text outside scripts and styles, a PDF's text layer, a
+    plain-text body), case-insensitively and with white space collapsed.
+    """
+    mt = media_type(content_type)
+    sniff = body.lstrip()[:5]
+    root = None
+    if mt in PDF_TYPES or sniff.startswith(b"%PDF-"):
+        text = pdf_to_page(body).text
+    elif mt in HTML_TYPES or (not mt and sniff[:1] == b"<"):
+        root = parse_html(decode_html(body, content_type))
+        if root is None:
+            return None
+        for sel, css in zip(rule.selectors, rule.select):
+            if sel(root):
+                return f"selector {css!r}"
+        etree.strip_elements(root, *_INVISIBLE, with_tail=False)
+        text = " ".join(root.itertext())
+    elif mt in TEXT_TYPES:
+        text = decode_html(body, content_type)
+    else:
+        return None
+    seen = " ".join(text.split()).casefold()
+    for wanted in rule.text:
+        if " ".join(wanted.split()).casefold() in seen:
+            return f"text {wanted!r}"
+    return None

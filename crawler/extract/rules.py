@@ -13,6 +13,21 @@ A rules file (TOML) holds ``[[rule]]`` tables::
 
 Windows let old snapshots be read with the rules of their time. A rule's id is a hash of what
 it does, so editing a rule re-extracts exactly the snapshots it reads (``policytrail reextract``).
+
+``[[skip]]`` tables say which captures are *not* the policy, whatever the extractor reads in them
+(a researcher's judgement written once for many captures, like Open Terms Archive's filters)::
+
+    [[skip]]
+    company = "Match"                      # required
+    url = "https://www.match.com/"         # optional URL prefix
+    from = 2021-03-01                      # optional validity window, as for [[rule]]
+    until = 2021-06-30
+    select = ["form#login"]                # captures where any of these CSS selectors matches ...
+    text = ["Sign in to continue"]         # ... or whose text holds any of these (case-insensitive)
+    note = "a login wall served at the policy URL in spring 2021"
+
+Derive applies them (``crawler.derive.judgements``) and reports a rule that matches nothing in its
+window, or that stopped matching part-way through it (the site changed: close its window).
 """
 
 from __future__ import annotations
@@ -67,8 +82,46 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class SkipRule:
+    """Captures of ``company`` (under ``url``, inside the window) where a selector or a text matches
+    are not the policy. ``number`` is its place among the file's [[skip]] tables (for messages)."""
+
+    company: str
+    url: str = ""
+    start: str = ""
+    end: str = ""
+    select: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()
+    note: str = ""
+    number: int = 0
+
+    @cached_property
+    def id(self) -> str:
+        what = json.dumps(["skip", self.company, self.url, self.start, self.end, self.select, self.text])
+        return "skip-" + hashlib.sha256(what.encode()).hexdigest()[:10]
+
+    @cached_property
+    def selectors(self) -> list[CSSSelector]:
+        return [CSSSelector(s) for s in self.select]
+
+    def applies(self, company: str, url: str, timestamp: str) -> bool:
+        return (
+            company == self.company
+            and url.startswith(self.url)
+            and (not self.start or timestamp >= self.start)
+            and (not self.end or timestamp <= self.end)
+        )
+
+    @property
+    def label(self) -> str:
+        """How messages name the rule: its place in the file and its note."""
+        return f"skip rule {self.number}" + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
 class Rules:
     rules: tuple[Rule, ...] = ()
+    skips: tuple[SkipRule, ...] = ()
 
     def for_capture(self, company: str, url: str, timestamp: str) -> Rule | None:
         """The rule in force for a capture: the one with the longest URL prefix, then the latest start."""
@@ -78,8 +131,12 @@ class Rules:
     def extractor_id(self, base: str, rule: Rule | None) -> str:
         return f"{base}+{rule.id}" if rule else base
 
+    def skips_for(self, company: str, url: str, timestamp: str) -> list[SkipRule]:
+        """The skip rules in force for a capture, in file order."""
+        return [s for s in self.skips if s.applies(company, url, timestamp)]
+
     def __bool__(self) -> bool:
-        return bool(self.rules)
+        return bool(self.rules or self.skips)
 
 
 def _ts(value, field: str, where: str, end: bool) -> str:
@@ -106,6 +163,11 @@ def load_rules(path: str | Path | None) -> Rules:
         raise RulesError(f"rules file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"rules file {path} is not valid TOML: {exc}") from None
+    unknown_tables = set(data) - {"rule", "skip"}
+    if unknown_tables:
+        raise RulesError(
+            f"rules file {path}: unknown table(s) {', '.join(sorted(unknown_tables))} (use [[rule]] or [[skip]])"
+        )
     rules = []
     for n, entry in enumerate(data.get("rule", []), 1):
         where = f"{path}, rule {n}"
@@ -137,4 +199,45 @@ def load_rules(path: str | Path | None) -> Rules:
         if rule.start and rule.end and rule.start > rule.end:
             raise RulesError(f"{where}: from is after until")
         rules.append(rule)
-    return Rules(tuple(rules))
+    return Rules(tuple(rules), tuple(_skip_rules(data.get("skip", []), path)))
+
+
+def _strings(entry: dict, field: str, where: str) -> list[str]:
+    value = entry.get(field, [])
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise RulesError(f"{where}: {field} must be a string or a list of non-empty strings")
+    return list(value)
+
+
+def _skip_rules(entries: list, path: Path) -> list[SkipRule]:
+    skips = []
+    for n, entry in enumerate(entries, 1):
+        where = f"{path}, skip rule {n}"
+        unknown = set(entry) - {"company", "url", "from", "until", "select", "text", "note"}
+        if unknown:
+            raise RulesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        if not entry.get("company"):
+            raise RulesError(f"{where}: company is required")
+        select, text = _strings(entry, "select", where), _strings(entry, "text", where)
+        if not select and not text:
+            raise RulesError(f"{where}: give select, text or both (what marks a capture that is not the policy)")
+        for css in select:
+            try:
+                CSSSelector(css)
+            except SelectorError as exc:
+                raise RulesError(f"{where}: {css!r} is not a CSS selector ({exc})") from None
+        skip = SkipRule(
+            company=entry["company"],
+            url=entry.get("url", ""),
+            start=_ts(entry.get("from"), "from", where, end=False),
+            end=_ts(entry.get("until"), "until", where, end=True),
+            select=tuple(select),
+            text=tuple(text),
+            note=entry.get("note", ""),
+            number=n,
+        )
+        if skip.start and skip.end and skip.start > skip.end:
+            raise RulesError(f"{where}: from is after until")
+        skips.append(skip)
+    return skips

@@ -36,6 +36,7 @@ VERSION_COLUMNS = [
     "capture_count",
     "first_url",
     "extractor",
+    "joined_changes",
 ]
 CHANGE_COLUMNS = [
     "change_id",
@@ -62,6 +63,14 @@ CHANGE_COLUMNS = [
     "new_capture_url",
     "new_capture_timestamp",
     "new_snapshot_sha256",
+    "review_state",
+    "judgement",
+    "judged_by",
+    "judged_at",
+    "judgement_note",
+    "judgement_topics",
+    "significance",
+    "in_timeline",
 ]
 CLAUSE_COLUMNS = [
     "change_id",
@@ -108,6 +117,7 @@ def tables(docs: list[DocumentRecord]) -> dict[str, list[dict]]:
                             None,
                             s.first_url,
                             s.extractor,
+                            json.dumps(list(s.joined_changes)),
                         ),
                     )
                 )
@@ -137,6 +147,14 @@ def tables(docs: list[DocumentRecord]) -> dict[str, list[dict]]:
                             c.new.url,
                             c.new.timestamp,
                             c.new.sha256,
+                            c.review_state,
+                            c.judgement,
+                            c.judged_by,
+                            c.judged_at,
+                            c.judgement_note,
+                            json.dumps(c.judgement_topics),
+                            c.significance,
+                            int(c.in_timeline),
                         ),
                     )
                 )
@@ -185,7 +203,7 @@ def _span_counts(store: Store, doc: DocumentRecord) -> list[int]:
     return [
         r[0]
         for r in store.query(
-            "SELECT s.capture_count FROM spans s JOIN documents d ON d.id = s.document_id"
+            "SELECT s.capture_count FROM judged_spans s JOIN documents d ON d.id = s.document_id"
             " WHERE d.company = ? AND d.name = ? ORDER BY s.position",
             (doc.company, doc.document),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from crawler.archive import archive_key_parts, parse_time
@@ -21,6 +22,7 @@ class InForce:
     extractor: str
     stated_date: str | None = None  # the date the policy states for itself (ISO), if any
     stated_date_text: str | None = None
+    joined_changes: tuple[str, ...] = ()  # keys of the changes judged false inside this span
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,22 @@ def timeline(store: Store, document_id: int) -> list[InForce]:
         for row in store.query(
             "SELECT s.version_id, v.text_hash, s.start_ts, s.end_ts, c.url, v.extractor, v.stated_date,"
             " v.stated_date_text FROM spans s"
+            " JOIN versions v ON v.id = s.version_id JOIN captures c ON c.id = s.first_capture_id"
+            " WHERE s.document_id = ? ORDER BY s.position",
+            (document_id,),
+        )
+    ]
+
+
+def judged_timeline(store: Store, document_id: int) -> list[InForce]:
+    """The timeline as readers see it: spans joined across the changes judged false."""
+    import json
+
+    return [
+        InForce(*row[:-1], joined_changes=tuple(json.loads(row[-1])))
+        for row in store.query(
+            "SELECT s.version_id, v.text_hash, s.start_ts, s.end_ts, c.url, v.extractor, v.stated_date,"
+            " v.stated_date_text, s.joined_changes FROM judged_spans s"
             " JOIN versions v ON v.id = s.version_id JOIN captures c ON c.id = s.first_capture_id"
             " WHERE s.document_id = ? ORDER BY s.position",
             (document_id,),
@@ -147,6 +165,33 @@ class ChangeRecord:
     old: Citation
     new: Citation
     clauses: list[dict]
+    review_state: str = "unreviewed"  # unreviewed, reviewed or overridden
+    judgement: str | None = None  # accepted, false, cosmetic or substantive
+    judged_by: str | None = None
+    judged_at: str | None = None
+    judgement_note: str | None = None
+    judgement_topics: list = dataclasses.field(default_factory=list)
+
+    @property
+    def significance(self) -> str:
+        """The change's significance in force: the judgement's, else the clause diff's."""
+        if self.judgement in ("false", "cosmetic", "substantive"):
+            return self.judgement
+        return "substantive" if self.substantive else "cosmetic"
+
+    @property
+    def in_timeline(self) -> bool:
+        """False when judged false: its two spans are one on the timeline."""
+        return self.judgement != "false"
+
+    @property
+    def review_line(self) -> str | None:
+        """How a reader is told of the judgement: ``Judged false by alice on 2026-03-01: note``."""
+        if self.judgement is None:
+            return None
+        what = "Accepted" if self.judgement == "accepted" else f"Judged {self.judgement}"
+        line = f"{what} by {self.judged_by} on {(self.judged_at or '')[:10]}"
+        return line + (f": {self.judgement_note}" if self.judgement_note else "")
 
 
 @dataclass
@@ -158,9 +203,22 @@ class DocumentRecord:
     changes: list[ChangeRecord]
 
     @property
+    def review_counts(self) -> dict[str, int]:
+        """How many of its changes are unreviewed, reviewed, overridden."""
+        out = {"unreviewed": 0, "reviewed": 0, "overridden": 0}
+        for c in self.changes:
+            out[c.review_state] += 1
+        return out
+
+    @property
+    def policy_changes(self) -> list[ChangeRecord]:
+        """The changes on the timeline: all but those judged false."""
+        return [c for c in self.changes if c.in_timeline]
+
+    @property
     def changes_per_year(self) -> dict[str, int]:
         out: dict[str, int] = {}
-        for c in self.changes:
+        for c in self.policy_changes:
             out[c.window_end[:4]] = out.get(c.window_end[:4], 0) + 1
         return dict(sorted(out.items()))
 
@@ -189,6 +247,20 @@ def change_id(slug: str, key: str) -> str:
     return f"{slug}-{key}"
 
 
+def document_slugs(store: Store) -> dict[int, tuple[str, str, str]]:
+    """Each document's company, name and slug (what file names, anchors and change ids are built
+    from), in company and name order; two equal slugs are told apart by ``-x``."""
+    out: dict[int, tuple[str, str, str]] = {}
+    slugs: set[str] = {"index", "overview"}  # the report's own pages
+    for doc_id, company, name in store.query("SELECT id, company, name FROM documents ORDER BY company, name"):
+        slug = slugify(company if name == "privacy policy" else f"{company} {name}")
+        while slug in slugs:
+            slug += "-x"
+        slugs.add(slug)
+        out[doc_id] = (company, name, slug)
+    return out
+
+
 def load_documents(
     store: Store, companies: tuple[str, ...] = (), since: str | None = None, with_clauses: bool = True
 ) -> list[DocumentRecord]:
@@ -199,20 +271,16 @@ def load_documents(
     since_ts = parse_time(since) if since else None
     docs = []
     wanted = {c.casefold() for c in companies}
-    slugs: set[str] = {"index", "overview"}  # the report's own pages
-    for doc_id, company, name in store.query("SELECT id, company, name FROM documents ORDER BY company, name"):
+    for doc_id, (company, name, slug) in document_slugs(store).items():
         if wanted and company.casefold() not in wanted:
             continue
-        slug = slugify(company if name == "privacy policy" else f"{company} {name}")
-        while slug in slugs:
-            slug += "-x"
-        slugs.add(slug)
         rows = store.query(
             """SELECT ch.id, ch.position, ch.window_start, ch.window_end, fv.text_hash, tv.text_hash, ch.added,
                       ch.removed, ch.modified, ch.moved, ch.split, ch.merged, ch.substantive, ch.cosmetic, ch.tags,
                       ch.fallback, tv.extractor,
                       oc.archive, oc.url, oc.timestamp, os.sha256, nc.archive, nc.url, nc.timestamp, ns.sha256,
-                      ch.key
+                      ch.key, ch.review_state, ch.judgement, ch.judged_by, ch.judged_at, ch.judgement_note,
+                      ch.judgement_topics
                FROM changes ch
                JOIN versions fv ON fv.id = ch.from_version_id JOIN versions tv ON tv.id = ch.to_version_id
                JOIN captures oc ON oc.id = ch.window_start_capture_id LEFT JOIN snapshots os ON os.digest = oc.digest
@@ -259,7 +327,13 @@ def load_documents(
                     old=Citation(*r[17:21]),
                     new=Citation(*r[21:25]),
                     clauses=clauses,
+                    review_state=r[26],
+                    judgement=r[27],
+                    judged_by=r[28],
+                    judged_at=r[29],
+                    judgement_note=r[30],
+                    judgement_topics=json.loads(r[31]),
                 )
             )
-        docs.append(DocumentRecord(company, name, slug, timeline(store, doc_id), changes))
+        docs.append(DocumentRecord(company, name, slug, judged_timeline(store, doc_id), changes))
     return docs

@@ -66,11 +66,21 @@ def diff_text(pair: Pair, diff: ClauseDiff, color: bool) -> str:
         f"from version {pair.old.text_hash[:12]} (in force from {ts_to_iso(pair.old.start_ts)}{_states(pair.old)})",
         f"  to version {pair.new.text_hash[:12]} (in force from {ts_to_iso(pair.new.start_ts)}{_states(pair.new)})",
     ]
+    return "\n".join(lines + clause_lines(diff, color))
+
+
+def clause_lines(diff: ClauseDiff, color: bool, limit: int | None = None) -> list[str]:
+    """The clause diff as terminal lines: counts, notes, then each clause change (the first
+    ``limit`` of them) with its kind, significance, topics, section and word diff."""
+
+    def style(text: str, **kw) -> str:
+        return click.style(text, **kw) if color else text
+
     counts = ", ".join(f"{n} {k}" for k, n in diff.counts().items() if n)
-    lines.append(f"{diff.change_count} clause change(s)" + (f": {counts}" if counts else ""))
+    lines = [f"{diff.change_count} clause change(s)" + (f": {counts}" if counts else "")]
     for note in diff.fallbacks:
         lines.append(style(f"note: {note}", fg="yellow"))
-    for c in diff.changes:
+    for c in diff.changes[:limit]:
         head = f"[{c.kind}] {c.significance}"
         if c.tags:
             head += " · " + ", ".join(c.tags)
@@ -86,7 +96,9 @@ def diff_text(pair: Pair, diff: ClauseDiff, color: bool) -> str:
             else:
                 parts.append(style(text, fg="green", underline=True) if color else f"{{+{text}+}}")
         lines.append("".join(parts))
-    return "\n".join(lines)
+    if limit is not None and len(diff.changes) > limit:
+        lines += ["", style(f"… and {len(diff.changes) - limit} more clause change(s)", fg="yellow")]
+    return lines
 
 
 def diff_html(pair: Pair, diff: ClauseDiff) -> str:
@@ -135,7 +147,13 @@ def timeline_chart(doc, width: int = 860, height: int = 70) -> dict:
     first_year, last_year = int(doc.spans[0].start_ts[:4]), int(max(s.end_ts for s in doc.spans)[:4])
     ticks = [{"x": x(f"{y}0101000000"), "label": str(y)} for y in range(first_year + 1, last_year + 1)]
     markers = [
-        {"x": x(c.window_end), "id": c.id, "title": f"change {ts_to_iso(c.window_start)} – {ts_to_iso(c.window_end)}"}
+        {
+            "x": x(c.window_end),
+            "id": c.id,
+            "title": f"change {ts_to_iso(c.window_start)} – {ts_to_iso(c.window_end)}"
+            + (f" ({c.review_line})" if c.review_line else ""),
+            "overridden": not c.in_timeline,
+        }
         for c in doc.changes
     ]
     return {"width": width, "height": height, "bars": bars, "ticks": ticks, "markers": markers}

@@ -26,7 +26,7 @@ from crawler.store.database import (
     open_for_writing,
 )
 
-__all__ = ["MAX_ATTEMPTS", "MIGRATIONS", "SCHEMA_VERSION", "TERMINAL_STATES", "Store"]
+__all__ = ["ANNOTATION_FIELDS", "MAX_ATTEMPTS", "MIGRATIONS", "SCHEMA_VERSION", "TERMINAL_STATES", "Store"]
 
 TERMINAL_STATES = ("fetched", "duplicate", "skipped")
 
@@ -46,6 +46,7 @@ class Reading(NamedTuple):
     text_hash: str | None
     text: str | None
     version_id: int | None
+    digest: str
 
 
 class Span(NamedTuple):
@@ -457,6 +458,12 @@ class Store:
                 (digest, extractor, verdict, reason, title, text_hash, text),
             )
 
+    def has_extraction(self, digest: str, extractor: str) -> bool:
+        return (
+            self._x("SELECT 1 FROM extractions WHERE digest = ? AND extractor = ?", (digest, extractor)).fetchone()
+            is not None
+        )
+
     def forget_extractions(self, extractors: Sequence[str], companies: Sequence[str] = ()) -> None:
         """Drop cached readings by these extractor ids (of these companies' captures), to read again."""
         scope = f"AND d.company IN ({self._in(companies)})" if companies else ""
@@ -479,8 +486,9 @@ class Store:
                 f"""
                 SELECT c.id, c.target_id, c.url, c.timestamp, c.state,
                        NOT EXISTS (SELECT 1 FROM captures c2 WHERE c2.digest = c.digest
+                                   AND (c2.statuscode NOT LIKE '3%' OR c2.statuscode IS NULL)
                                    AND (c2.timestamp, c2.url) < (c.timestamp, c.url)),
-                       e.extractor, e.verdict, e.reason, e.text_hash, e.text, c.version_id
+                       e.extractor, e.verdict, e.reason, e.text_hash, e.text, c.version_id, c.digest
                 FROM captures c
                 JOIN targets t ON t.id = c.target_id
                 JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299
@@ -777,3 +785,255 @@ class Store:
             f" json_each(c.tags) AS topic WHERE 1{where}",
             params,
         )
+
+    # ================================================================== judgements (annotations)
+    #
+    # Researchers' judgements live in ``annotations``, apart from every derived row, keyed by
+    # content-derived identities: (archive, url, timestamp, digest) for a capture; company,
+    # document and the change's stable key for a change. Of several judgements on one subject,
+    # the latest (then by author, verdict, note: the same order in every database) is in force.
+
+    def add_annotations(self, rows: Iterable[dict], source: str) -> int:
+        """Store judgements (dicts of ``ANNOTATION_FIELDS``); those already stored (same subject,
+        author and time) are left alone. Returns how many were new."""
+        rows = list(rows)
+        with self.transaction():
+            before = self.conn.total_changes
+            self.conn.executemany(
+                f"INSERT OR IGNORE INTO annotations ({', '.join(ANNOTATION_FIELDS)}, source)"
+                f" VALUES ({self._in(ANNOTATION_FIELDS)}, ?)",
+                [(*(row.get(f) for f in ANNOTATION_FIELDS), source) for row in rows],
+            )
+            return self.conn.total_changes - before
+
+    def annotations(self, companies: Sequence[str] = ()) -> list[dict]:
+        """Every judgement, oldest first, with ``status``: ``applied`` (in force on a capture or
+        change of this database), ``superseded`` (a later judgement on the same subject is in
+        force) or ``orphaned`` (its capture or change is not in this database: kept, not dropped)."""
+        where = f"WHERE a.company COLLATE NOCASE IN ({self._in(companies)})" if companies else ""
+        rows = self.query(
+            f"""
+            SELECT {", ".join("a." + f for f in ANNOTATION_FIELDS)}, a.source, a.rank,
+                   CASE a.kind
+                     WHEN 'capture' THEN EXISTS (SELECT 1 FROM captures c WHERE c.archive = a.archive
+                          AND c.url = a.url AND c.timestamp = a.timestamp AND c.digest = a.digest)
+                     ELSE EXISTS (SELECT 1 FROM changes ch JOIN documents d ON d.id = ch.document_id
+                          WHERE d.company = a.company AND d.name = a.document AND ch.key = a.change_key)
+                   END
+            FROM ({_RANKED}) a {where}
+            ORDER BY a.at, a.id""",
+            companies,
+        )
+        out = []
+        for row in rows:
+            item = dict(zip((*ANNOTATION_FIELDS, "source"), row))
+            rank, exists = row[-2], row[-1]
+            item["status"] = "orphaned" if not exists else "applied" if rank == 1 else "superseded"
+            out.append(item)
+        return out
+
+    def capture_judgements(self, document_id: int) -> dict[int, tuple[str, str, str, str]]:
+        """The judgement in force on each judged capture of the document: id -> (verdict, author, at, note).
+        (Looked up from the document's captures through the index on capture identities.)"""
+        rows = self.query(
+            """SELECT c.id, a.verdict, a.author, a.at, a.note, a.topics FROM captures c
+               JOIN targets t ON t.id = c.target_id
+               JOIN annotations a ON a.kind = 'capture' AND a.archive = c.archive AND a.url = c.url
+                                 AND a.timestamp = c.timestamp AND a.digest = c.digest
+               WHERE t.document_id = ?""",
+            (document_id,),
+        )
+        return {cid: row[:4] for cid, row in _latest(rows).items()}
+
+    def captures_judged_policy(self) -> list[tuple[str, str, str, str]]:
+        """(digest, company, url, timestamp) of the captures with a 2xx body that a person judged to
+        be the policy: derive reads them even where the extractor said they are not."""
+        return self.query(
+            f"""SELECT c.digest, d.company, c.url, c.timestamp FROM ({_RANKED}) a
+                JOIN captures c ON c.archive = a.archive AND c.url = a.url AND c.timestamp = a.timestamp
+                               AND c.digest = a.digest
+                JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id
+                JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299
+                WHERE a.kind = 'capture' AND a.rank = 1 AND a.verdict = 'policy'
+                ORDER BY c.digest"""
+        )
+
+    def change_judgements(self, document_id: int) -> dict[str, tuple[str, str, str, str, str]]:
+        """The judgement in force on each judged change of the document, by change key:
+        key -> (verdict, author, at, note, topics JSON)."""
+        rows = self.query(
+            """SELECT a.change_key, a.verdict, a.author, a.at, a.note, a.topics FROM documents d
+               JOIN annotations a ON a.kind = 'change' AND a.company = d.company AND a.document = d.name
+               WHERE d.id = ?""",
+            (document_id,),
+        )
+        return _latest(rows)
+
+    def set_change_judgements(self, document_id: int, rows: Iterable[tuple]) -> None:
+        """(position, judgement, judged_by, judged_at, note, topics JSON, review_state) per change,
+        written only where they differ from what is stored."""
+        self.conn.executemany(
+            "UPDATE changes SET judgement = ?, judged_by = ?, judged_at = ?, judgement_note = ?,"
+            " judgement_topics = ?, review_state = ? WHERE document_id = ? AND position = ?"
+            " AND (judgement, judged_by, judged_at, judgement_note, judgement_topics, review_state)"
+            " IS NOT (?, ?, ?, ?, ?, ?)",
+            [(*row[1:], document_id, row[0], *row[1:]) for row in rows],
+        )
+
+    def change_heads(self, document_id: int) -> list[tuple[int, str, int]]:
+        """(position, key, substantive clause changes) of the document's changes, in order."""
+        return self.query(
+            "SELECT position, key, substantive FROM changes WHERE document_id = ? ORDER BY position", (document_id,)
+        )
+
+    def replace_judged_spans(self, document_id: int, rows: Iterable[tuple]) -> None:
+        """The timeline after judgements, rebuilt whole: (position, version, last version, first capture,
+        last capture, start_ts, end_ts, next_start_ts, days, capture count, spans joined, joined change
+        keys JSON, entry change key)."""
+        self._x("DELETE FROM judged_spans WHERE document_id = ?", (document_id,))
+        self.conn.executemany(
+            "INSERT INTO judged_spans (document_id, position, version_id, last_version_id, first_capture_id,"
+            " last_capture_id, start_ts, end_ts, next_start_ts, days, capture_count, spans, joined_changes,"
+            " entry_change_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(document_id, *row) for row in rows],
+        )
+
+    # ------------------------------------------------------------------ lookups for annotate and review
+
+    def company_captures(self, company: str, lower: str, upper: str, url: str | None = None) -> list[tuple]:
+        """The company's captures with a timestamp in [lower, upper] (and this URL):
+        (id, archive, url, timestamp, digest, state, statuscode, document, body status)."""
+        return self.query(
+            """SELECT c.id, c.archive, c.url, c.timestamp, c.digest, c.state, c.statuscode, d.name, s.status
+               FROM captures c JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id
+               LEFT JOIN snapshots s ON s.digest = c.digest
+               WHERE d.company = ? COLLATE NOCASE AND c.timestamp BETWEEN ? AND ? AND (? IS NULL OR c.url = ?)
+               ORDER BY c.timestamp, c.url""",
+            (company, lower, upper, url, url),
+        )
+
+    def nearest_captures(self, company: str, ts: str) -> list[str]:
+        """The timestamps of the company's captures just before and just after ``ts``."""
+        near = []
+        for op, order in (("<", "DESC"), (">", "ASC")):
+            row = self._x(
+                f"SELECT c.timestamp FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.company = ?"
+                f" COLLATE NOCASE AND c.timestamp {op} ? ORDER BY c.timestamp {order} LIMIT 1",
+                (company, ts),
+            ).fetchone()
+            if row:
+                near.append(row[0])
+        return near
+
+    def change_heads_for_review(self, company: str | None = None, change_id: int | None = None) -> list[tuple]:
+        """Changes with what identifies and describes them, in timeline order: (id, company, document,
+        document id, position, key, from version, to version, from hash, to hash, window start, window
+        end, substantive, cosmetic, tags JSON, judgement, review state, judged by)."""
+        return self.query(
+            """SELECT ch.id, d.company, d.name, d.id, ch.position, ch.key, ch.from_version_id, ch.to_version_id,
+                      fv.text_hash, tv.text_hash, ch.window_start, ch.window_end, ch.substantive, ch.cosmetic,
+                      ch.tags, ch.judgement, ch.review_state, ch.judged_by
+               FROM changes ch JOIN documents d ON d.id = ch.document_id
+               JOIN versions fv ON fv.id = ch.from_version_id JOIN versions tv ON tv.id = ch.to_version_id
+               WHERE (? IS NULL OR d.company = ? COLLATE NOCASE) AND (? IS NULL OR ch.id = ?)
+               ORDER BY d.company, d.name, ch.position""",
+            (company, company, change_id, change_id),
+        )
+
+    # ------------------------------------------------------------------ skip rules
+
+    def captures_unmatched_by(self, company: str, rule_id: str) -> list[tuple[str, str, str]]:
+        """(digest, url, timestamp) of the company's captures with a 2xx body that skip rule
+        ``rule_id`` has not been tried on."""
+        return self.query(
+            "SELECT c.digest, c.url, c.timestamp FROM captures c JOIN targets t ON t.id = c.target_id"
+            " JOIN documents d ON d.id = t.document_id JOIN snapshots s ON s.digest = c.digest"
+            " WHERE d.company = ? AND s.status BETWEEN 200 AND 299 AND NOT EXISTS"
+            " (SELECT 1 FROM skip_matches m WHERE m.digest = c.digest AND m.rule_id = ?) ORDER BY c.digest",
+            (company, rule_id),
+        )
+
+    def save_skip_match(self, digest: str, rule_id: str, matched: str | None) -> None:
+        with self.transaction():
+            self._x(
+                "INSERT OR REPLACE INTO skip_matches (digest, rule_id, matched) VALUES (?, ?, ?)",
+                (digest, rule_id, matched),
+            )
+
+    def skip_matches(self, document_id: int) -> dict[tuple[str, str], str]:
+        """What each skip rule matched in each body of the document's captures: (digest, rule id) -> what."""
+        return {
+            (digest, rule_id): matched
+            for digest, rule_id, matched in self.query(
+                "SELECT DISTINCT m.digest, m.rule_id, m.matched FROM skip_matches m"
+                " JOIN captures c ON c.digest = m.digest JOIN targets t ON t.id = c.target_id"
+                " WHERE t.document_id = ? AND m.matched IS NOT NULL",
+                (document_id,),
+            )
+        }
+
+    def skip_rule_captures(self, company: str, rule_id: str) -> list[tuple[str, str, str | None, int]]:
+        """(url, timestamp, what the rule matched or NULL, whether it was tried) for each of the
+        company's captures with a 2xx body, in time order."""
+        return self.query(
+            "SELECT c.url, c.timestamp, m.matched, m.rule_id IS NOT NULL FROM captures c"
+            " JOIN targets t ON t.id = c.target_id JOIN documents d ON d.id = t.document_id"
+            " JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299"
+            " LEFT JOIN skip_matches m ON m.digest = c.digest AND m.rule_id = ?"
+            " WHERE d.company = ? ORDER BY c.timestamp, c.url",
+            (rule_id, company),
+        )
+
+    def forget_skip_matches(self, rule_ids: Sequence[str], companies: Sequence[str] = ()) -> None:
+        """Drop what these skip rules matched (in these companies' captures), to try them again."""
+        if not rule_ids:
+            return
+        scope = f"AND d.company IN ({self._in(companies)})" if companies else ""
+        with self.transaction():
+            self._x(
+                f"""DELETE FROM skip_matches WHERE rule_id IN ({self._in(rule_ids)}) AND digest IN (
+                      SELECT c.digest FROM captures c JOIN targets t ON t.id = c.target_id
+                      JOIN documents d ON d.id = t.document_id WHERE 1 {scope})""",
+                (*rule_ids, *companies),
+            )
+
+
+# the fields of one judgement, as stored, listed, exported (jsonl) and imported
+ANNOTATION_FIELDS = (
+    "kind",
+    "company",
+    "document",
+    "archive",
+    "url",
+    "timestamp",
+    "digest",
+    "change_key",
+    "from_hash",
+    "to_hash",
+    "verdict",
+    "topics",
+    "note",
+    "author",
+    "at",
+)
+
+
+def _latest(rows: Iterable[tuple]) -> dict:
+    """Of (subject, verdict, author, at, note, topics) rows, the one in force per subject: the
+    latest, then by author, verdict, note and topics (the order ``_RANKED`` ranks by)."""
+    best: dict = {}
+    for subject, *rest in rows:
+        order = (rest[2], rest[1], rest[0], rest[3], rest[4])
+        if subject not in best or order > best[subject][0]:
+            best[subject] = (order, tuple(rest))
+    return {subject: rest for subject, (_, rest) in best.items()}
+
+
+# every judgement with its rank among those on the same subject (1: the one in force)
+_RANKED = """
+    SELECT an.*, row_number() OVER (
+        PARTITION BY an.kind, an.archive, an.url, an.timestamp, an.digest,
+                     CASE an.kind WHEN 'change' THEN an.company END,
+                     CASE an.kind WHEN 'change' THEN an.document END, an.change_key
+        ORDER BY an.at DESC, an.author DESC, an.verdict DESC, an.note DESC, an.topics DESC) AS rank
+    FROM annotations an"""
