@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -88,6 +89,12 @@ def clean_errors(fn):
         except PolicytrailError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except sqlite3.DatabaseError as exc:  # met after opening: a damaged file, a disk gone read-only
+            from crawler.store.database import classify
+
+            told = classify(exc, Path(kwargs.get("db") or "the database"))
+            click.echo(f"Error: {told}", err=True)
+            sys.exit(told.exit_code)
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG):
                 raise

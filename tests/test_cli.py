@@ -319,3 +319,69 @@ def test_crawl_names_the_known_companies_of_the_targets_file_too(tmp_path):
     assert result.exit_code == 2, result.output
     assert f"no company 'Nobody' in {targets}; known: 'Acme', 'Beta'" in result.output
     assert not (tmp_path / "t.db").exists()
+
+
+# --------------------------------------------------------------------------- found by a hostile-user pass
+
+
+def test_a_damaged_database_is_one_line_in_every_command(ia_shim, tmp_path):
+    db = tmp_path / "t.db"
+    assert crawl(ia_shim, db, "--company", "Acme").returncode == 0
+    data = bytearray(db.read_bytes())
+    for at in range(8192, len(data), 8192):  # damage every page after the first two
+        data[at + 100 : at + 1100] = bytes(1000)
+    db.write_bytes(bytes(data))
+    for command in (("status",), ("report", "--out", str(tmp_path / "r")), ("reextract",)):
+        result = run_cli(*command, "--db", str(db))
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (command, result.stderr)
+        (line,) = result.stderr.strip().splitlines()
+        assert str(db) in line, line
+
+
+def test_a_foreign_file_with_an_empty_migrations_table_is_refused_untouched(tmp_path):
+    db = tmp_path / "theirs.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT);"
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); INSERT INTO users VALUES (1, 'a@example.org');"
+    )
+    conn.close()
+    before = db.read_bytes()
+    result = run_cli("crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(db),
+                     "--archive", f"http://127.0.0.1:{free_port()}")  # fmt: skip
+    assert result.returncode == 2 and "another program" in result.stderr, result.stderr
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("setting", ["POLICYTRAIL_DB=x.db", "LOG_FILE=x.log", "LOG_LEVEL=BOGUS"])
+def test_settings_with_an_option_of_their_own_are_refused_in_dash_s(tmp_path, setting):
+    result = run_cli("crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(tmp_path / "t.db"),
+                     "--archive", f"http://127.0.0.1:{free_port()}", "-s", setting)  # fmt: skip
+    assert result.returncode == 2 and "not with -s" in result.stderr, result.stderr
+    assert not (tmp_path / "t.db").exists()
+
+
+@pytest.mark.parametrize("archive", ["http://127.0.0.1:99999", "http://127.0.0.1:0", "http://127.0.0.1:9/x?y#z"])
+def test_an_archive_url_with_an_impossible_port_or_a_query_is_refused(tmp_path, archive):
+    result = run_cli("crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(tmp_path / "t.db"),
+                     "--archive", archive)  # fmt: skip
+    assert result.returncode == 2 and "--archive must be" in result.stderr, result.stderr
+
+
+def test_a_database_that_cannot_be_written_is_refused_when_the_crawl_starts(ia_shim, tmp_path):
+    from .unprivileged import own, run_cli_unprivileged
+
+    db = tmp_path / "t.db"
+    assert crawl(ia_shim, db, "--company", "Acme").returncode == 0
+    own(tmp_path, db)
+    db.chmod(0o444)
+    try:
+        result = run_cli_unprivileged(
+            "crawl", "--targets", str(FIXTURES / "archive" / "targets.csv"), "--db", str(db), "--archive",
+            ia_shim.url, "--unthrottled", "-q",
+        )  # fmt: skip
+    finally:
+        db.chmod(0o644)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert str(db) in line and "cannot write" in line, line

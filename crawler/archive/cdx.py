@@ -96,6 +96,12 @@ class Archive:
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base)
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0 or parts.query or parts.fragment:
+            raise UsageError(f"--archive must be an http(s) URL such as {DEFAULT_ARCHIVE}, not {self.base!r}")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"--archive must be an http(s) URL such as {DEFAULT_ARCHIVE}, not {self.base!r}")
         if self.dialect not in DIALECTS:

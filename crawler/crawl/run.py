@@ -74,6 +74,19 @@ READ_AS_FLOAT = frozenset(
 )
 
 
+# settings with an option of their own, whose checks -s must not bypass
+OWN_OPTIONS = {
+    "POLICYTRAIL_DB": "--db",
+    "POLICYTRAIL_TARGETS": "--targets",
+    "POLICYTRAIL_ARCHIVE": "--archive",
+    "POLICYTRAIL_DIALECT": "--dialect",
+    "POLICYTRAIL_COLLECTION": "--collection",
+    "POLICYTRAIL_RULES": "--rules",
+    "LOG_FILE": "--log-file",
+    "LOG_LEVEL": "-v or -q",
+}
+
+
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     """``-s NAME=VALUE`` pairs as settings; Scrapy's getters parse the strings (numbers, booleans, JSON).
 
@@ -86,6 +99,8 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not name.strip().isupper():
             raise UsageError(f"-s expects NAME=VALUE with an upper-case setting name, got {pair!r}")
+        if name.strip() in OWN_OPTIONS:  # checked there (e.g. never the database); not behind its back
+            raise UsageError(f"-s {name.strip()} is set with {OWN_OPTIONS[name.strip()]}, not with -s")
         if defaults is None:
             defaults = Settings()  # Scrapy's defaults, then ours
             defaults.setmodule("crawler.settings", priority="project")

@@ -60,7 +60,11 @@ def classify(exc: sqlite3.Error, path: Path, reading: bool = False) -> StorageEr
         return DatabaseReadOnly(
             f"cannot write {path} ({text}): check the file's and its folder's permissions, or pass another --db"
         )
-    if "not a database" in text or "malformed" in text or "encrypted" in text:
+    if "malformed" in text:
+        return NotAPolicytrailDatabase(
+            f"{path} is damaged ({text}): restore it from a backup, or try `sqlite3 {path} .recover`"
+        )
+    if "not a database" in text or "encrypted" in text:
         return NotAPolicytrailDatabase(f"{path} is not an SQLite database ({text}): pass the right --db")
     return StorageError(f"database {path}: {text}")
 
@@ -86,10 +90,17 @@ def check_ours(conn: sqlite3.Connection, path: Path) -> int:
             f"{path} holds another program's tables ({', '.join(sorted(tables)[:5])}…), not a policytrail "
             f"database: nothing was changed. Pass the right --db, or a new file name to start one."
         )
-    if "_migrations" in tables and "captures" not in tables and version == 0:
-        done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
-        if done and not done & {name for name, _ in MIGRATIONS}:
-            raise NotAPolicytrailDatabase(f"{path} has migrations that are not policytrail's: pass the right --db")
+    if "_migrations" in tables and version == 0:
+        # policytrail sets user_version with its first migration: at 0, only an empty _migrations of
+        # our own shape (a first run killed before it committed) may be found, and nothing else
+        others = tables - {"_migrations"}
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(_migrations)")]
+        done = {r[0] for r in conn.execute("SELECT * FROM _migrations")} if columns[:1] == ["name"] else {None}
+        if others or columns != ["name", "applied_at"] or done - {name for name, _ in MIGRATIONS}:
+            raise NotAPolicytrailDatabase(
+                f"{path} holds another program's tables ({', '.join(sorted(tables)[:5])}), not a policytrail "
+                f"database: nothing was changed. Pass the right --db, or a new file name to start one."
+            )
     if version > SCHEMA_VERSION:
         raise DatabaseTooNew(
             f"{path} was written by a newer policytrail (schema {version}; this one knows {SCHEMA_VERSION}): "
@@ -156,6 +167,12 @@ def open_for_writing(path: str | Path, create: bool = True) -> sqlite3.Connectio
         conn.execute("PRAGMA synchronous=NORMAL")
         migrate(conn)
         conn.execute("PRAGMA foreign_keys=ON")
+        # a file that cannot be written says so now, not mid-crawl: write its schema version, undone
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"PRAGMA user_version = {conn.execute('PRAGMA user_version').fetchone()[0]}")
+        finally:
+            conn.execute("ROLLBACK")
         return conn
     except sqlite3.Error as exc:
         if conn is not None:
