@@ -622,19 +622,11 @@ def reextract(companies, rules, force, db, fmt):
         policytrail reextract --rules data/rules.toml --company Match
     """
     from crawler.derive import reextract as run
-    from crawler.extract import load_rules
-    from crawler.store import DatabaseLock, Store
 
-    loaded = load_rules(rules)  # a broken rules file: exit 2 before anything is touched
-    if not Path(db).is_file():  # reextract never creates a database (nor its lock file)
-        Store(db, create=False)
-    with DatabaseLock(db):  # before the store is opened for writing (it may migrate)
-        store = Store(db, create=False)
-        try:
-            rows, report = run(store, tuple(companies), loaded, force)
-            orphans = orphaned(store)
-        finally:
-            store.close()
+    def work(store, loaded):
+        return (*run(store, tuple(companies), loaded, force), orphaned(store))
+
+    rows, report, orphans = _writing(db, rules, work)
     emit_rows(rows, fmt)
     reread = sum(r["captures_reread"] for r in rows)
     click.echo(
@@ -671,11 +663,11 @@ def _writing(db: str, rules: str | None, work):
     applied by a derive, which crawls and reextract must not run beside)."""
     from crawler.extract import load_rules
     from crawler.store import DatabaseLock, Store
+    from crawler.store.files import check_readable
 
     loaded = load_rules(rules)  # a broken rules file: exit 2 before anything is touched
-    if not Path(db).is_file():  # never creates a database (nor its lock file)
-        Store(db, create=False)
-    with DatabaseLock(db):
+    check_readable(db)  # never creates a database (nor its lock file)
+    with DatabaseLock(db):  # before the store is opened for writing (it may migrate)
         store = Store(db, create=False)
         try:
             return work(store, loaded)

@@ -16,7 +16,6 @@ from pathlib import Path
 from crawler.archive.timestamps import utcnow
 from crawler.errors import (
     DatabaseBusy,
-    DatabaseMissing,
     DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseTooOld,
@@ -148,10 +147,8 @@ def open_for_writing(path: str | Path, create: bool = True) -> sqlite3.Connectio
     """Open a policytrail database for a writer, migrated to this code's schema; created when
     missing unless ``create`` is false (``reextract`` works on an existing database only)."""
     path = Path(path)
-    if not create and not path.is_file():
-        raise DatabaseMissing(
-            f"no database at {path}: run `policytrail crawl` (or `policytrail demo`) first, or pass --db"
-        )
+    if not create:
+        check_readable(path)  # missing, or not readable: the real cause
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
