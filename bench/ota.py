@@ -11,7 +11,10 @@ recorded from them:
 * **don't care** -- only format-only, date-only, refilter or upgrade versions in between; the
   later snapshot points at an older version (OTA re-extracted an old snapshot); or the two
   versions differ only in e-mail links (Cloudflare's obfuscation, ``[email protected]``, which
-  OTA records as a change each time it flips and policytrail decodes).
+  OTA records as a change each time it flips and policytrail decodes); or the two versions differ
+  only in lines that are nothing but a link (call-to-action and navigation links such as HER's
+  "[Download HER now](…)" inserted between paragraphs in 2024-05: page furniture, not policy
+  words -- policytrail's html-3 leaves link-only blocks out, OTA's selectors kept them).
 """
 
 from __future__ import annotations
@@ -91,21 +94,24 @@ def load(data: Path = DATA, companies: tuple[str, ...] = COMPANIES) -> dict[str,
                 )
                 label = "change" if substantive else "don't care"
                 if label == "change" and _masked(data, company, a.version) == _masked(data, company, b.version):
-                    label = "don't care"  # OTA recorded Cloudflare's e-mail obfuscation flipping, not an edit
+                    label = "don't care"  # Cloudflare's e-mail obfuscation flipping, or link-only lines
             out.append(Pair(a, b, label))
         pairs[company] = out
     return pairs
 
 
+_LINK_LINE = re.compile(r"^\[[^\]]*\]\([^)]*\)[ \t]*$", re.M)
 _EMAIL = re.compile(r"\[(\\\[email(&nbsp;|\s)protected\\\]|[^\]\s]+@[^\]\s]+)\]\([^)]*\)")
 
 
 def _masked(data: Path, company: str, version: str) -> str | None:
-    """A version's text with every e-mail link, obfuscated or not, replaced by one token."""
+    """A version's text with every e-mail link, obfuscated or not, replaced by one token, and
+    without lines that are only a link; blank-line runs collapsed."""
     path = data / company / f"{version}.md.gz"
     if not path.exists():
         return None
-    return _EMAIL.sub("<email>", gzip.decompress(path.read_bytes()).decode("utf-8"))
+    text = _EMAIL.sub("<email>", gzip.decompress(path.read_bytes()).decode("utf-8"))
+    return re.sub(r"\n{3,}", "\n\n", _LINK_LINE.sub("", text)).strip()
 
 
 def snapshots(pairs: dict[str, list[Pair]]) -> dict[str, list[Snapshot]]:

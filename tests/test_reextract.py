@@ -30,7 +30,7 @@ def test_reextract_with_a_rule_rereads_stored_snapshots_without_the_network(ia_s
     assert summary["changes_after"] < summary["changes_before"] == changes_before
     # the re-read versions are made by the rule's extractor; the old ones no longer show in the timeline
     extractors = {e for (e,) in rows(db, "SELECT DISTINCT extractor FROM policy_timeline WHERE company = 'Acme'")}
-    assert any(e.startswith("html-2+") for e in extractors)
+    assert any(e.startswith("html-3+") for e in extractors)
     # no change of the policy is reported between an old reading and a new one
     for from_v, to_v in acme(db, "SELECT from_version_id, to_version_id FROM changes WHERE document_id = {acme}"):
         assert (from_v, to_v) not in {(m[0], m[1]) for m in moved}
@@ -75,5 +75,5 @@ def test_a_crawl_with_rules_reads_captures_with_the_rule_of_their_time(ia_shim, 
     assert acme(db, "SELECT count(*) FROM reextractions WHERE document_id = {acme}") == [(0,)]
     # on the rule's URL the 2018 and 2019 texts are one; the /legal/ URL is read generically
     timeline = rows(db, "SELECT first_url, extractor FROM policy_timeline WHERE company = 'Acme' ORDER BY position")
-    assert [e.startswith("html-2+") for _, e in timeline] == ["/legal/" not in u for u, _ in timeline]
+    assert [e.startswith("html-3+") for _, e in timeline] == ["/legal/" not in u for u, _ in timeline]
     assert len([u for u, _ in timeline if "/legal/" not in u]) == 1

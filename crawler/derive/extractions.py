@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from crawler.derive.judgements import AS_POLICY
-from crawler.extract import EXTRACTOR_VERSION, Rule, Rules, extract, text_hash
+from crawler.extract import EXTRACTOR_VERSION, Rule, Rules, extract, version_key
 from crawler.store import Store
 
 
@@ -40,7 +42,8 @@ def extract_pending(store: Store, rules: Rules, extractor: str = EXTRACTOR_VERSI
             result.verdict,
             result.reason,
             result.title,
-            text_hash(result.text, normalized=True) if policy else None,
+            version_key(result.text) if policy else None,
             result.text if policy else None,
+            json.dumps(result.regions) if policy and result.regions else None,
         )
     return len(jobs)

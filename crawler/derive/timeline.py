@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from crawler.archive import days_between
+from crawler.derive.chrome import learn, policy_text
 from crawler.derive.judgements import AS_POLICY, judged_reason, skip_reason
 from crawler.diff import readability_id, readability_of
-from crawler.extract import Rules, stated_date
+from crawler.extract import REPLACEMENT, Rules, key_tokens, same_words, stated_date
 from crawler.store import Reading, Store
 
 
@@ -29,9 +30,7 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
     by_capture: dict[int, dict[str, Reading]] = {}
     for r in store.readings(document_id, wanted):
         by_capture.setdefault(r.capture_id, {})[r.extractor] = r
-    timeline: list[tuple[int, str, int]] = []
-    moved: dict[tuple[int, int | None], tuple[list[str], str]] = {}
-    origin: dict[int, tuple[int, str]] = {}  # version -> (target, extractor) of its earliest capture
+    decided: list[tuple[Reading, str | None, str]] = []  # (reading, why it holds no policy, by whom)
     for capture_id, readings in by_capture.items():
         any_reading = next(iter(readings.values()))
         expected = rules.extractor_id(extractor, rules.for_capture(company, any_reading.url, any_reading.timestamp))
@@ -41,7 +40,7 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
         verdict, author, at, note = judged.get(capture_id, (None, None, None, None))
         if verdict == "policy" and r.verdict != "policy":
             r = readings.get(expected + AS_POLICY, r)
-        vid, by, why = None, r.extractor, None
+        by, why = r.extractor, None
         if verdict == "not_policy":
             why, by = judged_reason(author, at, note), f"judgement by {author}"
         elif verdict != "policy" and r.verdict == "policy":
@@ -51,22 +50,68 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
                     break
         if why is None and r.verdict != "policy":
             why = f"{'not a policy' if r.verdict == 'not_policy' else 'unsupported'}: {r.reason}"
-        elif why is None:
-            vid = store.version_for(document_id, r.target_id, r.text_hash, r.text, r.extractor)
+        decided.append((r, why, by))
+    texts = policy_texts(store, document_id, [r for r, why, _ in decided if why is None])
+    timeline: list[tuple[int, str, int]] = []
+    moved: dict[tuple[int, int | None], tuple[list[str], str]] = {}
+    origin: dict[int, tuple[int, str, str]] = {}  # version -> (target, extractor, text) of its earliest capture
+    laid_out: list[tuple] = []
+    previous: tuple[Reading, int, str] | None = None
+    for r, why, by in decided:
+        vid = None
+        if why is None:
+            text, key = texts[r.capture_id]
+            vid = store.version_for(document_id, r.target_id, key, text, r.extractor)
             # of the captures sharing a body, the earliest is `fetched` -- also when it was skipped by
             # a judgement or a skip rule (captures of one body can differ there), whatever the order
             store.link_capture(r.capture_id, vid, "fetched" if r.first_of_digest else "duplicate")
             timeline.append((r.capture_id, r.timestamp, vid))
-            origin.setdefault(vid, (r.target_id, r.extractor))
-        if why is not None:
+            if vid not in origin or (REPLACEMENT in origin[vid][2] and REPLACEMENT not in text):
+                origin[vid] = (r.target_id, r.extractor, text)
+            if previous is not None and previous[1] == vid and previous[2] != text:
+                laid_out.append((vid, previous[0].capture_id, r.capture_id, previous[0].timestamp, r.timestamp))
+            previous = (r, vid, text)
+        else:
             store.unlink_capture(r.capture_id, why)
         if r.version_id is not None and r.version_id != vid:
             moved.setdefault((r.version_id, vid), ([], by))[0].append(r.timestamp)
     store.record_reextractions(document_id, [(old, new, ts, by) for (old, new), (ts, by) in moved.items()])
+    store.replace_layout_changes(document_id, laid_out)
     store.refresh_version_counts(document_id)
-    for vid, (target_id, extractor_id) in origin.items():  # whichever reading happened to make it first
+    for vid, (target_id, extractor_id, text) in origin.items():  # whichever reading happened to make it first
         store.set_version_origin(vid, target_id, extractor_id)
+        store.set_version_text(vid, text)
     return timeline
+
+
+def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[int, tuple[str, str]]:
+    """Per capture holding policy text: (text, version key), once each target's learnt furniture is
+    left out (stored with its evidence) and a text damaged by undecodable bytes takes the key of a
+    text that says the same words."""
+    by_target: dict[int, list[Reading]] = {}
+    for r in policy:
+        by_target.setdefault(r.target_id, []).append(r)
+    furniture: dict[int, set[str]] = {}
+    rows = []
+    for target_id, readings in by_target.items():
+        learnt = learn(readings)
+        furniture[target_id] = set(learnt)
+        rows += [(target_id, slot, x.pairs, x.first_from, x.first_to, x.before, x.after) for slot, x in learnt.items()]
+    store.replace_template_chrome(document_id, sorted(rows))
+    texts = {r.capture_id: policy_text(r, furniture[r.target_id]) for r in policy}
+    damaged = [cid for cid, (text, _) in texts.items() if REPLACEMENT in text]
+    if damaged:
+        clean: dict[str, list[str]] = {}
+        for text, key in texts.values():
+            if REPLACEMENT not in text and key not in clean:
+                clean[key] = key_tokens(text)
+        for cid in damaged:
+            text, _ = texts[cid]
+            words = key_tokens(text)
+            key = next((k for k, clean_words in clean.items() if same_words(words, clean_words)), None)
+            if key is not None:
+                texts[cid] = (text, key)
+    return texts
 
 
 def record_stated_dates(store: Store, document_id: int) -> None:

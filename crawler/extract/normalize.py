@@ -54,3 +54,46 @@ def text_hash(text: str, *, normalized: bool = False) -> str:
     Pass ``normalized=True`` for text that is already in canonical form (an extraction's text).
     """
     return hashlib.sha256((text if normalized else normalize_text(text)).encode("utf-8")).hexdigest()
+
+
+# -- the version key: the words, not the layout ------------------------------------------------
+# What a line's layout adds: heading marks, list markers (bullets and item numbers), indentation.
+_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|[-*+\u2022\u00b7\u25aa\u25e6][ \t]+|\d{1,3}[.)][ \t]+)")
+_CELL = re.compile(r"[ \t]+\|[ \t]+")
+REPLACEMENT = "\ufffd"
+
+
+def key_text(text: str) -> str:
+    """The words and punctuation of a normalised text, without its layout: what the version key hashes.
+
+    Left out: heading marks (``#``), list markers (``-``, ``*``, bullets, ``1.``, ``2)``),
+    indentation, table cell separators (`` | ``), line and paragraph breaks, and U+FFFD
+    replacement characters (bytes the page's encoding could not give). Everything else stays.
+    """
+    lines = (_CELL.sub(" ", _MARKER.sub("", line)) for line in text.split("\n"))
+    return " ".join(" ".join(lines).replace(REPLACEMENT, "").split())
+
+
+def version_key(text: str) -> str:
+    """The version key: SHA-256 (hex) of ``key_text`` of a normalised text."""
+    return hashlib.sha256(key_text(text).encode("utf-8")).hexdigest()
+
+
+def key_tokens(text: str) -> list[str]:
+    """The words of ``key_text`` with their replacement characters kept (see ``same_words``)."""
+    lines = (_CELL.sub(" ", _MARKER.sub("", line)) for line in text.split("\n"))
+    return " ".join(lines).split()
+
+
+def same_words(damaged: list[str], clean: list[str]) -> bool:
+    """Whether a text whose bytes were partly undecodable says what ``clean`` says: word for word,
+    a word holding U+FFFD matching any word (the replaced bytes were one or more characters of it)."""
+    return len(damaged) == len(clean) and all(
+        d == c or (REPLACEMENT in d and _fits(d, c)) for d, c in zip(damaged, clean)
+    )
+
+
+def _fits(damaged: str, clean: str) -> bool:
+    """The undamaged parts of a word are found in the clean word, in order, at its ends."""
+    parts = [p for p in re.split("\ufffd+", damaged)]
+    return clean.startswith(parts[0]) and clean.endswith(parts[-1]) and len(clean) >= sum(map(len, parts))

@@ -17,15 +17,16 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
+from crawler.extract.blocks import Dropped, strip_invisible, walk
 from crawler.extract.normalize import normalize_text
 from crawler.extract.rules import Rule, SkipRule
 
-EXTRACTOR_VERSION = "html-2"
+EXTRACTOR_VERSION = "html-3"
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is a verdict, not a log line
 
@@ -33,27 +34,8 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
 PDF_TYPES = ("application/pdf", "application/x-pdf")
 
-_DROP_TAGS = (
-    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "input",
-    "textarea", "nav", "header", "footer", "aside", "dialog", "object", "embed", "canvas", "video",
-    "audio", "head", "link", "meta",
-)  # fmt: skip
-# words in an id, class or role that mark page chrome; matched as whole hyphen/underscore tokens
-_CHROME_WORDS = (
-    "cookie", "cookies", "consent", "gdpr-banner", "navbar", "nav-bar", "menu", "breadcrumb", "breadcrumbs",
-    "header", "footer", "site-header", "site-footer", "skip-link", "share", "social", "onetrust-banner-sdk",
-    "language-selector", "lang-switcher", "newsletter",
-)  # fmt: skip
-_CHROME_RE = re.compile(r"(^|[\s_-])(" + "|".join(map(re.escape, _CHROME_WORDS)) + r")([\s_-]|$)", re.I)
-_CHROME_ROLES = ("navigation", "banner", "contentinfo", "dialog", "alertdialog", "search")
-_NEVER_CHROME = frozenset(("body", "html", "main", "article"))
 _PASSWORD = etree.XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
 _META_REFRESH = etree.XPath("//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh'][contains(@content, '=')]")
-_BLOCK = frozenset(
-    "p div section article main blockquote pre address dl dt dd figure figcaption table tbody thead tfoot "
-    "center hr body html caption details summary".split()
-)
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # a short line with a copyright marker and a year ("© 2024 Example Inc.", "Copyright (c) 2019-2024")
 _COPYRIGHT_LINE = re.compile(r"^.{0,100}(©|\(c\)|copyright)\s*(©\s*|\(c\)\s*)?(19|20)\d\d.{0,100}$", re.I)
 
@@ -131,10 +113,25 @@ class Extraction:
     reason: str = ""
     title: str = ""
     extractor: str = EXTRACTOR_VERSION
+    regions: tuple[tuple[str, int], ...] = ()  # runs of the text's lines: (slot, lines); "" the main block
+    dropped: tuple[Dropped, ...] = ()  # with ``explain``: what was left out of the text, and why
 
     @property
     def is_policy(self) -> bool:
         return self.verdict == "policy"
+
+
+def regions_of(slots: list[str]) -> tuple[tuple[str, int], ...]:
+    """Consecutive lines of one slot as runs; none when every line is in the main block."""
+    if not any(slots):
+        return ()
+    runs: list[list] = []
+    for slot in slots:
+        if runs and runs[-1][0] == slot:
+            runs[-1][1] += 1
+        else:
+            runs.append([slot, 1])
+    return tuple((slot, n) for slot, n in runs)
 
 
 @dataclass
@@ -148,6 +145,8 @@ class Page:
     meta_refresh: bool = False
     raw: str = ""  # the start and end of the HTML, where challenge pages give themselves away
     rule_missed: str = ""
+    slots: list[str] = field(default_factory=list)  # per line of text: "" in the main block, else its region
+    dropped: list[Dropped] = field(default_factory=list)  # with ``explain``: blocks left out, and why
 
     def challenge(self) -> str | None:
         """The bot-challenge vendor whose markers the page carries, if any."""
@@ -185,103 +184,6 @@ def decode_html(body: bytes, content_type: str | None) -> str:
 
 
 # -- HTML ------------------------------------------------------------------------------------
-class _Blocks:
-    """Collects inline text into block lines."""
-
-    __slots__ = ("blocks", "buf", "prefix")
-
-    def __init__(self) -> None:
-        self.blocks: list[str] = []
-        self.buf: list[str] = []
-        self.prefix = ""
-
-    def flush(self) -> None:
-        if self.buf:
-            line = " ".join("".join(self.buf).split())
-            if line:
-                self.blocks.append(self.prefix + line)
-            self.buf = []
-        self.prefix = ""
-
-
-def _walk(el, out: _Blocks, lists: list[list]) -> None:
-    tag = el.tag
-    if not isinstance(tag, str):  # comment or processing instruction
-        if el.tail:
-            out.buf.append(el.tail)
-        return
-    if _is_chrome(el):  # skipped with its subtree; the text after it stays
-        if el.tail:
-            out.buf.append(el.tail)
-        return
-    tag = tag.lower()
-    if tag == "br":
-        out.flush()
-    elif tag in _HEADINGS:
-        out.flush()
-        out.prefix = "#" * _HEADINGS[tag] + " "
-        if el.text:
-            out.buf.append(el.text)
-        for child in el:
-            _walk(child, out, lists)
-        out.flush()
-    elif tag in ("ul", "ol", "menu"):
-        out.flush()
-        start = el.get("start", "1")
-        lists.append([tag, int(start) if start.isdigit() else 1])
-        for child in el:
-            _walk(child, out, lists)
-        lists.pop()
-        out.flush()
-    elif tag == "li":
-        out.flush()
-        indent = "  " * max(len(lists) - 1, 0)
-        if lists and lists[-1][0] == "ol":
-            marker = f"{lists[-1][1]}. "
-            lists[-1][1] += 1
-        else:
-            marker = "- "
-        out.prefix = indent + marker  # a nested list flushes the item's own text with it
-        if el.text:
-            out.buf.append(el.text)
-        for child in el:
-            _walk(child, out, lists)
-        out.flush()
-    elif tag == "tr":
-        out.flush()
-        cells = [
-            " ".join("".join(c.itertext()).split())
-            for c in el
-            if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
-        ]
-        if any(cells):
-            out.blocks.append(" | ".join(cells))
-    elif tag in _BLOCK:
-        out.flush()
-        if el.text:
-            out.buf.append(el.text)
-        for child in el:
-            _walk(child, out, lists)
-        out.flush()
-    else:
-        if el.text:
-            out.buf.append(el.text)
-        for child in el:
-            _walk(child, out, lists)
-    if el.tail:
-        out.buf.append(el.tail)
-
-
-def _is_chrome(el) -> bool:
-    get = el.get
-    cls, ident, role = get("class"), get("id"), get("role")
-    if role in _CHROME_ROLES or get("aria-hidden") == "true" or get("hidden") is not None:
-        return el.tag not in _NEVER_CHROME
-    if cls is None and ident is None:
-        return False
-    return bool(_CHROME_RE.search(f"{ident or ''} {cls or ''}")) and el.tag not in _NEVER_CHROME
-
-
 _TEXT_LEN = etree.XPath("string-length(string())")
 
 
@@ -338,8 +240,9 @@ def parse_html(html: str):
     return root
 
 
-def html_to_page(html: str, rule: Rule | None = None) -> Page:
-    """HTML -> the page's structured text, title and what-is-it signals."""
+def html_to_page(html: str, rule: Rule | None = None, explain: bool = False) -> Page:
+    """HTML -> the page's structured text (each line with its slot), title and what-is-it signals;
+    ``explain``: also every block left out, with why."""
     root = parse_html(html)
     if root is None:
         return Page()
@@ -354,20 +257,29 @@ def html_to_page(html: str, rule: Rule | None = None) -> Page:
         for el in rule.removed(root):
             if el.getparent() is not None:
                 _drop(el, el.getparent())
-    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    strip_invisible(root)
     content = rule.selected(root) if rule is not None else None
     if rule is not None and rule.select and not content:
         page.rule_missed = (
             f"the per-target rule for {rule.company} ({rule.id}) selected nothing: has the layout changed?"
         )
         return page
-    out = _Blocks()
-    for el in content if content else [_main_content(root)]:
-        _walk(el, out, [])
-        out.flush()
-    blocks = [b for b in out.blocks if not _COPYRIGHT_LINE.match(b)]
-    page.headings = tuple(b for b in blocks[:200] if b.startswith("#"))
-    page.text = "\n\n".join(blocks)
+    walked = walk(content if content else [_main_content(root)], root, explain=explain)
+    page.dropped = walked.dropped
+    lines, slots = [], []
+    for line, slot in zip(walked.lines, walked.slots):
+        body = line.lstrip(" ")  # line by line, so that each line keeps its slot (and its indentation)
+        line = line[: len(line) - len(body)] + normalize_text(body)
+        if not line.strip():
+            continue
+        if _COPYRIGHT_LINE.match(line):
+            page.dropped.append(Dropped("copyright notice (its year changes every January)", line, slot or "main"))
+            continue
+        lines.append(line)
+        slots.append(slot)
+    page.headings = tuple(b for b in lines[:200] if b.startswith("#"))
+    page.text = "\n\n".join(lines)
+    page.slots = slots
     return page
 
 
@@ -495,10 +407,18 @@ def judge(page: Page) -> Extraction:
             reason=f"{kind} ({terms} of {len(_POLICY_TOPICS)} policy topics): another page is served at this URL",
             title=title,
         )
-    return Extraction("policy", text=text, title=title)
+    return _policy(page)
 
 
-def extract(body: bytes, content_type: str | None, rule: Rule | None = None, as_policy: bool = False) -> Extraction:
+def _policy(page: Page) -> Extraction:
+    return Extraction(
+        "policy", text=page.text, title=page.title, regions=regions_of(page.slots), dropped=tuple(page.dropped)
+    )
+
+
+def extract(
+    body: bytes, content_type: str | None, rule: Rule | None = None, as_policy: bool = False, explain: bool = False
+) -> Extraction:
     """Extract the policy text from one archived body (``rule``: the target's rule in force, if any).
 
     ``as_policy``: a person judged this capture to be the policy, so its text is the policy's
@@ -511,14 +431,13 @@ def extract(body: bytes, content_type: str | None, rule: Rule | None = None, as_
             return Extraction("not_policy", reason="PDF without a text layer (scanned?) or unreadable")
         page.text = normalize_text(page.text)
     elif mt in HTML_TYPES or (not mt and sniff[:1] == b"<"):
-        page = html_to_page(decode_html(body, content_type), rule)
-        page.text = normalize_text(page.text)
+        page = html_to_page(decode_html(body, content_type), rule, explain)
     elif mt in TEXT_TYPES:
         page = Page(text=normalize_text(decode_html(body, content_type)))
     else:
         return Extraction("unsupported", reason=f"unsupported content type {mt or 'unknown'}")
     if as_policy and page.text:
-        return Extraction("policy", text=page.text, title=page.title)
+        return _policy(page)
     return judge(page)
 
 

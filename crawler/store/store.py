@@ -47,6 +47,7 @@ class Reading(NamedTuple):
     text: str | None
     version_id: int | None
     digest: str
+    regions: str | None  # JSON runs of the text's lines outside the page's main block (extractions.regions)
 
 
 class Span(NamedTuple):
@@ -450,12 +451,14 @@ class Store:
         title: str,
         text_hash: str | None,
         text: str | None,
+        regions: str | None = None,
     ) -> None:
         with self.transaction():
             self._x(
-                "INSERT OR REPLACE INTO extractions (digest, extractor, verdict, reason, title, text_hash, text)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (digest, extractor, verdict, reason, title, text_hash, text),
+                "INSERT OR REPLACE INTO extractions"
+                " (digest, extractor, verdict, reason, title, text_hash, text, regions)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (digest, extractor, verdict, reason, title, text_hash, text, regions),
             )
 
     def has_extraction(self, digest: str, extractor: str) -> bool:
@@ -488,7 +491,7 @@ class Store:
                        NOT EXISTS (SELECT 1 FROM captures c2 WHERE c2.digest = c.digest
                                    AND (c2.statuscode NOT LIKE '3%' OR c2.statuscode IS NULL)
                                    AND (c2.timestamp, c2.url) < (c.timestamp, c.url)),
-                       e.extractor, e.verdict, e.reason, e.text_hash, e.text, c.version_id, c.digest
+                       e.extractor, e.verdict, e.reason, e.text_hash, e.text, c.version_id, c.digest, e.regions
                 FROM captures c
                 JOIN targets t ON t.id = c.target_id
                 JOIN snapshots s ON s.digest = c.digest AND s.status BETWEEN 200 AND 299
@@ -560,6 +563,53 @@ class Store:
         self._x(
             "UPDATE versions SET target_id = ?, extractor = ? WHERE id = ? AND (target_id, extractor) IS NOT (?, ?)",
             (target_id, extractor, version_id, target_id, extractor),
+        )
+
+    def set_version_text(self, version_id: int, text: str) -> None:
+        """The version's text as its earliest capture lays it out. When that changes (a late capture
+        laid out otherwise), what was computed from the old text is computed again."""
+        if self._x("SELECT 1 FROM versions WHERE id = ? AND text IS NOT ?", (version_id, text)).fetchone() is None:
+            return
+        self._x(
+            "UPDATE versions SET text = ?, stated_date_text = NULL, readability = NULL WHERE id = ?", (text, version_id)
+        )
+        self._x("DELETE FROM version_clauses WHERE version_id = ?", (version_id,))
+        changes = "SELECT id FROM changes WHERE from_version_id = :v OR to_version_id = :v"
+        self._x(f"DELETE FROM clause_changes WHERE change_id IN ({changes})", {"v": version_id})
+        self._x("DELETE FROM changes WHERE from_version_id = :v OR to_version_id = :v", {"v": version_id})
+
+    def template_chrome(self, document_id: int) -> dict[int, set[str]]:
+        """Per target of the document, the slots learnt to be page furniture."""
+        out: dict[int, set[str]] = {}
+        for target_id, slot in self.query(
+            "SELECT tc.target_id, tc.slot FROM template_chrome tc JOIN targets t ON t.id = tc.target_id"
+            " WHERE t.document_id = ?",
+            (document_id,),
+        ):
+            out.setdefault(target_id, set()).add(slot)
+        return out
+
+    def replace_template_chrome(self, document_id: int, rows: Iterable[tuple]) -> None:
+        """What derive learnt about the document's pages, rebuilt whole: (target id, slot, pairs,
+        first from ts, first to ts, before text, after text)."""
+        self._x(
+            "DELETE FROM template_chrome WHERE target_id IN (SELECT id FROM targets WHERE document_id = ?)",
+            (document_id,),
+        )
+        self.conn.executemany(
+            "INSERT INTO template_chrome (target_id, slot, pairs, first_from_ts, first_to_ts, before_text, after_text)"
+            " VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+
+    def replace_layout_changes(self, document_id: int, rows: Iterable[tuple]) -> None:
+        """Consecutive captures of one version laid out differently, rebuilt whole: (version id, from
+        capture id, to capture id, from ts, to ts)."""
+        self._x("DELETE FROM layout_changes WHERE document_id = ?", (document_id,))
+        self.conn.executemany(
+            "INSERT INTO layout_changes (document_id, version_id, from_capture_id, to_capture_id, from_ts, to_ts)"
+            " VALUES (?,?,?,?,?,?)",
+            [(document_id, *row) for row in rows],
         )
 
     def versions_without_stated_date(self, document_id: int) -> list[tuple[int, str]]:

@@ -1,0 +1,320 @@
+"""The HTML walk: a page's tree -> Markdown-like lines, each tagged with the slot of the page it came
+from, and every block left out with the reason it was.
+
+Page furniture is told from the policy by general signals, never by a site's names:
+
+- **where it sits**: the *main block* is the deepest element holding most of the page's prose
+  (words outside links) with no other prose beside it; what lies outside it is furniture when it
+  is link-dense, an interface control or hinted as such (below);
+- **what it is made of**: lists whose items are all links, link-dense blocks, links-only lines
+  inside the policy (tab strips, "related" boxes), interface controls (buttons, forms, tab lists,
+  dialogs, navigation, headers, footers, asides and the ARIA roles for them);
+- **what it calls itself**: class and id words of furniture (sidebar, widget, related, promo,
+  banner, share, breadcrumb, tabs, cookie…), matched as whole words of the attribute; hashed
+  class names (``css-1x7d9q``) carry no signal and are ignored;
+- hidden elements.
+
+A block that contains the main block is never furniture, whatever it calls itself (a site that
+wraps the whole page in ``<form>`` or ``<div class="page-with-sidebar">``). Each line outside the
+main block carries its *slot* -- the path of the page region it belongs to, by tag, class and id
+words -- so that derive can learn, from a URL's captures over time, which regions change on their
+own schedule while the policy does not (``crawler.derive.chrome``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+# elements that never hold policy text: removed before anything is measured
+INVISIBLE_TAGS = (
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas", "video", "audio",
+    "head", "link", "meta",
+)  # fmt: skip
+_CONTROL_TAGS = {
+    "nav": "navigation", "header": "page header", "footer": "page footer", "aside": "aside (complementary content)",
+    "form": "form", "button": "button", "select": "form control", "input": "form control",
+    "textarea": "form control", "dialog": "dialog", "menu": "menu",
+}  # fmt: skip
+_CONTROL_ROLES = {
+    "navigation": "navigation", "banner": "page banner", "contentinfo": "page footer", "dialog": "dialog",
+    "alertdialog": "dialog", "search": "search box", "tablist": "tab strip", "tab": "tab strip",
+    "toolbar": "toolbar", "menu": "menu", "menubar": "menu", "button": "button",
+    "complementary": "aside (complementary content)", "alert": "alert", "status": "status message",
+}  # fmt: skip
+# words of class and id attributes that name furniture (whole words of the attribute)
+_HINT_WORDS = frozenset(
+    """
+    sidebar side-bar widget widgets related recommended promo promotion promotions banner banners ad ads advert
+    advertisement sponsor sponsored share sharing social breadcrumb breadcrumbs crumbs tabs tab tablist toolbar
+    cookie cookies consent gdpr navbar nav menu menus submenu megamenu header footer masthead skip skiplink
+    newsletter subscribe signup popup modal overlay toast snackbar notification announcement
+    trending latest news headlines teaser teasers carousel slider testimonial testimonials rating feedback
+    helpful survey chat livechat language lang locale switcher selector pagination pager comments comment
+    disqus author byline tags tagcloud toc
+    """.split()
+)  # fmt: skip
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "site-sidebar", "promo_strip", "relatedLinks"
+_HASHED = re.compile(r"\d")  # a class or id word with a digit is a build hash or a counter: no signal
+BLOCK_TAGS = frozenset(
+    "p div section article main blockquote pre address dl dt dd figure figcaption table tbody thead tfoot "
+    "center hr body html caption details summary ul ol li header footer nav aside form".split()
+)
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_LISTS = ("ul", "ol", "menu")
+MAIN_SHARE = 0.8  # the main block holds at least this share of the page's prose
+_PROSE_BESIDE = 40  # words of prose beside a candidate main block that keep the walk above it
+_HINTED_WORDS = 120  # inside the policy, a hinted block with a heading or more words than this is policy
+_HAS_HEADING = etree.XPath("boolean(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)")
+LINK_DENSE = 0.5  # share of a block's words inside links above which, outside the policy, it is furniture
+
+
+@dataclass
+class Dropped:
+    """A block left out of the policy text, and why."""
+
+    reason: str
+    text: str
+    slot: str
+
+
+@dataclass
+class Walked:
+    lines: list[str] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)  # per line: "" inside the main block, else its region
+    dropped: list[Dropped] = field(default_factory=list)
+
+
+def _words(s: str | None) -> int:
+    return len(s.split()) if s else 0
+
+
+class _Sizes:
+    """Words and link words of every element, measured once, bottom-up."""
+
+    def __init__(self, root) -> None:
+        self.of: dict = {}
+        self._measure(root, False)
+
+    def _measure(self, el, in_link: bool) -> tuple[int, int]:
+        if not in_link and isinstance(el.tag, str) and el.tag.lower() == "a":
+            in_link = not (el.get("href") or "").startswith(("mailto:", "tel:"))  # an address is policy text
+        total = _words(el.text)
+        for child in el:
+            if isinstance(child.tag, str):
+                t, _ = self._measure(child, in_link)
+                total += t
+            total += _words(child.tail)
+        links = total if in_link else sum(self.of[c][1] for c in el if isinstance(c.tag, str))
+        self.of[el] = (total, links)
+        return total, links
+
+    def words(self, el) -> int:
+        return self.of.get(el, (0, 0))[0]
+
+    def prose(self, el) -> int:
+        t, links = self.of.get(el, (0, 0))
+        return t - links
+
+    def link_density(self, el) -> float:
+        t, links = self.of.get(el, (0, 0))
+        return links / t if t else 0.0
+
+
+def main_block(scope, sizes: _Sizes):
+    """The deepest element under ``scope`` holding most of its prose, with no other prose beside it."""
+    el = scope
+    while True:
+        prose = sizes.prose(el)
+        children = [c for c in el if isinstance(c.tag, str)]
+        best = max(children, key=sizes.prose, default=None)
+        if best is None or prose == 0 or sizes.prose(best) < MAIN_SHARE * prose:
+            return el
+        beside = sum(sizes.prose(c) for c in children if c is not best and sizes.link_density(c) < LINK_DENSE)
+        beside += _words(el.text) + sum(_words(c.tail) for c in children)
+        if beside > _PROSE_BESIDE:
+            return el
+        el = best
+
+
+def _label(el) -> str:
+    """An element's name in a slot path: tag, class and id words (hashes and counters left out)."""
+    words = []
+    for attr in ("id", "class"):
+        value = el.get(attr)
+        if value:
+            words += sorted({w for w in value.lower().split() if not _HASHED.search(w)})[:3]
+    return el.tag.lower() + ("." + ".".join(words) if words else "")
+
+
+def hint(el) -> str | None:
+    """The furniture word an element's class or id carries, if any."""
+    for attr in ("class", "id"):
+        value = el.get(attr)
+        if value:
+            for token in value.split():
+                if _HASHED.search(token):
+                    continue
+                if token.lower() in _HINT_WORDS:
+                    return token.lower()
+                for word in _WORD.findall(token):
+                    if word.lower() in _HINT_WORDS:
+                        return word.lower()
+    return None
+
+
+def _all_links(el, sizes: _Sizes) -> bool:
+    items = [c for c in el if isinstance(c.tag, str) and c.tag.lower() == "li"]
+    return len(items) >= 2 and all(sizes.words(i) and sizes.link_density(i) >= 0.9 for i in items)
+
+
+class _Walker:
+    def __init__(self, sizes: _Sizes, main, chain: set, explain: bool) -> None:
+        self.sizes, self.main, self.chain, self.explain = sizes, main, chain, explain
+        self.out = Walked()
+        self.buf: list[str] = []
+        self.prefix = ""
+        self.slot = ""
+        self.lists: list[list] = []
+
+    def flush(self) -> None:
+        if self.buf:
+            line = " ".join("".join(self.buf).split())
+            if line:
+                self.out.lines.append(self.prefix + line)
+                self.out.slots.append(self.slot)
+            self.buf = []
+        self.prefix = ""
+
+    def furniture(self, el, tag: str, inside: bool) -> str | None:
+        """Why ``el`` is page furniture, or None."""
+        if el in self.chain:
+            return None  # it holds the policy
+        if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+            return "hidden"
+        role = (el.get("role") or "").lower()
+        if role in _CONTROL_ROLES:
+            return f"{_CONTROL_ROLES[role]} (role)"
+        if tag in _CONTROL_TAGS:
+            return f"{_CONTROL_TAGS[tag]} (interface element)"
+        word = hint(el)
+        # inside the policy a hint is weak evidence: a section may be called "cookies" or "sharing"
+        if word and (not inside or (self.sizes.words(el) < _HINTED_WORDS and not _HAS_HEADING(el))):
+            return f"class or id says {word!r}"
+        if tag in _LISTS and _all_links(el, self.sizes):
+            if not inside:
+                return "list whose items are all links"
+            if all((a.get("href") or "").startswith("#") for a in el.iter("a")):
+                # inside the policy a list of links may be what it says (partners, browser settings)
+                return "table of contents (links within the page)"
+        if tag in BLOCK_TAGS and self.sizes.words(el):
+            density = self.sizes.link_density(el)
+            if not inside and density >= LINK_DENSE:
+                return f"link-dense block outside the policy text ({density:.0%} of its words are links)"
+            if inside and density >= 0.9 and self.sizes.words(el) < 40 and tag not in ("li", "p"):
+                return "links only (a tab strip or link box under the policy)"
+        return None
+
+    def walk(self, el, inside: bool) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):  # comment or processing instruction
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        tag = tag.lower()
+        inside = inside or el is self.main
+        slot = self.slot
+        if not inside and el not in self.chain and el.getparent() in self.chain:
+            self.slot = _slot_path(el)  # a region beside the main block
+        why = self.furniture(el, tag, inside)
+        if why is not None:
+            if self.explain:
+                self.flush()
+                text = " ".join(" ".join(el.itertext()).split())
+                if text:
+                    self.out.dropped.append(Dropped(why, text, self.slot or "main"))
+            self.slot = slot
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        if tag == "br":
+            self.flush()
+        elif tag in _HEADINGS:
+            self.flush()
+            self.prefix = "#" * _HEADINGS[tag] + " "
+            self.children(el, inside)
+            self.flush()
+        elif tag in _LISTS:
+            self.flush()
+            start = el.get("start", "1")
+            self.lists.append([tag, int(start) if start.isdigit() else 1])
+            self.children(el, inside)
+            self.lists.pop()
+            self.flush()
+        elif tag == "li":
+            self.flush()
+            indent = "  " * max(len(self.lists) - 1, 0)
+            if self.lists and self.lists[-1][0] == "ol":
+                marker = f"{self.lists[-1][1]}. "
+                self.lists[-1][1] += 1
+            else:
+                marker = "- "
+            self.prefix = indent + marker  # a nested list flushes the item's own text with it
+            self.children(el, inside)
+            self.flush()
+        elif tag == "tr":
+            self.flush()
+            cells = [
+                " ".join("".join(c.itertext()).split())
+                for c in el
+                if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
+            ]
+            if any(cells):
+                self.out.lines.append(" | ".join(cells))
+                self.out.slots.append(self.slot)
+        elif tag in BLOCK_TAGS:
+            self.flush()
+            self.children(el, inside)
+            self.flush()
+        else:
+            self.children(el, inside)
+        self.slot = slot
+        if el.tail:
+            self.buf.append(el.tail)
+
+    def children(self, el, inside: bool) -> None:
+        if el.text:
+            self.buf.append(el.text)
+        for child in el:
+            self.walk(child, inside)
+
+
+def _slot_path(el) -> str:
+    labels = []
+    while el is not None:
+        labels.append(_label(el))
+        el = el.getparent()
+    return "/".join(reversed(labels))
+
+
+def walk(scopes: list, root, *, explain: bool = False) -> Walked:
+    """Lines of the policy in ``scopes`` (the elements to read, in order), with their slots, and
+    (``explain``) the blocks left out with why."""
+    sizes = _Sizes(root)
+    walked = Walked()
+    for scope in scopes:
+        main = main_block(scope, sizes)
+        chain = set(main.iterancestors()) | {main}
+        walker = _Walker(sizes, main, chain, explain)
+        walker.walk(scope, scope is main)
+        walker.flush()
+        walked.lines += walker.out.lines
+        walked.slots += walker.out.slots
+        walked.dropped += walker.out.dropped
+    return walked
+
+
+def strip_invisible(root) -> None:
+    etree.strip_elements(root, *INVISIBLE_TAGS, with_tail=False)
