@@ -55,9 +55,6 @@ def learn(readings: list[Reading]) -> dict[str, Learnt]:
     learnt: dict[str, Learnt] = {}
     previous = None
     for r in readings:
-        if r.regions is None:
-            previous = None  # every line in the main block: nothing to compare region by region
-            continue
         if previous is not None and previous.text != r.text:
             _compare(previous, r, learnt)
         previous = r

@@ -1,0 +1,101 @@
+"""Version identity on pages with furniture: each noise class seen on real archives, as a history of
+fixture pages (tests/fixtures/noise), must give one version per policy text -- no more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.derive import derive
+
+from .test_derive import build
+
+NOISE = Path(__file__).parent / "fixtures" / "noise"
+
+
+def history(tmp_path, *names: str):
+    """A store whose captures, a month apart, show the fixture pages in order, and derived."""
+    timeline = [(f"2020{i + 1:02d}01000000", name, (NOISE / name).read_bytes()) for i, name in enumerate(names)]
+    store = build(tmp_path, timeline)
+    derive(store)
+    return store
+
+
+def versions(store) -> list[int]:
+    return [v for (v,) in store.query("SELECT version_id FROM spans ORDER BY position")]
+
+
+def test_a_sidebar_of_rotating_headlines_makes_no_version(tmp_path):
+    store = history(tmp_path, "sidebar-1.html", "sidebar-2.html", "sidebar-3.html")
+    spans = versions(store)
+    assert len(spans) == 2 and spans[0] != spans[1]  # the third capture's policy edit, nothing else
+    (text,) = store.query("SELECT text FROM versions WHERE id = ?", (spans[0],))[0]
+    assert "Latest news" not in text and "Lisbon" not in text
+
+
+def test_a_promo_strip_replacing_the_menu_is_learnt_as_furniture_of_the_page(tmp_path):
+    store = history(tmp_path, "promo-1.html", "promo-2.html", "promo-3.html")
+    spans = versions(store)
+    assert len(spans) == 2 and spans[0] != spans[1]
+    texts = [t for (t,) in store.query("SELECT text FROM versions ORDER BY id")]
+    assert all("Try it on the web" not in t for t in texts)
+    # what was learnt, with its evidence, for a researcher to see
+    (row,) = store.query("SELECT url, pairs, first_from_ts, first_to_ts, before_text, after_text FROM learnt_chrome")
+    url, pairs, first_from, first_to, before, after = row
+    assert url == "https://a.example/privacy" and pairs == 1
+    assert (first_from, first_to) == ("20200101000000", "20200201000000")
+    assert before == "" and "Try it on the web" in after  # the menu itself is left out as link-dense
+
+
+def test_tab_links_appended_under_the_policy_make_no_version(tmp_path):
+    store = history(tmp_path, "tabs-1.html", "tabs-2.html", "tabs-1.html")
+    assert len(set(versions(store))) == 1 and len(versions(store)) == 1
+
+
+def test_replacement_characters_that_come_and_go_make_no_version(tmp_path):
+    store = history(tmp_path, "replacement-1.html", "replacement-2.html", "replacement-1.html")
+    assert len(versions(store)) == 1
+    (text,) = store.query("SELECT text FROM versions")[0]
+    assert "\ufffd" not in text and "don't sell" in text
+
+
+def test_replacement_characters_in_the_earliest_capture_still_give_the_clean_text(tmp_path):
+    store = history(tmp_path, "replacement-2.html", "replacement-1.html")
+    assert len(versions(store)) == 1
+    (text,) = store.query("SELECT text FROM versions")[0]
+    assert "\ufffd" not in text
+
+
+def test_a_list_re_marked_as_paragraphs_is_one_version_with_a_cosmetic_layout_change(tmp_path):
+    store = history(tmp_path, "list-1.html", "list-2.html", "list-1.html")
+    assert len(versions(store)) == 1
+    (text,) = store.query("SELECT text FROM versions")[0]
+    assert "- Access your data" in text  # the text keeps the structure of its earliest capture
+    rows = store.query("SELECT from_ts, to_ts FROM cosmetic_layout_changes ORDER BY from_ts")
+    assert rows == [("20200101000000", "20200201000000"), ("20200201000000", "20200301000000")]
+    assert store.query("SELECT count(*) FROM changes")[0][0] == 0
+
+
+def test_a_real_edit_next_to_furniture_changes_is_still_a_version(tmp_path):
+    # the furniture changes in the same capture as the policy: the edit is found, and no furniture
+    # is learnt from that pair
+    store = history(tmp_path, "sidebar-2.html", "promo-3.html")
+    assert len(set(versions(store))) == 2
+    assert store.query("SELECT count(*) FROM template_chrome")[0][0] == 0
+
+
+def test_what_was_learnt_does_not_depend_on_the_order_captures_arrived_in(tmp_path):
+    names = ("promo-1.html", "promo-2.html", "promo-3.html")
+    a = history(tmp_path / "a", *names)
+    b = build(tmp_path / "b", [(f"2020{i + 1:02d}01000000", n, (NOISE / n).read_bytes()) for i, n in enumerate(names)][2:])
+    derive(b)
+    for i, n in list(enumerate(names))[:2]:
+        from .test_storage import capture, snapshot
+
+        tid = b.query("SELECT id FROM targets")[0][0]
+        capture(b, tid, f"2020{i + 1:02d}01000000", n)
+        snapshot(b, n, f"2020{i + 1:02d}01000000", (NOISE / n).read_bytes())
+        derive(b)
+    sql = "SELECT slot, pairs, first_from_ts, before_text, after_text FROM template_chrome"
+    assert a.query(sql) == b.query(sql)
+    texts = "SELECT text_hash, text FROM versions v WHERE capture_count > 0 ORDER BY first_seen"
+    assert a.query(texts) == b.query(texts)
