@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.archive import parse_time, ts_to_iso
+from crawler.archive import ts_to_iso
 from crawler.derive import DeriveReport, derive
 from crawler.derive.changes import change_key
 from crawler.derive.judgements import CAPTURE_VERDICTS, CHANGE_VERDICTS
@@ -24,6 +24,7 @@ from crawler.diff import load_taxonomy
 from crawler.errors import UnknownCompany, UsageError
 from crawler.extract import Rules
 from crawler.outputs.history import document_slugs
+from crawler.outputs.inspect import find_capture
 from crawler.store import Store
 from crawler.store.store import ANNOTATION_FIELDS
 
@@ -66,30 +67,9 @@ def capture_judgement(
 ) -> dict:
     """The judgement on the company's capture at ``when`` (an archive timestamp or ISO time; a
     shorter one must name exactly one capture), ready for ``Store.add_annotations``."""
-    UnknownCompany.check([company], _known_companies(store), str(store.path))
-    lower, upper = parse_time(when), parse_time(when, upper=True)
-    found = store.company_captures(company, lower, upper, url)
-    if not found:
-        near = store.nearest_captures(company, lower)
-        hint = f"; the nearest: {', '.join(near)}" if near else ""
-        where = f" of {url}" if url else ""
-        raise JudgementError(f"{company} has no capture{where} at {when} ({lower}–{upper}){hint}")
-    readable = [r for r in found if r[8] is not None and 200 <= r[8] < 300]
-    if len(readable) > 1:  # several pages to judge: the person must say which
-        listed = ", ".join(f"{r[3]} {r[2]}" for r in readable[:8]) + (" …" if len(readable) > 8 else "")
-        same_time = len({r[3] for r in readable}) < len(readable)
-        raise JudgementError(
-            f"{len(readable)} captures of {company} match {when}: {listed}. Give the full 14-digit timestamp"
-            + (" and --url" if same_time else "")
-        )
-    if not readable:
-        _, _, curl, ts, _, state, _, _, body_status = found[0]
-        why = f"its state is {state}" if body_status is None else f"the archive answered {body_status}"
-        raise JudgementError(
-            f"the capture of {company} at {ts} ({curl}) holds no page to judge ({why}): only captures with a stored "
-            f"2xx body are read as a policy or not"
-        )
-    _, archive, curl, ts, digest, state, statuscode, document, body_status = readable[0]
+    _, archive, curl, ts, digest, state, statuscode, document, body_status = find_capture(
+        store, company, when, url, JudgementError
+    )
     if verdict not in CAPTURE_VERDICTS:
         raise JudgementError(f"a capture is judged {' or '.join(CAPTURE_VERDICTS)}, not {verdict!r}")
     return {

@@ -329,17 +329,28 @@ def save(targets, archive, companies, per_minute, fmt):
 @click.option("--document", default=None, help="Which document, when the company has several.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour the text diff [default: on a terminal].")
+@click.option(
+    "--captures",
+    nargs=2,
+    metavar="TS1 TS2",
+    default=None,
+    help="Compare two captures' texts line by line instead (also two captures of one version: then it shows "
+    "what the version key ignored).",
+)
+@click.option("--url", default=None, help="With --captures: the URL, when several were captured at one time.")
 @db_option()
 @clean_errors
-def diff(company, from_ts, to_ts, document, fmt, color, db):
+def diff(company, from_ts, to_ts, document, fmt, color, captures, url, db):
     """Show clause by clause how a company's policy changed between two versions.
 
     Without --from/--to: the latest change. With them: the versions in force at those times.
+    With --captures: the text-level difference between two captures, and whether it made a version.
 
     \b
     Example:
         policytrail diff Krop --db data/demo.db
         policytrail diff Krop --from 2017 --to 2022-12-31 --format html > krop.html
+        policytrail diff Krop --captures 20170601 20170901 --db data/demo.db
     """
     from crawler.derive import compare
     from crawler.diff import load_taxonomy
@@ -347,6 +358,14 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
     from crawler.outputs.reports import diff_html, diff_json, diff_text, dumps
 
     store = _open_existing(db)
+    if captures:
+        from crawler.outputs.inspect import compare_captures, compare_text, read_capture
+
+        if from_ts or to_ts or fmt == "html":
+            raise click.UsageError("--captures compares two captures: no --from/--to; --format text or json")
+        result = compare_captures(*(read_capture(store, company, ts, url) for ts in captures))
+        click.echo(dumps(result) if fmt == "json" else compare_text(result))
+        return
     pair = pair_to_compare(store, company, from_ts, to_ts, document)
     if pair is None:
         click.echo(f"{company}: only one version is known so far; nothing to compare.", err=True)
@@ -359,6 +378,31 @@ def diff(company, from_ts, to_ts, document, fmt, color, db):
     else:
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(diff_text(pair, result, use_color), color=use_color)
+
+
+@cli.command()
+@click.argument("company")
+@click.argument("timestamp")
+@click.option("--url", default=None, help="The URL, when several were captured at that time.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option()
+@clean_errors
+def inspect(company, timestamp, url, fmt, db):
+    """Why is this a new version? Show one capture's policy text and every block left out of it, with why.
+
+    TIMESTAMP is an archive timestamp or ISO time; a shorter one must name one capture. The
+    stored page is read again as derive reads it (generic extraction, and the furniture learnt for
+    its URL, see the learnt_chrome view); nothing is written. Per-target rules are not applied.
+
+    \b
+    Example:
+        policytrail inspect Krop 20170601 --db data/demo.db
+    """
+    from crawler.outputs.inspect import inspect_text, read_capture
+    from crawler.outputs.reports import dumps
+
+    result = read_capture(_open_existing(db), company, timestamp, url)
+    click.echo(dumps(result.as_dict()) if fmt == "json" else inspect_text(result))
 
 
 @cli.command()
