@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+
+from crawler.extract import EXTRACTOR_VERSION
+from crawler.store import Store
 
 from .conftest import FIXTURES, crawl, rows, run_cli
 
@@ -77,3 +81,40 @@ def test_a_crawl_with_rules_reads_captures_with_the_rule_of_their_time(ia_shim, 
     timeline = rows(db, "SELECT first_url, extractor FROM policy_timeline WHERE company = 'Acme' ORDER BY position")
     assert [e.startswith("html-3+") for _, e in timeline] == ["/legal/" not in u for u, _ in timeline]
     assert len([u for u, _ in timeline if "/legal/" not in u]) == 1
+
+
+def test_reextract_brings_an_html2_database_to_version_keys_from_words(tmp_path):
+    # tests/fixtures/html2-noise.db: made by extractor html-2 (commit 67b9fd2) from the noise
+    # fixtures -- a rotating sidebar made 3 versions of Acme's 2, a re-marked list 2 of Beta's 1
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "html2-noise.db", db)
+    assert rows(db, "SELECT count(*) FROM changes") == [(4,)]
+    # a person judged Acme's real edit substantive on the old database (its key names html-2's hashes)
+    (old_key,) = rows(
+        db,
+        "SELECT c.key, f.text_hash, t.text_hash FROM changes c JOIN documents d ON d.id = c.document_id"
+        " JOIN versions f ON f.id = c.from_version_id JOIN versions t ON t.id = c.to_version_id"
+        " WHERE d.company = 'Acme' ORDER BY c.position DESC LIMIT 1",
+    )
+    store = Store(db)
+    judgement = {"kind": "change", "company": "Acme", "document": "privacy policy", "change_key": old_key[0],
+                 "from_hash": old_key[1], "to_hash": old_key[2]}  # fmt: skip
+    store.add_annotations([{**judgement, "verdict": "substantive", "topics": "[]", "note": "", "author": "ann",
+                            "at": "2026-01-01T00:00:00.000000Z"}], "test")  # fmt: skip
+    store.close()
+    result = run_cli("reextract", "--db", str(db), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    summary = {s["company"]: s for s in json.loads(result.stdout)}
+    assert (summary["Acme"]["versions_before"], summary["Acme"]["versions_after"]) == (3, 2)
+    assert (summary["Beta"]["versions_before"], summary["Beta"]["versions_after"]) == (2, 1)
+    # every capture moved to a version keyed by its words: recorded as re-derivations ...
+    moved = rows(db, "SELECT sum(captures) FROM reextractions")
+    assert moved == [(6,)]
+    # ... and the timeline's changes are the policy's: Acme's one edit, nothing for Beta
+    changes = rows(db, "SELECT d.company, count(*) FROM changes c JOIN documents d ON d.id = c.document_id GROUP BY 1")
+    assert changes == [("Acme", 1)]
+    # the judgement follows the change to its new key
+    judged = rows(db, "SELECT change_key, judgement, judged_by FROM policy_changes WHERE company = 'Acme'")
+    assert len(judged) == 1 and judged[0][0] != old_key[0] and judged[0][1:] == ("substantive", "ann")
+    assert rows(db, "SELECT count(*) FROM cosmetic_layout_changes WHERE company = 'Beta'") == [(2,)]
+    assert {e for (e,) in rows(db, "SELECT DISTINCT extractor FROM policy_timeline")} == {EXTRACTOR_VERSION}

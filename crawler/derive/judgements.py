@@ -149,15 +149,26 @@ def skip_rule_status(store: Store, rules: Rules, companies: tuple[str, ...] = ()
 # --------------------------------------------------------------------------- changes and the timeline
 
 
+def _keys_of(key: str, earlier: dict[str, set[str]]) -> list[str]:
+    """A change's key, then the keys it had before its versions were re-keyed (a judgement made on a
+    database of an earlier extractor stays in force: ``reextractions`` says which versions became which)."""
+    old, new, *n = key.split("-")
+    suffix = f"-{n[0]}" if n else ""
+    return [key] + [
+        f"{a}-{b}{suffix}" for a in [old, *sorted(earlier.get(old, ()))] for b in [new, *sorted(earlier.get(new, ()))]
+    ][1:]
+
+
 def judge_timeline(store: Store, document_id: int) -> None:
     """Put the judgement in force on each change of the document, and rebuild its judged timeline:
     spans joined across each change judged false."""
     judgements = store.change_judgements(document_id)
     heads = store.change_heads(document_id)
+    earlier = store.earlier_version_hashes(document_id) if judgements else {}
     rows, false_at, keys = [], set(), {}
     for position, key, substantive in heads:
         keys[position] = key
-        judged = judgements.get(key)
+        judged = next(filter(None, (judgements.get(k) for k in _keys_of(key, earlier))), None)
         if judged is None:
             rows.append((position, None, None, None, None, "[]", "unreviewed"))
             continue

@@ -908,6 +908,26 @@ class Store:
                 ORDER BY c.digest"""
         )
 
+    def earlier_version_hashes(self, document_id: int) -> dict[str, set[str]]:
+        """Per version hash (first 12 characters), the hashes of the versions whose captures moved to it
+        when they were read again (``reextractions``), transitively."""
+        moved: dict[str, set[str]] = {}
+        for old, new in self.query(
+            "SELECT DISTINCT substr(f.text_hash, 1, 12), substr(t.text_hash, 1, 12) FROM reextractions r"
+            " JOIN versions f ON f.id = r.from_version_id JOIN versions t ON t.id = r.to_version_id"
+            " WHERE r.document_id = ? AND f.text_hash != t.text_hash",
+            (document_id,),
+        ):
+            moved.setdefault(new, set()).add(old)
+        for new in moved:  # a version re-keyed twice keeps both earlier keys
+            todo = list(moved[new])
+            while todo:
+                for older in moved.get(todo.pop(), ()):
+                    if older not in moved[new] and older != new:
+                        moved[new].add(older)
+                        todo.append(older)
+        return moved
+
     def change_judgements(self, document_id: int) -> dict[str, tuple[str, str, str, str, str]]:
         """The judgement in force on each judged change of the document, by change key:
         key -> (verdict, author, at, note, topics JSON)."""
