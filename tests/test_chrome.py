@@ -8,14 +8,19 @@ from pathlib import Path
 from crawler.derive import derive
 
 from .test_derive import build
+from .test_storage import capture, snapshot
 
 NOISE = Path(__file__).parent / "fixtures" / "noise"
 
 
+def pages(names) -> list[tuple[str, str, bytes]]:
+    """(timestamp, digest, body) of captures a month apart showing the fixture pages in order."""
+    return [(f"2020{i + 1:02d}01000000", name, (NOISE / name).read_bytes()) for i, name in enumerate(names)]
+
+
 def history(tmp_path, *names: str):
-    """A store whose captures, a month apart, show the fixture pages in order, and derived."""
-    timeline = [(f"2020{i + 1:02d}01000000", name, (NOISE / name).read_bytes()) for i, name in enumerate(names)]
-    store = build(tmp_path, timeline)
+    """A store whose captures show the fixture pages in order, derived."""
+    store = build(tmp_path, pages(names))
     derive(store)
     return store
 
@@ -86,14 +91,13 @@ def test_a_real_edit_next_to_furniture_changes_is_still_a_version(tmp_path):
 def test_what_was_learnt_does_not_depend_on_the_order_captures_arrived_in(tmp_path):
     names = ("promo-1.html", "promo-2.html", "promo-3.html")
     a = history(tmp_path / "a", *names)
-    b = build(tmp_path / "b", [(f"2020{i + 1:02d}01000000", n, (NOISE / n).read_bytes()) for i, n in enumerate(names)][2:])
+    timeline = pages(names)
+    b = build(tmp_path / "b", timeline[2:])  # the latest capture first, then the earlier ones one by one
     derive(b)
-    for i, n in list(enumerate(names))[:2]:
-        from .test_storage import capture, snapshot
-
-        tid = b.query("SELECT id FROM targets")[0][0]
-        capture(b, tid, f"2020{i + 1:02d}01000000", n)
-        snapshot(b, n, f"2020{i + 1:02d}01000000", (NOISE / n).read_bytes())
+    target = b.query("SELECT id FROM targets")[0][0]
+    for ts, name, body in timeline[:2]:
+        capture(b, target, ts, name)
+        snapshot(b, name, ts, body)
         derive(b)
     sql = "SELECT slot, pairs, first_from_ts, before_text, after_text FROM template_chrome"
     assert a.query(sql) == b.query(sql)
