@@ -68,6 +68,8 @@ MAIN_SHARE = 0.8  # the main block holds at least this share of the page's prose
 _PROSE_BESIDE = 40  # words of prose beside a candidate main block that keep the walk above it
 _HINTED_WORDS = 120  # inside the policy, a hinted block with a heading or more words than this is policy
 _HAS_HEADING = etree.XPath("boolean(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)")
+_KEPT_INSIDE = frozenset(("li", "p", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "tr", "td", "blockquote"))
+_HAS_ITEM = etree.XPath("boolean(.//li|.//p|.//dd|.//tr)")
 LINK_DENSE = 0.5  # share of a block's words inside links above which, outside the policy, it is furniture
 
 
@@ -213,7 +215,14 @@ class _Walker:
             density = self.sizes.link_density(el)
             if not inside and density >= LINK_DENSE:
                 return f"link-dense block outside the policy text ({density:.0%} of its words are links)"
-            if inside and density >= 0.9 and self.sizes.words(el) < 40 and tag not in ("li", "p"):
+            if (
+                inside
+                and density >= 0.9
+                and self.sizes.words(el) < 40
+                and tag not in _KEPT_INSIDE
+                and not _HAS_ITEM(el)
+            ):
+                # a flat strip of links (tabs); a paragraph or a list of links may be what the policy says
                 return "links only (a tab strip or link box under the policy)"
         return None
 

@@ -1,0 +1,76 @@
+"""The HTML walk's furniture signals: each general signal drops what it should and keeps the policy."""
+
+from __future__ import annotations
+
+from crawler.extract import extract
+
+PROSE = (
+    "We collect personal data such as your name and e-mail address, share it with third parties that process it "
+    "for us, keep it for as long as the law requires, use cookies, protect it with security measures, and honour "
+    "your rights to access, correct and delete it. Children may not use the service. Contact us to exercise them."
+)
+
+
+def page(inside: str = "", beside: str = "", wrap: str = "div") -> bytes:
+    """A policy in an unnamed block (no <main>, no <article>), with blocks inside it and beside it."""
+    body = f'<{wrap} class="w3x"><div class="k2"><h1>Privacy Policy</h1><p>{PROSE}</p><p>{PROSE}</p>{inside}</div>'
+    return f"<html><head><title>Privacy</title></head><body>{body}{beside}</{wrap}></body></html>".encode()
+
+
+def read(html: bytes):
+    result = extract(html, "text/html", explain=True)
+    assert result.is_policy, result.reason
+    return result.text, {d.reason.split(" (")[0] for d in result.dropped}
+
+
+def test_a_link_dense_block_beside_the_policy_is_furniture_whatever_its_class():
+    links = "".join(f'<a href="/n/{i}">Headline number {i} of the week</a> ' for i in range(6))
+    text, why = read(page(beside=f'<div class="css-1x7d9q"><b>Latest</b> {links}</div>'))
+    assert "Headline" not in text and "link-dense block outside the policy text" in why
+
+
+def test_class_and_id_words_name_furniture_but_hashed_names_carry_no_signal():
+    text, why = read(page(beside='<div class="site-sidebar">Follow us for news and offers</div>'))
+    assert "Follow us" not in text and "class or id says 'sidebar'" in why
+    text, _ = read(page(inside='<p class="css-1x7d9q">Ads are shown only with your consent.</p>'))
+    assert "Ads are shown only with your consent." in text
+
+
+def test_a_policy_section_called_cookies_or_sharing_is_kept():
+    section = '<section id="cookies"><h2>Cookies</h2><p>We use cookies to keep you signed in.</p></section>'
+    text, _ = read(page(inside=section + '<div id="sharing"><h2>Sharing</h2><p>We share with processors.</p></div>'))
+    assert "## Cookies" in text and "We use cookies to keep you signed in." in text
+    assert "We share with processors." in text
+
+
+def test_a_form_wrapping_the_whole_page_is_not_furniture():
+    text, _ = read(page(wrap="form"))
+    assert text.startswith("# Privacy Policy") and PROSE in text
+
+
+def test_a_table_of_contents_is_dropped_and_a_list_of_links_the_policy_gives_is_kept():
+    toc = '<ul><li><a href="#a">What we collect</a></li><li><a href="#b">Your rights</a></li></ul>'
+    browsers = (
+        '<p>Change your cookie settings in your browser:</p><ul><li><a href="https://x.example/ff">Firefox</a></li>'
+        '<li><a href="https://x.example/safari">Safari</a></li></ul>'
+    )
+    text, why = read(page(inside=toc + browsers))
+    assert "What we collect" not in text and "table of contents" in why
+    assert "- Firefox" in text and "- Safari" in text
+
+
+def test_a_strip_of_tab_links_under_the_policy_is_dropped():
+    text, why = read(page(inside='<div class="q1"><a href="/s">Sources</a> <a href="/h">History</a></div>'))
+    assert "Sources" not in text and "links only" in why
+
+
+def test_e_mail_links_are_policy_text_not_links():
+    text, _ = read(page(inside='<div><a href="mailto:privacy@example.com">privacy@example.com</a></div>'))
+    assert "privacy@example.com" in text
+
+
+def test_interface_elements_and_hidden_blocks_are_dropped_with_their_reason():
+    beside = '<div role="tablist">Overview Details</div><div hidden>Secret A/B copy</div><button>Accept</button>'
+    text, why = read(page(beside=beside))
+    assert "Overview" not in text and "Secret" not in text and "Accept" not in text
+    assert {"tab strip", "hidden", "button"} <= why
