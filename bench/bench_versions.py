@@ -1,0 +1,353 @@
+"""Version identity on archive-like histories (issue 13): are version boundaries real policy changes?
+
+Scores where the timeline says "new version" against known ground truth:
+
+1. Synthetic archive-like histories (bench/histories.py): real policy texts in page templates
+   whose chrome changes on its own schedule, with noise that is not a change and captures that are
+   not the policy. Each site gets a fresh SQLite database filled as a crawl fills it (target,
+   captures with CDX-like digests, one snapshot per digest), then ``crawler.derive.derive`` builds
+   the timeline and ``captures.version_id`` is read back. Tuned template families
+   (bench/histories.py) and held-out ones (bench/heldout_templates.py, another seed) are scored
+   apart.
+2. Per-capture baselines on the same bodies, in the same run: tag-stripped text,
+   readability-lxml, trafilatura (each: text -> sha256 of whitespace-collapsed text) and
+   policytrail's ``extract`` on each capture alone (key: ``version_key`` when the extractor has
+   it, else ``text_hash``), versus the full derive (which may learn chrome across captures).
+3. Open Terms Archive's judged snapshots (bench/data/ota, bench/ota.py), each extracted in order.
+4. Throughput of ``extract`` + key on the synthetic bodies (snapshots/s, one core).
+
+Counted over consecutive ground-truth policy captures of a site (a capture a method refuses
+keeps the previous key, as the timeline does): true boundaries found (recall), false boundaries
+(a boundary where the truth has none) as a share of all reported boundaries, sites with any false
+boundary; and apart: non-policy captures given a version, policy captures refused.
+
+    .venv/bin/python bench/bench_versions.py            # full run, a few minutes on one core
+    .venv/bin/python bench/bench_versions.py --quick    # about a minute
+    .venv/bin/python bench/bench_versions.py --write    # also (re)writes the section in docs/benchmarks.md
+    .venv/bin/python bench/bench_versions.py --examples 12   # print leaked blocks behind false boundaries (tuned)
+
+Targets (issue 13): synthetic false boundaries <= 1% of reported boundaries and recall >= 99%;
+OTA recall 100% with no false change; extraction >= 100 snapshots/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib.metadata import version as pkg_version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lxml.html  # noqa: E402
+
+from bench.common import git_rev, machine, table, today  # noqa: E402
+from bench.histories import TEMPLATES, TUNED_SEED, Site, build_sites, load_histories  # noqa: E402
+from crawler.archive import payload_digest  # noqa: E402
+from crawler.derive import derive  # noqa: E402
+from crawler.extract import EXTRACTOR_VERSION, extract  # noqa: E402
+from crawler.extract import normalize as _normalize  # noqa: E402
+from crawler.extract.page import decode_html  # noqa: E402
+from crawler.store import Store  # noqa: E402
+
+SECTION = "## Version identity on archive-like histories (issue 13)"
+_WS = re.compile(r"\s+")
+VERSION_KEY = getattr(_normalize, "version_key", None)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(_WS.sub(" ", text).strip().encode("utf-8")).hexdigest()
+
+
+# -- per-capture methods: body -> key (None: refused, "not a policy") ---------------------------------------
+def policytrail_key(body: bytes) -> str | None:
+    result = extract(body, "text/html")
+    if not result.is_policy:
+        return None
+    return VERSION_KEY(result.text) if VERSION_KEY else _normalize.text_hash(result.text, normalized=True)
+
+
+def tag_stripped(body: bytes) -> str | None:
+    root = lxml.html.document_fromstring(decode_html(body, "text/html"))
+    for el in root.xpath("//script|//style|//noscript"):
+        el.drop_tree()
+    return _sha(root.text_content())
+
+
+def readability(body: bytes) -> str | None:
+    from readability import Document
+
+    summary = Document(decode_html(body, "text/html")).summary()
+    return _sha(lxml.html.document_fromstring(summary).text_content())
+
+
+def trafilatura(body: bytes) -> str | None:
+    import trafilatura as t
+
+    text = t.extract(decode_html(body, "text/html"), include_tables=True)
+    return _sha(text) if text else None
+
+
+def _version(pkg: str) -> str:
+    try:
+        return pkg_version(pkg)
+    except Exception:
+        return "?"
+
+
+KEY_NAME = "version_key" if VERSION_KEY else "text_hash"
+METHODS = {
+    "baseline: tag-stripped text": tag_stripped,
+    f"readability-lxml {_version('readability-lxml')}": readability,
+    f"trafilatura {_version('trafilatura')}": trafilatura,
+    f"policytrail {EXTRACTOR_VERSION} extract per capture ({KEY_NAME})": policytrail_key,
+}
+DERIVE = f"policytrail {EXTRACTOR_VERSION} full derive (timeline)"
+
+
+# -- scoring ------------------------------------------------------------------------------------------------
+@dataclass
+class Score:
+    true_boundaries: int = 0
+    found: int = 0
+    reported: int = 0
+    false: int = 0
+    sites: int = 0
+    sites_with_false: int = 0
+    max_false_site: int = 0
+    policy_captures: int = 0
+    refused: int = 0
+    nonpolicy: int = 0
+    nonpolicy_versioned: int = 0
+    false_pairs: list = field(default_factory=list)  # (site, template, ts_before, ts_after)
+
+    def add_site(self, site: Site, keys: dict[str, str | None]) -> None:
+        last_key, last_truth, last_ts, false_here = None, None, None, 0
+        for c in site.captures:
+            key = keys.get(c.timestamp)
+            if not c.policy:
+                self.nonpolicy += 1
+                self.nonpolicy_versioned += key is not None
+                continue
+            self.policy_captures += 1
+            self.refused += key is None
+            if last_truth is not None:
+                truth = c.version != last_truth
+                said = key is not None and last_key is not None and key != last_key
+                self.true_boundaries += truth
+                self.found += truth and said
+                self.reported += said
+                if said and not truth:
+                    false_here += 1
+                    self.false_pairs.append((site, c.template, last_ts, c.timestamp))
+            last_truth = c.version
+            if key is not None:
+                last_key, last_ts = key, c.timestamp
+        self.sites += 1
+        self.false += false_here
+        self.sites_with_false += false_here > 0
+        self.max_false_site = max(self.max_false_site, false_here)
+
+    def cells(self) -> dict:
+        rec = self.found / self.true_boundaries if self.true_boundaries else float("nan")
+        share = self.false / self.reported if self.reported else 0.0
+        return {
+            "change recall": f"{rec:.3f} ({self.found}/{self.true_boundaries})",
+            "false / reported boundaries": f"{share:.3f} ({self.false}/{self.reported})",
+            "sites with a false boundary": f"{self.sites_with_false}/{self.sites} (max {self.max_false_site})",
+            "non-policy given a version": f"{self.nonpolicy_versioned}/{self.nonpolicy}",
+            "policy refused": f"{self.refused}/{self.policy_captures}",
+        }
+
+
+# -- the full derive, one fresh database per site -----------------------------------------------------------
+def derive_keys(site: Site, work: Path) -> tuple[dict[str, str | None], dict[int, str]]:
+    """Fill a database as a crawl does, derive, read each capture's version; also the versions' texts."""
+    store = Store(work / f"{site.name}.db")
+    tid = store.upsert_target(site.name, site.url, "privacy policy")
+    for c in site.captures:
+        digest = payload_digest(c.body)
+        store.record_capture(target_id=tid, archive="web.archive.org", url=site.url, timestamp=c.timestamp,
+                             statuscode="200", mimetype="text/html", digest=digest, length=len(c.body) // 3)
+        if not store.has_snapshot(digest):
+            store.store_snapshot(digest=digest, body=c.body, headers={"Content-Type": ["text/html; charset=utf-8"]},
+                                 status=200, mimetype="text/html", fetched_url=f"{site.url}@{c.timestamp}",
+                                 sha256=hashlib.sha256(c.body).hexdigest(), digest_ok=True,
+                                 archive="web.archive.org", url=site.url, timestamp=c.timestamp)
+    derive(store)
+    rows = store.query("SELECT timestamp, version_id FROM captures")
+    texts = dict(store.query("SELECT id, text FROM versions"))
+    store.close()
+    return {ts: (str(vid) if vid is not None else None) for ts, vid in rows}, texts
+
+
+# -- running everything -------------------------------------------------------------------------------------
+def run_family(sites: list[Site], work: Path, timing: dict) -> tuple[dict[str, Score], dict]:
+    scores = {name: Score() for name in (*METHODS, DERIVE)}
+    bodies: dict[str, bytes] = {}
+    for s in sites:
+        for c in s.captures:
+            bodies.setdefault(payload_digest(c.body), c.body)
+    per_method: dict[str, dict[str, str | None]] = {}
+    for name, fn in METHODS.items():
+        t0 = time.process_time()
+        per_method[name] = {d: fn(b) for d, b in bodies.items()}
+        timing[name] = timing.get(name, (0, 0.0))
+        timing[name] = (timing[name][0] + len(bodies), timing[name][1] + time.process_time() - t0)
+    derived = {}
+    t0 = time.perf_counter()
+    for s in sites:
+        keys, texts = derive_keys(s, work)
+        derived[s.name] = (keys, texts)
+        scores[DERIVE].add_site(s, keys)
+        for name in METHODS:
+            scores[name].add_site(s, {c.timestamp: per_method[name][payload_digest(c.body)] for c in s.captures})
+    timing["derive"] = timing.get("derive", 0.0) + time.perf_counter() - t0
+    return scores, {"bodies": len(bodies), "derived": derived}
+
+
+def leaked(score: Score, derived: dict, limit: int) -> list[tuple[str, str, list[str], list[str]]]:
+    """Lines that differ between the two versions of a false boundary: what leaked (first ``limit``)."""
+    out = []
+    for site, template, a, b in score.false_pairs:
+        keys, texts = derived[site.name]
+        ta, tb = texts.get(int(keys[a]), ""), texts.get(int(keys[b]), "")
+        la, lb = ta.splitlines(), tb.splitlines()
+        sa, sb = set(la), set(lb)
+        gone = [x for x in la if x not in sb]
+        came = [x for x in lb if x not in sa]
+        out.append((f"{site.name} ({template}) {a} -> {b}", template, gone, came))
+    return out[:limit] if limit else out
+
+
+def leak_causes(items: list) -> Counter:
+    """A rough label per false boundary, from the lines that differ."""
+    causes = Counter()
+    for _, template, gone, came in items:
+        lines = " ".join(gone + came)
+        if "\ufffd" in lines:
+            label = "U+FFFD"
+        elif not gone and not came:
+            label = "same lines, other order/structure"
+        elif sorted(_WS.sub(" ", re.sub(r"^\s*(-|\d+\.)\s+", "", x)).strip() for x in gone) == sorted(
+                _WS.sub(" ", re.sub(r"^\s*(-|\d+\.)\s+", "", x)).strip() for x in came):
+            label = "list markers / structure only"
+        elif max(len(x) for x in gone + came) < 120:
+            label = "short lines (chrome)"
+        else:
+            label = "long lines changed"
+        causes[f"{template}: {label}"] += 1
+    return causes
+
+
+def ota_rows() -> tuple[list[dict], int]:
+    from bench.ota import judge, load, snapshots
+
+    pairs = load()
+    snaps = snapshots(pairs)
+    bodies = {(s.company, s.timestamp): s.body() for ss in snaps.values() for s in ss}
+    rows = []
+    for name, fn in METHODS.items():
+        keys = {k: fn(b) for k, b in bodies.items()}
+        s = judge(pairs, keys)["overall"]
+        rows.append({"method": name, **s.cells(), "refused": sum(v is None for v in keys.values())})
+    return rows, len(bodies)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer, shorter sites (about a minute)")
+    ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
+    ap.add_argument("--examples", type=int, default=0, help="print N leaked-block examples (tuned families only)")
+    ap.add_argument("--no-heldout", action="store_true", help="skip the held-out families")
+    args = ap.parse_args()
+
+    histories = load_histories()
+    n_tuned, n_held, per_version = (8, 6, 3.0) if args.quick else (2 * len(histories), len(histories), 6.0)
+    tuned = build_sites(histories, n_tuned, TUNED_SEED, TEMPLATES, "tuned", per_version)
+    families = {"tuned": tuned}
+    held_names: list[str] = []
+    if not args.no_heldout:
+        from bench import heldout_templates
+
+        families["held-out"] = heldout_templates.sites(histories, n_held, per_version)
+        held_names = list(heldout_templates.TEMPLATES)
+    timing: dict = {}
+    results = {}
+    t_start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="pt-versions-") as tmp:
+        for fam, sites in families.items():
+            results[fam] = run_family(sites, Path(tmp), timing)
+    ota, n_ota = ota_rows()
+    wall = time.perf_counter() - t_start
+
+    out = [SECTION, "", f"### Version boundaries on archive-like histories ({today()}, commit {git_rev()})", "",
+           f"Machine: {machine()}", ""]
+    sizes = []
+    for fam, sites in families.items():
+        caps = [c for s in sites for c in s.captures]
+        tmpl = sorted({t for s in sites for t in s.templates})
+        sizes.append(f"**{fam}**: {len(sites)} sites, {len(caps)} captures ({sum(c.policy for c in caps)} policy, "
+                     f"{results[fam][1]['bodies']} distinct bodies, {sum(len(c.body) for c in caps) / 2**20:.0f} MiB), "
+                     f"templates {', '.join(tmpl)}")
+    out += [f"Corpus{' (--quick)' if args.quick else ''}: real texts from ../shared/realdata "
+            f"({len(histories)} companies). " + "; ".join(sizes) + ".", "",
+            "Counted over consecutive ground-truth policy captures; a refused capture keeps the previous key. "
+            "`false / reported` is the share of reported boundaries with no policy change behind them.", ""]
+    for fam in families:
+        scores = results[fam][0]
+        out += [f"#### {fam} template families", ""]
+        out.append(table([{"method": name, **s.cells()} for name, s in scores.items()]))
+        out.append("")
+    out += [f"#### Open Terms Archive histories ({n_ota} judged HTML snapshots, each extracted alone, in order)", ""]
+    out.append(table(ota))
+    rows = []
+    for name in METHODS:
+        n, secs = timing[name]
+        rows.append({"method": name, "snapshots": n, "snapshots/s (one core, CPU time)": f"{n / secs:.0f}"})
+    out += ["", "#### Throughput on the synthetic bodies", "", table(rows), "",
+            f"Full derive (fresh database per site, all families): {timing['derive']:.1f} s. Whole run: {wall:.0f} s.",
+            ""]
+    causes = leak_causes(leaked(results["tuned"][0][DERIVE], results["tuned"][1]["derived"], 0))
+    if causes:
+        out += ["False boundaries of the full derive on the tuned families, by template and rough cause: "
+                + ", ".join(f"{k} {v}" for k, v in causes.most_common(12)) + ".", ""]
+    text = "\n".join(out)
+    print(text)
+    if args.examples:
+        print("\n#### Leaked lines behind false boundaries (tuned families, full derive)\n")
+        for where, _, gone, came in leaked(results["tuned"][0][DERIVE], results["tuned"][1]["derived"],
+                                           args.examples):
+            print(f"- {where}")
+            for x in gone[:6]:
+                print(f"    - {x[:160]!r}")
+            for x in came[:6]:
+                print(f"    + {x[:160]!r}")
+    if held_names:
+        print(f"\n(held-out families: {len(held_names)} templates; not shown by --examples)")
+    if args.write:
+        write_section(ROOT / "docs" / "benchmarks.md", text)
+
+
+def write_section(path: Path, text: str) -> None:
+    doc = path.read_text(encoding="utf-8")
+    if SECTION in doc:
+        start = doc.index(SECTION)
+        nxt = doc.find("\n## ", start + len(SECTION))
+        doc = doc[:start] + text.rstrip() + "\n\n" + (doc[nxt + 1 :] if nxt != -1 else "")
+    else:
+        first = doc.find("\n## ")
+        at = first + 1 if first != -1 else len(doc)
+        doc = doc[:at] + text.rstrip() + "\n\n" + doc[at:]
+    path.write_text(doc, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
