@@ -14,6 +14,8 @@ Which real versions count (``load_histories``):
   stays in force. ``dates_or_numbers_only`` edits are kept (a date in the policy changed: its
   words changed). A ``revert_to_*`` is a boundary back to the earlier version's identity.
 * Wayback and official-archive texts (``wayback_text``, ``official_archive_text``): every file.
+* A text under a quarter of the company's median length is another page OTA recorded at the URL
+  (Allrecipes' 2024 homepage): skipped.
 * Consecutive versions whose words are equal once Markdown punctuation, link targets, spacing and
   case are dropped are one version (the first one's text is served).
 
@@ -47,6 +49,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import lxml.html
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -88,11 +92,12 @@ def load_histories(root: Path = REALDATA, max_versions: int = 14) -> list[Histor
     out = []
     for company, rs in sorted(by.items()):
         rs.sort(key=lambda r: r["timestamp"])
+        read = [(root / r["file"]).read_text(encoding="utf-8") for r in rs]
+        sizes = sorted(len(words_of(t)) for t in read)
         texts, ids, seen = [], [], {}
-        for r in rs:
-            text = (root / r["file"]).read_text(encoding="utf-8")
+        for text in read:
             key = words_of(text)
-            if len(key) < 800:
+            if len(key) < max(800, sizes[len(sizes) // 2] // 4):  # another page OTA recorded (a homepage)
                 continue
             vid = seen.setdefault(key, len(seen))
             if ids and ids[-1] == vid:
@@ -247,6 +252,12 @@ def render_policy(blocks: list[tuple], noise: Noise) -> str:
     return out
 
 
+def oracle_text(fragment: str) -> str:
+    """The words of a rendered policy fragment: every text node, spaced, U+FFFD dropped."""
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    return " ".join(" ".join(root.itertext()).replace("\ufffd", " ").split())
+
+
 # --------------------------------------------------------------------------------------------- names
 ROLE_WORDS = {
     "main": ["content", "main", "article", "page-body", "entry", "post", "doc", "copy", "primary", "body-text"],
@@ -356,6 +367,7 @@ class Site:
     names: Names
     captures: list[Capture] = field(default_factory=list)
     templates: list[str] = field(default_factory=list)
+    oracle_mismatches: int = 0  # policy renders whose words differ from their version's (a generator bug)
 
 
 @dataclass
@@ -366,6 +378,7 @@ class Capture:
     version: int | None  # ground-truth version identity (None: not the policy)
     template: str
     kind: str  # "policy" | "challenge" | "soft404" | "homepage" | "login"
+    noise: Noise | None = None  # how the policy was rendered (policy captures)
 
 
 @dataclass
@@ -747,6 +760,13 @@ def build_site(
     blocks = [blocks_of(t) for t, _ in versions]
     # policy-side noise: epochs in which lists are paragraphs, a markup reshuffle, broken bytes
     list_epoch = {rng.randrange(len(chosen))} if rng.random() < 0.6 else set()
+    # broken bytes: some sites have a stretch of captures where the decoder fails now and then
+    bad = sorted(rng.sample(range(len(times)), 2)) if rng.random() < 0.5 else [0, 0]
+    # ground truth from the words a clean render shows (a change invisible in HTML is no change)
+    truth = [oracle_text(render_policy(b, Noise())) for b in blocks]
+    ids: list[int] = []
+    for k, text in enumerate(truth):
+        ids.append(ids[-1] if k and text == truth[k - 1] else versions[k][1])
     site.templates = chosen
     deploy_every = rng.uniform(10, 60)
     p = 0
@@ -772,7 +792,7 @@ def build_site(
         p += 1
         noise = Noise(
             lists_as_paragraphs=(ti in list_epoch) ^ (crng.random() < 0.05),
-            fffd=crng.choice((0, 0, 0, 1, 3)),
+            fffd=crng.choice((1, 2, 4)) if crng.random() < (0.5 if bad[0] <= i < bad[1] else 0.03) else 0,
             wrap_spans=crng.random() < 0.15,
             heading_shift=(ti + (crng.random() < 0.1)) % 2,
             br_lines=crng.random() < 0.1,
@@ -780,10 +800,12 @@ def build_site(
             seed=crng.randrange(10**9),
         )
         ctx.policy_html = render_policy(blocks[v], noise)
+        if oracle_text(ctx.policy_html) != truth[v]:
+            site.oracle_mismatches += 1
         body = render(ctx)
         if crng.random() < 0.2:  # whitespace after block ends reshuffled (a minifier, a pretty-printer)
             body = _BLOCK_END.sub(r"\1\n" if crng.random() < 0.5 else r"\1", body)
-        site.captures.append(Capture(ts, body.encode("utf-8"), True, versions[v][1], tname, "policy"))
+        site.captures.append(Capture(ts, body.encode("utf-8"), True, ids[v], tname, "policy", noise))
     return site
 
 
