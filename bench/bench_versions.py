@@ -163,7 +163,8 @@ class Score:
         return {
             "change recall": f"{rec:.3f} ({self.found}/{self.true_boundaries})",
             "false / reported boundaries": f"{share:.3f} ({self.false}/{self.reported})",
-            "sites with a false boundary": f"{self.sites_with_false}/{self.sites} (max {self.max_false_site})",
+            "false per site: mean, max; sites with any": f"{self.false / max(1, self.sites):.1f}, "
+            f"{self.max_false_site}; {self.sites_with_false}/{self.sites}",
             "non-policy given a version": f"{self.nonpolicy_versioned}/{self.nonpolicy}",
             "policy refused": f"{self.refused}/{self.policy_captures}",
         }

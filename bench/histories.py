@@ -534,6 +534,14 @@ def tab_buttons(c: Ctx) -> str:
             + f'</div><div role="tabpanel" hidden><p>Edited {edited} days ago</p></div>')
 
 
+def share_bar(c: Ctx) -> str:
+    """Share buttons inside the post body, with a share count."""
+    nets = c.period_rng("share", c.build).sample(["Twitter", "Facebook", "LinkedIn", "Email", "Print", "Reddit"], 4)
+    return (f'<div class="{c.cls("box")} sharing"><h3>Share this:</h3>'
+            + "".join(f'<a href="#share-{n.lower()}">{n}</a>' for n in nets)
+            + f"<span>{c.rng.randint(0, 40) + (c.day - 11000) // 60} shares</span></div>")
+
+
 def recent_posts(c: Ctx) -> str:
     r = c.period_rng("posts", c.day // 5)
     items = "".join(f'<li><a href="/blog/{slug(h)}">{html.escape(h)}</a> <small>{(c.when - timedelta(days=i*3)):%b %d}'
@@ -634,7 +642,9 @@ def t_help_centre(c: Ctx) -> str:
             f'<body><header class="{c.cls("nav")}"><a href="/hc">{c.brand} {c.t("help")}</a>'
             f'<form role="search"><input type="search" placeholder="{c.t("search")}"></form></header>'
             f'<div class="{c.cls("main")}">{breadcrumbs(c, "Privacy Policy")}'
-            f'<div class="{c.cls("box")}"><div class="article-body">{c.policy_html}</div></div>'
+            f'<div class="{c.cls("box")}"><div class="article-author"><span>{c.brand} Support</span> · '
+            f'Updated {c.rng.randint(2, 11)} {c.rng.choice(("days", "months"))} ago · <button>Follow</button></div>'
+            f'<div class="article-body">{c.policy_html}</div></div>'
             f'{related_articles(c)}{last_visited(c) if c.rng.random() < 0.5 else ""}</div>'
             f"{copyright_footer(c)}{consent(c)}</body></html>")
 
@@ -648,7 +658,7 @@ def t_blog_cms(c: Ctx) -> str:
             f"<p class=\"site-description\">{c.period_rng('tag', c.when.year).choice(THINGS).capitalize()}</p>"
             f"{nav(c)}</header>"
             f'<div id="primary" class="{c.cls("main")}"><article class="page type-page status-publish">'
-            f'<div class="entry-content">{c.policy_html}</div>'
+            f'<div class="entry-content">{c.policy_html}{share_bar(c)}</div>'
             f'<footer class="entry-footer"><a href="#comments">{comments} comments</a></footer></article></div>'
             f'<div id="secondary" class="{c.cls("side")}">{recent_posts(c)}{archive_months(c)}{testimonials(c)}</div>'
             f"{copyright_footer(c)}</div></body></html>")
@@ -667,7 +677,8 @@ CHROME_KINDS = ("weekly headlines", "A/B experiment banner", "consent banner", "
                 "build ids (hashed class names per build)", "copyright year", "view counter", "hit counter",
                 "last-visited widget", "rotating testimonials", "promo strip replacing the nav",
                 "tab buttons", "breadcrumbs", "related articles", "recent posts", "monthly archive list",
-                "comment count", "rotating nav", "app-store links")
+                "comment count", "rotating nav", "app-store links", "article 'Updated n days ago' line",
+                "share buttons with a count")
 
 
 # --------------------------------------------------------------------------------------------- not the policy
@@ -769,6 +780,7 @@ def build_site(
         ids.append(ids[-1] if k and text == truth[k - 1] else versions[k][1])
     site.templates = chosen
     deploy_every = rng.uniform(10, 60)
+    depths = [rng.randint(0, 4) for _ in chosen]  # wrappers around the policy, per template epoch
     p = 0
     for i, when in enumerate(times):
         crng = random.Random(f"{seed}:{i}")
@@ -800,6 +812,8 @@ def build_site(
             seed=crng.randrange(10**9),
         )
         ctx.policy_html = render_policy(blocks[v], noise)
+        for role in ("box", "main", "box", "side")[: depths[ti]]:
+            ctx.policy_html = f'<div class="{site.names(role + "-in", build)}">{ctx.policy_html}</div>'
         if oracle_text(ctx.policy_html) != truth[v]:
             site.oracle_mismatches += 1
         body = render(ctx)
