@@ -128,6 +128,7 @@ class Score:
     nonpolicy_versioned: int = 0
     false_pairs: list = field(default_factory=list)  # (site, capture before, capture after)
     causes: Counter = field(default_factory=Counter)  # false boundaries by what differs between the two captures
+    missed: list = field(default_factory=list)  # (site, capture before, capture after)
 
     def add_site(self, site: Site, keys: dict[str, str | None]) -> None:
         last_key, last_truth, last_cap, false_here = None, None, None, 0
@@ -144,6 +145,8 @@ class Score:
                 said = key is not None and last_key is not None and key != last_key
                 self.true_boundaries += truth
                 self.found += truth and said
+                if truth and not said:
+                    self.missed.append((site, last_cap or c, c))
                 self.reported += said
                 if said and not truth:
                     false_here += 1
@@ -237,9 +240,17 @@ def run_family(sites: list[Site], work: Path, timing: dict) -> tuple[dict[str, S
 
 
 def leaked(score: Score, derived: dict, limit: int) -> list[tuple[str, str, list[str], list[str]]]:
-    """Lines that differ between the two versions of a false boundary: what leaked (first ``limit``)."""
+    """Lines that differ between the two versions of a false boundary: what leaked.
+
+    With ``limit``, that many examples taken in turn from each (template, cause)."""
+    pairs = score.false_pairs
+    if limit:
+        groups: dict = {}
+        for p in pairs:
+            groups.setdefault((p[2].template, cause(p[1], p[2])), []).append(p)
+        pairs = [p for rank in range(limit) for g in groups.values() if rank < len(g) for p in [g[rank]]][:limit]
     out = []
-    for site, ca, cb in score.false_pairs:
+    for site, ca, cb in pairs:
         a, b, template = ca.timestamp, cb.timestamp, cb.template
         keys, texts = derived[site.name]
         ta, tb = texts.get(int(keys[a]), ""), texts.get(int(keys[b]), "")
@@ -248,7 +259,16 @@ def leaked(score: Score, derived: dict, limit: int) -> list[tuple[str, str, list
         gone = [x for x in la if x not in sb]
         came = [x for x in lb if x not in sa]
         out.append((f"{site.name} ({ca.template} -> {template}; {cause(ca, cb)}) {a} -> {b}", template, gone, came))
-    return out[:limit] if limit else out
+    return out
+
+
+def leaked_lines(score: Score, derived: dict) -> dict[str, Counter]:
+    """Per template, the lines (digits masked) that differ across chrome-only false boundaries."""
+    out: dict[str, Counter] = {}
+    chrome_only = Score(false_pairs=[p for p in score.false_pairs if cause(p[1], p[2]) == CAUSES[-1]])
+    for _, template, gone, came in leaked(chrome_only, derived, 0):
+        out.setdefault(template, Counter()).update({re.sub(r"\d", "9", x)[:90] for x in gone + came})
+    return dict(sorted(out.items()))
 
 
 def ota_rows() -> tuple[list[dict], int]:
@@ -339,6 +359,13 @@ def main() -> None:
                 print(f"    - {x[:160]!r}")
             for x in came[:6]:
                 print(f"    + {x[:160]!r}")
+        print("\n#### Most frequent leaked lines in chrome-only false boundaries, per template (tuned, full derive)\n")
+        for template, lines in leaked_lines(results["tuned"][0][DERIVE], results["tuned"][1]["derived"]).items():
+            print(f"- {template}: " + "; ".join(f"{x!r} x{n}" for x, n in lines.most_common(8)))
+        missed = results["tuned"][0][DERIVE].missed
+        print(f"\n#### Boundaries the full derive missed (tuned families): {len(missed)}\n")
+        for site, ca, cb in missed[: args.examples]:
+            print(f"- {site.name} ({ca.template} -> {cb.template}) {ca.timestamp} -> {cb.timestamp}")
     if held_names:
         print(f"\n(held-out families: {len(held_names)} templates; not shown by --examples)")
     if args.write:

@@ -400,7 +400,7 @@ class Ctx:
     def day(self) -> int:
         return int(self.when.timestamp() // 86400)
 
-    def period_rng(self, kind: str, period: int) -> random.Random:
+    def period_rng(self, kind: str, period: int | str) -> random.Random:
         return random.Random(f"{self.site.seed}:{kind}:{period}")
 
     def t(self, key: str) -> str:
@@ -429,7 +429,7 @@ def latest_news(c: Ctx, n: int = 5) -> str:
     r = c.period_rng("news", c.week)
     items = "".join(f'<li><a href="/news/{slug(h)}">{html.escape(h)}</a></li>'
                     for h in (headline(r, c.brand, c.when.year) for _ in range(n)))
-    tag = c.rng.choice(("h3", "h4", "div"))
+    tag = c.period_rng("news-tag", c.build).choice(("h3", "h4", "div", "h2", "strong"))
     return f'<div class="{c.cls("news")}"><{tag}>{c.t("news")}</{tag}><ul>{items}</ul></div>'
 
 
@@ -506,7 +506,7 @@ def tokens_hidden(c: Ctx) -> str:
 
 
 def breadcrumbs(c: Ctx, title: str) -> str:
-    sep = c.rng.choice(("›", "/", "&gt;", "»"))
+    sep = c.period_rng("crumb-sep", c.build).choice(("›", "/", "&gt;", "»"))
     return (f'<ol class="{c.cls("crumbs")}"><li><a href="/">{c.t("home")}</a></li><li>{sep}</li>'
             f'<li><a href="/help">{c.t("help")}</a></li><li>{sep}</li><li><a href="/legal">{c.t("legal")}</a></li>'
             f'<li>{sep}</li><li>{title}</li></ol>')
