@@ -320,7 +320,7 @@ def main() -> None:
         tmpl = sorted({t for s in sites for t in s.templates})
         sizes.append(f"**{fam}**: {len(sites)} sites, {len(caps)} captures ({sum(c.policy for c in caps)} policy, "
                      f"{results[fam][1]['bodies']} distinct bodies, {sum(len(c.body) for c in caps) / 2**20:.0f} MiB), "
-                     f"templates {', '.join(tmpl)}")
+                     + (f"templates {', '.join(tmpl)}" if fam == "tuned" else f"{len(tmpl)} template families"))
     out += [f"Corpus{' (--quick)' if args.quick else ''}: real texts from ../shared/realdata "
             f"({len(histories)} companies). " + "; ".join(sizes) + ".", "",
             "Counted over consecutive ground-truth policy captures; a refused capture keeps the previous key. "

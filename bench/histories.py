@@ -150,7 +150,7 @@ def _inline(s: str) -> str:
 
 def blocks_of(text: str) -> list[tuple]:
     """Markdown-like text -> [("h", level, text) | ("p", text) | ("ul"/"ol", [items]) | ("table", rows)]."""
-    text = html.unescape(text) if "&amp;" in text or "&gt;" in text else text
+    text = html.unescape(text)  # the Wayback texts carry entities (&amp;, &nbsp;) as text
     lines = text.replace("\r\n", "\n").split("\n")
     out: list[tuple] = []
     para: list[str] = []
