@@ -129,6 +129,7 @@ class Score:
     false_pairs: list = field(default_factory=list)  # (site, capture before, capture after)
     causes: Counter = field(default_factory=Counter)  # false boundaries by what differs between the two captures
     missed: list = field(default_factory=list)  # (site, capture before, capture after)
+    by_template: Counter = field(default_factory=Counter)  # false boundaries by the later capture's template
 
     def add_site(self, site: Site, keys: dict[str, str | None]) -> None:
         last_key, last_truth, last_cap, false_here = None, None, None, 0
@@ -152,6 +153,7 @@ class Score:
                     false_here += 1
                     self.false_pairs.append((site, last_cap, c))
                     self.causes[cause(last_cap, c)] += 1
+                    self.by_template[c.template] += 1
             last_truth = c.version
             if key is not None:
                 last_key, last_cap = key, c
@@ -348,6 +350,11 @@ def main() -> None:
         for c in CAUSES:
             rows.append({"family": fam, "cause": c, **{short[m]: s.causes[c] for m, s in results[fam][0].items()}})
     out += [table(rows), ""]
+    tuned_caps = Counter(c.template for s in tuned for c in s.captures if c.policy)
+    rows = [{"tuned template": t, "policy captures": n,
+             **{f"false: {short[m]}": results["tuned"][0][m].by_template[t] for m in (*METHODS, DERIVE)}}
+            for t, n in sorted(tuned_caps.items())]
+    out += ["#### False boundaries per tuned template (the later capture's template)", "", table(rows), ""]
     text = "\n".join(out)
     print(text)
     if args.examples:

@@ -4,7 +4,7 @@ Whoever tunes the extractor (rules, chrome signals, thresholds) must NOT read th
 output or the held-out examples: it measures whether the extractor generalises to page layouts
 and page furniture nobody tuned for. Tune on bench/histories.py; read only the held-out figures.
 
-Four template families (docs site, community forum, shop, localized news portal) and chrome kinds
+Five template families (docs site, community forum, shop, localized news portal, public body) and chrome kinds
 that appear nowhere in bench/histories.py, drawn from a different seed (HELDOUT_SEED).
 """
 
@@ -191,16 +191,46 @@ def t_portal(c: Ctx) -> str:
             f'<div class="{c.cls("foot")}">© {c.brand} Media Group {c.when.year}</div></body></html>')
 
 
+def a11y_toolbar(c: Ctx) -> str:
+    return (f'<div class="{c.cls("tabs")}"><a href="#main">Skip to main content</a><span>Text size:</span>'
+            '<button>A</button><button>A+</button><button>A++</button><button>High contrast</button></div>')
+
+
+def last_reviewed(c: Ctx) -> str:
+    r = c.period_rng("review", c.day // 75)
+    reviewed = c.when - timedelta(days=r.randint(0, 70))
+    due = reviewed + timedelta(days=r.choice((180, 365)))
+    return (f'<dl class="{c.cls("counter")}"><dt>Page last reviewed:</dt><dd>{reviewed:%d %B %Y}</dd>'
+            f"<dt>Next review due:</dt><dd>{due:%d %B %Y}</dd></dl>")
+
+
+def report_problem(c: Ctx) -> str:
+    return (f'<details class="{c.cls("box")}"><summary>Report a problem with this page</summary><form>'
+            f'<textarea name="what"></textarea><input type="hidden" name="ref" value="{c.token(10)}">'
+            f"<button>Send</button></form></details>")
+
+
+def t_public_body(c: Ctx) -> str:
+    return (f'<!DOCTYPE html><html lang="en"><head><title>Privacy notice - {c.brand}</title></head><body>'
+            f'{a11y_toolbar(c)}<header><a href="/">{c.brand}</a><nav><a href="/services">Services</a>'
+            f'<a href="/about">About us</a><a href="/contact">Contact us</a></nav></header>'
+            f'<main id="main"><div class="{c.cls("main")}">{c.policy_html}</div>{last_reviewed(c)}'
+            f"{report_problem(c)}</main><footer>Open Government Licence v3.0 · © {c.brand} {c.when.year}</footer>"
+            f"</body></html>")
+
+
 TEMPLATES: dict[str, tuple[int, Callable[[Ctx], str]]] = {
     "docs_site": (2012, t_docs_site),
     "forum": (2003, t_forum),
     "shop": (2009, t_shop),
     "portal": (2006, t_portal),
+    "public_body": (2008, t_public_body),
 }
 CHROME_KINDS = ("page-feedback widget", "edit-this-page / last updated by", "docs version selector",
                 "members online", "recent forum topics", "forum statistics", "mini cart", "customers also viewed",
                 "sale countdown", "shipping ribbon", "newsletter form", "stock ticker", "weather", "most read",
-                "live-chat bubble", "language picker")
+                "live-chat bubble", "language picker", "accessibility toolbar", "page last reviewed / next review",
+                "report-a-problem form")
 
 
 def sites(histories: list[History], n: int, captures_per_version: float = 6.0) -> list[Site]:

@@ -25,14 +25,15 @@ What the generator puts in front of an extractor:
   sidebar; a modern app shell whose navigation is sometimes replaced by a promo strip; a page
   carrying JSON state, CSRF nonces and build ids; an article with "Sources"/"History" tab buttons
   under the policy; a help centre with breadcrumbs and related articles; a blog/CMS layout with
-  recent posts, a growing archive list and testimonials;
+  recent posts, a growing archive list and testimonials; a legal hub with a column of legal
+  documents, maintenance notices and trending searches;
 * chrome on its own schedule: weekly headlines, A/B experiment banners, consent banners in the
   site's language, tokens and nonces per capture, build ids per deploy (hashed class names change
   with them), copyright years, view counters, "last visited" widgets, rotating testimonials;
 * noise in the policy that is not a change: U+FFFD characters that come and go, lists re-marked
   as paragraphs with every word kept, markup and whitespace reshuffles, template switches;
 * captures that are not the policy: bot challenges, soft 404s, the homepage served at the policy
-  URL, login walls.
+  URL, login walls, region choosers, maintenance pages.
 
 bench/heldout_templates.py holds further template families and chrome kinds, generated from a
 different seed, for the held-out score only.
@@ -377,7 +378,7 @@ class Capture:
     policy: bool
     version: int | None  # ground-truth version identity (None: not the policy)
     template: str
-    kind: str  # "policy" | "challenge" | "soft404" | "homepage" | "login"
+    kind: str  # "policy" | "challenge" | "soft404" | "homepage" | "login" | "region" | "maintenance"
     noise: Noise | None = None  # how the policy was rendered (policy captures)
 
 
@@ -664,6 +665,41 @@ def t_blog_cms(c: Ctx) -> str:
             f"{copyright_footer(c)}</div></body></html>")
 
 
+LEGAL_DOCS = ["Terms of Service", "Privacy Policy", "Cookie Policy", "Community Guidelines", "Law Enforcement Guide",
+              "Copyright Policy", "Accessibility Statement", "Modern Slavery Statement", "Sub-processors"]
+
+
+def maintenance_bar(c: Ctx) -> str:
+    """A notice about planned maintenance, shown in the weeks before it."""
+    r = c.period_rng("maint", c.day // 21)
+    if r.random() < 0.6:
+        return ""
+    when = c.when + timedelta(days=r.randint(1, 12))
+    return (f'<div class="{c.cls("banner")}" role="status">Scheduled maintenance on {when:%A, %B %d} from '
+            f"{r.randint(0, 4):02d}:00 to {r.randint(5, 8):02d}:00 UTC. Some features may be unavailable.</div>")
+
+
+def trending_searches(c: Ctx) -> str:
+    r = c.period_rng("trend", c.day // 4)
+    terms = r.sample(RELATED + THINGS, 6)
+    return (f'<div class="{c.cls("box")}"><span>Trending:</span> '
+            + " ".join(f'<a href="/search?q={slug(t)}">{html.escape(t)}</a>' for t in terms) + "</div>")
+
+
+def t_legal_hub(c: Ctx) -> str:
+    """A legal hub: a column of every legal document, print/download buttons, maintenance notices, trending
+    searches, a sticky "back to top" and a feedback email line with a ticket reference."""
+    docs = "".join(f'<li{" class=active" if d == "Privacy Policy" else ""}><a href="/legal/{slug(d)}">{d}</a></li>'
+                   for d in c.period_rng("docs", c.day // 365).sample(LEGAL_DOCS, 7))
+    return (f'<!DOCTYPE html><html lang="{c.site.lang}">{head(c, f"{c.brand} Legal · Privacy Policy")}<body>'
+            f"{maintenance_bar(c)}<header>{nav(c, 5)}{trending_searches(c)}</header>"
+            f'<div class="{c.cls("side")}"><p>{c.t("legal")}</p><ul>{docs}</ul></div>'
+            f'<div class="{c.cls("main")}"><div class="toolbar"><button onclick="print()">Print</button>'
+            f'<a href="/legal/privacy.pdf" download>Download PDF</a></div>{c.policy_html}'
+            f'<a href="#top" class="{c.cls("box")}">Back to top ↑</a></div>'
+            f"{copyright_footer(c)}{consent(c)}</body></html>")
+
+
 TEMPLATES: dict[str, tuple[int, Callable[[Ctx], str]]] = {  # name -> (era start year, render)
     "table2000s": (2000, t_table2000s),
     "div_sidebar": (2005, t_div_sidebar),
@@ -672,13 +708,14 @@ TEMPLATES: dict[str, tuple[int, Callable[[Ctx], str]]] = {  # name -> (era start
     "help_centre": (2012, t_help_centre),
     "json_state": (2015, t_json_state),
     "app_shell": (2016, t_app_shell),
+    "legal_hub": (2011, t_legal_hub),
 }
 CHROME_KINDS = ("weekly headlines", "A/B experiment banner", "consent banner", "CSRF tokens and nonces",
                 "build ids (hashed class names per build)", "copyright year", "view counter", "hit counter",
                 "last-visited widget", "rotating testimonials", "promo strip replacing the nav",
                 "tab buttons", "breadcrumbs", "related articles", "recent posts", "monthly archive list",
                 "comment count", "rotating nav", "app-store links", "article 'Updated n days ago' line",
-                "share buttons with a count")
+                "share buttons with a count", "maintenance notice", "trending searches", "legal-documents column")
 
 
 # --------------------------------------------------------------------------------------------- not the policy
@@ -707,6 +744,20 @@ def homepage(c: Ctx, render: Callable[[Ctx], str]) -> str:
                     for t in r.sample(THINGS, 4))
     c.policy_html = f"<h1>Welcome to {c.brand}</h1><p>Meet new people, share moments.</p>{cards}"
     return render(c)
+
+
+def region_chooser(c: Ctx) -> str:
+    regions = ["United States", "United Kingdom", "Deutschland", "France", "España", "Italia", "Nederlands",
+               "Brasil", "日本", "India", "Australia", "Canada (English)", "Canada (Français)"]
+    links = "".join(f'<li><a href="/{slug(x) or "jp"}/privacy">{x}</a></li>' for x in regions)
+    return (f"<html><head><title>{c.brand} – Choose your region</title></head><body>"
+            f"<h1>Choose your country or region</h1><ul>{links}</ul></body></html>")
+
+
+def maintenance_page(c: Ctx) -> str:
+    return (f"<html><head><title>{c.brand} is down for maintenance</title></head><body><h1>We'll be back soon</h1>"
+            f"<p>{c.brand} is undergoing scheduled maintenance. Please try again in a few minutes.</p>"
+            f"<p>Incident {c.token(8)}</p></body></html>")
 
 
 def login_wall(c: Ctx) -> str:
@@ -791,9 +842,13 @@ def build_site(
         ctx = Ctx(site, when, "", crng, build, brand)
         ts = when.strftime("%Y%m%d%H%M%S")
         if i in nonpolicy:
-            kind = crng.choice(("challenge", "soft404", "homepage", "login"))
+            kind = crng.choice(("challenge", "soft404", "homepage", "login", "challenge", "region", "maintenance"))
             if kind == "challenge":
                 body = challenge_page(ctx)
+            elif kind == "region":
+                body = region_chooser(ctx)
+            elif kind == "maintenance":
+                body = maintenance_page(ctx)
             elif kind == "login":
                 body = login_wall(ctx)
             else:
