@@ -33,6 +33,7 @@ OTA recall 100% with no false change; extraction >= 100 snapshots/s.
 from __future__ import annotations
 
 import argparse
+import difflib
 import hashlib
 import re
 import sys
@@ -195,6 +196,9 @@ def cause(a: Capture, b: Capture) -> str:
     return CAUSES[5]
 
 
+LEARNT: Counter = Counter()  # rows of the tables a cross-capture derive fills, over all sites
+
+
 # -- the full derive, one fresh database per site -----------------------------------------------------------
 def derive_keys(site: Site, work: Path) -> tuple[dict[str, str | None], dict[int, str]]:
     """Fill a database as a crawl does, derive, read each capture's version; also the versions' texts."""
@@ -212,6 +216,11 @@ def derive_keys(site: Site, work: Path) -> tuple[dict[str, str | None], dict[int
     derive(store)
     rows = store.query("SELECT timestamp, version_id FROM captures")
     texts = dict(store.query("SELECT id, text FROM versions"))
+    for table_name in ("layout_changes", "template_chrome"):  # what a derive with cross-capture learning records
+        try:
+            LEARNT[table_name] += store.query(f"SELECT count(*) FROM {table_name}")[0][0]
+        except Exception:
+            pass
     store.close()
     return {ts: (str(vid) if vid is not None else None) for ts, vid in rows}, texts
 
@@ -260,7 +269,19 @@ def leaked(score: Score, derived: dict, limit: int) -> list[tuple[str, str, list
         sa, sb = set(la), set(lb)
         gone = [x for x in la if x not in sb]
         came = [x for x in lb if x not in sa]
-        out.append((f"{site.name} ({ca.template} -> {template}; {cause(ca, cb)}) {a} -> {b}", template, gone, came))
+        out.append((f"{site.name} ({ca.template} -> {template}; {cause(ca, cb)}) {a} -> {b}", template, gone, came,
+                    word_diff(ta, tb) if limit else []))
+    return out
+
+
+def word_diff(a: str, b: str, context: int = 4) -> list[str]:
+    """The word-level differences of two texts (punctuation and markup marks dropped), with a little context."""
+    wa, wb = re.findall(r"[^\W_]+", a), re.findall(r"[^\W_]+", b)
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+        if op != "equal":
+            left = " ".join(wa[max(0, i1 - context) : i1])
+            out.append(f"...{left} [-{' '.join(wa[i1:i2])[:200]}-] [+{' '.join(wb[j1:j2])[:200]}+]")
     return out
 
 
@@ -268,7 +289,7 @@ def leaked_lines(score: Score, derived: dict) -> dict[str, Counter]:
     """Per template, the lines (digits masked) that differ across chrome-only false boundaries."""
     out: dict[str, Counter] = {}
     chrome_only = Score(false_pairs=[p for p in score.false_pairs if cause(p[1], p[2]) == CAUSES[-1]])
-    for _, template, gone, came in leaked(chrome_only, derived, 0):
+    for _, template, gone, came, _ in leaked(chrome_only, derived, 0):
         out.setdefault(template, Counter()).update({re.sub(r"\d", "9", x)[:90] for x in gone + came})
     return dict(sorted(out.items()))
 
@@ -310,7 +331,9 @@ def main() -> None:
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pt-versions-") as tmp:
         for fam, sites in families.items():
+            LEARNT.clear()
             results[fam] = run_family(sites, Path(tmp), timing)
+            results[fam][1]["learnt"] = dict(LEARNT)
     ota, n_ota = ota_rows()
     wall = time.perf_counter() - t_start
 
@@ -332,6 +355,9 @@ def main() -> None:
         out += [f"#### {fam} template families", ""]
         out.append(table([{"method": name, **s.cells()} for name, s in scores.items()]))
         out.append("")
+        if results[fam][1]["learnt"]:
+            out += ["Rows the full derive recorded: " + ", ".join(
+                f"`{k}` {v}" for k, v in sorted(results[fam][1]["learnt"].items())) + ".", ""]
     out += [f"#### Open Terms Archive histories ({n_ota} judged HTML snapshots, each extracted alone, in order)", ""]
     out.append(table(ota))
     rows = []
@@ -359,13 +385,15 @@ def main() -> None:
     print(text)
     if args.examples:
         print("\n#### Leaked lines behind false boundaries (tuned families, full derive)\n")
-        for where, _, gone, came in leaked(results["tuned"][0][DERIVE], results["tuned"][1]["derived"],
-                                           args.examples):
-            print(f"- {where}")
-            for x in gone[:6]:
-                print(f"    - {x[:160]!r}")
-            for x in came[:6]:
-                print(f"    + {x[:160]!r}")
+        for where, _, gone, came, words in leaked(results["tuned"][0][DERIVE], results["tuned"][1]["derived"],
+                                                  args.examples):
+            print(f"- {where}: {len(gone)} lines gone, {len(came)} came; words that differ:")
+            for x in words[:5]:
+                print(f"    {x}")
+            if not words:
+                print("    (none: only punctuation, markup marks or line breaks differ)")
+                for x in (gone[:2] + came[:2]):
+                    print(f"    line: {x[:160]!r}")
         print("\n#### Most frequent leaked lines in chrome-only false boundaries, per template (tuned, full derive)\n")
         for template, lines in leaked_lines(results["tuned"][0][DERIVE], results["tuned"][1]["derived"]).items():
             print(f"- {template}: " + "; ".join(f"{x!r} x{n}" for x, n in lines.most_common(8)))
