@@ -10,9 +10,10 @@ Which real versions count (``load_histories``):
 
 * Open Terms Archive versions (``version_md``) with ``commit_type`` ``first``/``change``; rows
   that are ``refilter``/``upgrade`` re-extractions, or carry the hints ``format_only``,
-  ``tosback_era_flat_text`` or ``mass_reextraction_*``, are skipped: the version before them
-  stays in force. ``dates_or_numbers_only`` edits are kept (a date in the policy changed: its
-  words changed). A ``revert_to_*`` is a boundary back to the earlier version's identity.
+  ``dates_or_numbers_only``, ``tosback_era_flat_text`` or ``mass_reextraction_*``, are skipped:
+  the version before them stays in force (date-only edits are "don't care" in bench/ota.py too,
+  and some are a copyright year in a footer line OTA kept). A ``revert_to_*`` is a boundary back
+  to the earlier version's identity.
 * Wayback and official-archive texts (``wayback_text``, ``official_archive_text``): every file.
 * A text under a quarter of the company's median length is another page OTA recorded at the URL
   (Allrecipes' 2024 homepage): skipped.
@@ -59,7 +60,7 @@ if not REALDATA.exists():  # a worktree beside /work/main
     REALDATA = Path("/work/shared/realdata")
 
 TUNED_SEED = 1_301
-SKIP_HINTS = ("format_only", "tosback_era_flat_text", "mass_reextraction")
+SKIP_HINTS = ("format_only", "dates_or_numbers_only", "tosback_era_flat_text", "mass_reextraction")
 
 
 # --------------------------------------------------------------------------------------------- real versions
