@@ -74,3 +74,15 @@ def test_interface_elements_and_hidden_blocks_are_dropped_with_their_reason():
     text, why = read(page(beside=beside))
     assert "Overview" not in text and "Secret" not in text and "Accept" not in text
     assert {"tab strip", "hidden", "button"} <= why
+
+
+def test_a_breadcrumb_and_a_back_to_top_link_are_navigation():
+    crumbs = '<ol><li><a href="/">Home</a></li><li>›</li><li><a href="/help">Help</a></li><li>Privacy Policy</li></ol>'
+    text, why = read(page(inside='<p><a href="#top">Back to top ↑</a></p>', beside=crumbs))
+    assert "Home" not in text and "Back to top" not in text
+    assert {"list whose items are all links", "link within the page"} <= why
+
+
+def test_a_link_to_a_section_inside_a_sentence_is_kept():
+    text, _ = read(page(inside='<p>Read <a href="#rights">your rights</a> before you sign up.</p>'))
+    assert "Read your rights before you sign up." in text

@@ -103,3 +103,47 @@ def test_what_was_learnt_does_not_depend_on_the_order_captures_arrived_in(tmp_pa
     assert a.query(sql) == b.query(sql)
     texts = "SELECT text_hash, text FROM versions v WHERE capture_count > 0 ORDER BY first_seen"
     assert a.query(texts) == b.query(texts)
+
+
+def test_a_page_date_in_the_footer_new_on_every_deploy_is_learnt_once_it_shows_several_values(tmp_path):
+    store = history(tmp_path, "updated-1.html", "updated-2.html", "updated-3.html")
+    assert len(versions(store)) == 1
+    ((pairs,),) = store.query("SELECT pairs FROM template_chrome")
+    assert pairs == 2 and "Page last updated" not in store.query("SELECT text FROM versions")[0][0]
+
+
+def test_a_stated_date_that_changed_once_is_still_a_version(tmp_path):
+    # two values only: it may be the policy's own date, so it is not learnt
+    store = history(tmp_path / "a", "updated-1.html", "updated-2.html")
+    assert len(versions(store)) == 2 and store.query("SELECT count(*) FROM template_chrome") == [(0,)]
+
+
+def test_a_line_at_the_edge_of_the_policy_changing_on_every_visit_is_furniture(tmp_path):
+    store = history(tmp_path, "visited-1.html", "visited-2.html", "visited-3.html")
+    assert len(versions(store)) == 1
+    (slot,) = store.query("SELECT slot FROM template_chrome")[0]
+    assert slot.startswith("main:")
+
+
+def test_a_real_edit_of_a_short_block_at_the_edge_of_the_policy_is_a_version(tmp_path):
+    # before, after, and back: two values, whatever the number of pairs
+    store = history(tmp_path, "contact-1.html", "contact-2.html", "contact-1.html", "contact-2.html")
+    assert len(versions(store)) == 4 and len(set(versions(store))) == 2
+    assert store.query("SELECT count(*) FROM template_chrome") == [(0,)]
+
+
+def test_a_layout_table_with_a_visitor_counter_makes_no_version(tmp_path):
+    store = history(tmp_path, "table-1.html", "table-2.html")
+    assert len(versions(store)) == 1
+    (text,) = store.query("SELECT text FROM versions")[0]
+    assert text.startswith("# Privacy Policy") and "visitor" not in text and " | " not in text
+
+
+def test_a_permalink_mark_beside_a_heading_makes_no_version(tmp_path):
+    store = history(tmp_path, "permalink-1.html", "permalink-2.html")
+    assert len(versions(store)) == 1
+
+
+def test_a_soft_404_in_the_site_s_template_is_not_a_policy(tmp_path):
+    store = history(tmp_path, "not-found.html")
+    assert store.query("SELECT state, reason FROM captures") == [("skipped", "not a policy: soft 404 (page not found)")]

@@ -4,7 +4,10 @@ The extractor marks each line of text outside the page's main block with its *sl
 of the page it came from, ``crawler.extract.blocks``). Across a target's captures in time order,
 a region that changes between two consecutive captures whose main text says the same words, and
 that is small beside that text and states no policy date, is furniture of that page's template:
-a rotating "Latest news" list, a promo strip, a testimonial, a visitor counter. It is left out of
+a rotating "Latest news" list, a promo strip, a testimonial, a visitor counter. A region stating
+a date ("Page last updated …"), and a short block at the edges of the main block itself (a "last
+visited" line, a view counter, a rating widget), are furniture only when they changed alone in
+several pairs, showing at least three values: a real edit shows two. It is left out of
 every capture of the target, and what was learnt is stored with its evidence
 (``template_chrome``, view ``learnt_chrome``), rebuilt whole on each derive so that it never
 depends on the order captures arrived in.
@@ -15,11 +18,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from crawler.extract import key_text, stated_date, version_key
+from crawler.extract import MAIN_SLOT, key_text, stated_date, version_key
 from crawler.store import Reading
 
 LEARNABLE_CHARS = 3000  # a region longer than this is never furniture ...
 LEARNABLE_SHARE = 0.25  # ... nor one longer than this share of the main text
+# a block of the main block itself is furniture only when it sits among its first or last few blocks,
+# is short, states no date, and changed alone in several pairs of captures showing several values:
+# a real edit of one short block shows two values (before and after), a counter or a rotating
+# notice many
+EDGE_PLACES = 3
+EDGE_CHARS = 300
+EDGE_PAIRS = 2
+EDGE_VALUES = 3
 _EVIDENCE_CHARS = 300
 
 
@@ -53,31 +64,58 @@ def _by_slot(lines: list[tuple[str, str]]) -> dict[str, str]:
 def learn(readings: list[Reading]) -> dict[str, Learnt]:
     """The slots of one target's pages that change on their own, from its policy readings in time order."""
     learnt: dict[str, Learnt] = {}
+    inside: dict[str, tuple[Learnt, set[str]]] = {}  # blocks at the main block's edges: evidence, values seen
     previous = None
     for r in readings:
         if previous is not None and previous.text != r.text:
-            _compare(previous, r, learnt)
+            _compare(previous, r, learnt, inside)
         previous = r
+    for slot, (evidence, values) in inside.items():
+        if evidence.pairs >= EDGE_PAIRS and len(values) >= EDGE_VALUES:
+            learnt[slot] = evidence
     return learnt
 
 
-def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt]) -> None:
+def _is_main(slot: str) -> bool:
+    return slot == "" or slot.startswith(MAIN_SLOT)
+
+
+def _at_edge(slot: str) -> bool:
+    """A block of the main block among the first or last few of its children."""
+    place = slot.rpartition("@")[2]
+    return slot.startswith(MAIN_SLOT) and place[1:].isdigit() and int(place[1:]) < EDGE_PLACES
+
+
+def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) -> None:
     ra, rb = _by_slot(lines_of(a.text, a.regions)), _by_slot(lines_of(b.text, b.regions))
-    main = ra.get("", "")
-    if main != rb.get("", "") or not main:
-        return  # the policy's own words changed: this pair teaches nothing about furniture
-    changed = sorted(s for s in ra.keys() | rb.keys() if s and ra.get(s) != rb.get(s))
-    limit = min(LEARNABLE_CHARS, LEARNABLE_SHARE * len(main))
+    main = sum(len(t) for s, t in ra.items() if _is_main(s))
+    changed = sorted(s for s in ra.keys() | rb.keys() if ra.get(s) != rb.get(s))
+    if not main or not changed:
+        return
+    limit = min(LEARNABLE_CHARS, LEARNABLE_SHARE * main)
+    dated = set()
     for slot in changed:
         texts = (ra.get(slot, ""), rb.get(slot, ""))
-        if max(map(len, texts)) > limit or any(stated_date(t) for t in texts if t):
-            return  # a large region, or one stating a date, changed: maybe the policy did
+        small = max(map(len, texts)) <= (EDGE_CHARS if _is_main(slot) else limit)
+        if (_is_main(slot) and not _at_edge(slot)) or not small:
+            return  # the policy's own words changed, or a large region: maybe the policy did
+        if any(stated_date(t) for t in texts if t):
+            dated.add(slot)  # a date the policy may state for itself: only several values make it furniture
     for slot in changed:
-        if slot in learnt:
+        before, after = ra.get(slot, ""), rb.get(slot, "")
+        if _is_main(slot) or slot in dated:  # learnt once it has shown several values (a real edit shows two)
+            evidence, values = inside.setdefault(slot, (_evidence(a, b, before, after), set()))
+            evidence.pairs += 1
+            values.update((before, after))
+        elif slot in learnt:
             learnt[slot].pairs += 1
         else:
-            before, after = ra.get(slot, ""), rb.get(slot, "")
-            learnt[slot] = Learnt(1, a.timestamp, b.timestamp, before[:_EVIDENCE_CHARS], after[:_EVIDENCE_CHARS])
+            learnt[slot] = _evidence(a, b, before, after)
+            learnt[slot].pairs = 1
+
+
+def _evidence(a: Reading, b: Reading, before: str, after: str) -> Learnt:
+    return Learnt(0, a.timestamp, b.timestamp, before[:_EVIDENCE_CHARS], after[:_EVIDENCE_CHARS])
 
 
 def without(text: str, regions: str | None, furniture: set[str]) -> str:

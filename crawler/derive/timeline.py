@@ -6,7 +6,7 @@ from crawler.archive import days_between
 from crawler.derive.chrome import learn, policy_text
 from crawler.derive.judgements import AS_POLICY, judged_reason, skip_reason
 from crawler.diff import readability_id, readability_of
-from crawler.extract import REPLACEMENT, Rules, key_tokens, same_words, stated_date
+from crawler.extract import REPLACEMENT, Rules, same_words, stated_date
 from crawler.store import Reading, Store
 
 
@@ -101,14 +101,13 @@ def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[
     texts = {r.capture_id: policy_text(r, furniture[r.target_id]) for r in policy}
     damaged = [cid for cid, (text, _) in texts.items() if REPLACEMENT in text]
     if damaged:
-        clean: dict[str, list[str]] = {}
+        clean: dict[str, str] = {}
         for text, key in texts.values():
-            if REPLACEMENT not in text and key not in clean:
-                clean[key] = key_tokens(text)
+            if REPLACEMENT not in text:
+                clean.setdefault(key, text)
         for cid in damaged:
             text, _ = texts[cid]
-            words = key_tokens(text)
-            key = next((k for k, clean_words in clean.items() if same_words(words, clean_words)), None)
+            key = next((k for k, clean_text in clean.items() if same_words(text, clean_text)), None)
             if key is not None:
                 texts[cid] = (text, key)
     return texts

@@ -4,10 +4,10 @@ Also the text's normal form, its hash and the version key (its words without lay
 policy states for itself, and per-target rules. Nothing here hashes into or reads from the database.
 """
 
+from crawler.extract.blocks import MAIN_SLOT
 from crawler.extract.normalize import (
     REPLACEMENT,
     key_text,
-    key_tokens,
     normalize_text,
     same_words,
     text_hash,
@@ -19,6 +19,7 @@ from crawler.extract.rules import Rule, Rules, SkipRule, load_rules
 
 __all__ = [
     "EXTRACTOR_VERSION",
+    "MAIN_SLOT",
     "REPLACEMENT",
     "Extraction",
     "Rule",
@@ -26,7 +27,6 @@ __all__ = [
     "SkipRule",
     "extract",
     "key_text",
-    "key_tokens",
     "load_rules",
     "normalize_text",
     "same_words",

@@ -56,21 +56,39 @@ _HINT_WORDS = frozenset(
     disqus author byline tags tagcloud toc
     """.split()
 )  # fmt: skip
+# a short line with a copyright marker and a year ("© 2024 Example Inc.", "Copyright (c) 2019-2024")
+COPYRIGHT_LINE = re.compile(r"^.{0,100}(©|\(c\)|copyright)\s*(©\s*|\(c\)\s*)?(19|20)\d\d.{0,100}$", re.I)
+_ALNUM = re.compile(r"\w")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "site-sidebar", "promo_strip", "relatedLinks"
-_HASHED = re.compile(r"\d")  # a class or id word with a digit is a build hash or a counter: no signal
+# in a slot's path, a class or id word counts when it is a word of a vocabulary (lower case letters,
+# hyphens, underscores); one with a digit, a capital or a run of five consonants is a build hash or a
+# counter that changes from build to build
+_MEANINGFUL = re.compile(r"^[a-z]+(?:[-_]+[a-z]+)*$")
+_CONSONANTS = re.compile(r"[bcdfghjklmnpqrstvwxz]{5}")
 BLOCK_TAGS = frozenset(
     "p div section article main blockquote pre address dl dt dd figure figcaption table tbody thead tfoot "
-    "center hr body html caption details summary ul ol li header footer nav aside form".split()
+    "center hr body html caption details summary ul ol li header footer nav aside form td th".split()
 )
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LISTS = ("ul", "ol", "menu")
 MAIN_SHARE = 0.8  # the main block holds at least this share of the page's prose
-_PROSE_BESIDE = 40  # words of prose beside a candidate main block that keep the walk above it
+_PROSE_BESIDE = 40  # words of prose beside a candidate main block that keep the walk above it ...
+_BESIDE_SHARE = 0.1  # ... or this share of the prose, when more (banners beside a long policy)
+_SCORED_SHARE = 0.5  # the best-scored element must hold this share of the prose to be the main block
+_PARAGRAPH_WORDS = 8  # a run of prose of this many words or more is a paragraph
+_INLINE = frozenset("a b i u em strong span font small big code abbr cite q sup sub mark s strike tt label".split())
 _HINTED_WORDS = 120  # inside the policy, a hinted block with a heading or more words than this is policy
 _HAS_HEADING = etree.XPath("boolean(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)")
+_LAYOUT_CELL = etree.XPath(
+    "boolean(./*[self::td or self::th][.//p or .//div or .//ul or .//ol or .//table or .//h1 or .//h2 or .//h3"
+    " or count(.//br) > 1])"
+)
 _KEPT_INSIDE = frozenset(("li", "p", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "tr", "td", "blockquote"))
 _HAS_ITEM = etree.XPath("boolean(.//li|.//p|.//dd|.//tr)")
 LINK_DENSE = 0.5  # share of a block's words inside links above which, outside the policy, it is furniture
+
+
+MAIN_SLOT = "main:"  # slots of the main block's own blocks start so; its loose text has slot ""
 
 
 @dataclass
@@ -85,7 +103,7 @@ class Dropped:
 @dataclass
 class Walked:
     lines: list[str] = field(default_factory=list)
-    slots: list[str] = field(default_factory=list)  # per line: "" inside the main block, else its region
+    slots: list[str] = field(default_factory=list)  # per line: its region ("main:…" or "" in the main block)
     dropped: list[Dropped] = field(default_factory=list)
 
 
@@ -98,19 +116,29 @@ class _Sizes:
 
     def __init__(self, root) -> None:
         self.of: dict = {}
+        self.own: dict = {}  # words outside links in the element's own text (not its children's)
         self._measure(root, False)
 
     def _measure(self, el, in_link: bool) -> tuple[int, int]:
         if not in_link and isinstance(el.tag, str) and el.tag.lower() == "a":
             in_link = not (el.get("href") or "").startswith(("mailto:", "tel:"))  # an address is policy text
-        total = _words(el.text)
+        total = own = _words(el.text)
+        links = own_links = 0
         for child in el:
             if isinstance(child.tag, str):
-                t, _ = self._measure(child, in_link)
+                t, child_links = self._measure(child, in_link)
                 total += t
-            total += _words(child.tail)
-        links = total if in_link else sum(self.of[c][1] for c in el if isinstance(c.tag, str))
+                links += child_links
+                if child.tag.lower() in _INLINE:  # inline markup is part of the element's own run of text
+                    own += t
+                    own_links += child_links
+            tail = _words(child.tail)
+            total += tail
+            own += tail
+        links = total if in_link else links
         self.of[el] = (total, links)
+        if not in_link and own > own_links:
+            self.own[el] = own - own_links
         return total, links
 
     def words(self, el) -> int:
@@ -126,8 +154,18 @@ class _Sizes:
 
 
 def main_block(scope, sizes: _Sizes):
-    """The deepest element under ``scope`` holding most of its prose, with no other prose beside it."""
-    el = scope
+    """The policy's main block under ``scope``: the deepest element holding most of its prose with no
+    other prose beside it; where other prose stands beside the policy (testimonials, long banners,
+    a column of news) and that stops the descent, the element the paragraphs score highest in, as
+    readability's content scoring would pick it, when it holds at least half of the prose."""
+    el = _descend(scope, sizes)
+    best = _best_scored(el, sizes)
+    if best is not None and best is not el and sizes.prose(best) >= _SCORED_SHARE * sizes.prose(el):
+        el = _descend(best, sizes)
+    return el
+
+
+def _descend(el, sizes: _Sizes):
     while True:
         prose = sizes.prose(el)
         children = [c for c in el if isinstance(c.tag, str)]
@@ -136,9 +174,27 @@ def main_block(scope, sizes: _Sizes):
             return el
         beside = sum(sizes.prose(c) for c in children if c is not best and sizes.link_density(c) < LINK_DENSE)
         beside += _words(el.text) + sum(_words(c.tail) for c in children)
-        if beside > _PROSE_BESIDE:
+        if beside > max(_PROSE_BESIDE, _BESIDE_SHARE * prose):
             return el
         el = best
+
+
+def _best_scored(el, sizes: _Sizes):
+    """The element under ``el`` whose paragraphs (runs of prose of their own) score highest: each
+    paragraph adds to its parent, half as much to its grandparent; link-dense elements lose."""
+    scores: dict = {}
+    for p in el.iter():
+        own = sizes.own.get(p, 0)
+        if own < _PARAGRAPH_WORDS or p is el:
+            continue
+        score = 1 + min(own / 25, 3)
+        parent = p.getparent()
+        for holder, share in ((parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)):
+            if holder is not None:
+                scores[holder] = scores.get(holder, 0.0) + score * share
+    if not scores:
+        return None
+    return max(scores, key=lambda e: scores[e] * (1 - sizes.link_density(e)))
 
 
 def _label(el) -> str:
@@ -147,8 +203,12 @@ def _label(el) -> str:
     for attr in ("id", "class"):
         value = el.get(attr)
         if value:
-            words += sorted({w for w in value.lower().split() if not _HASHED.search(w)})[:3]
+            words += sorted({w for w in value.split() if _meaningful(w)})[:3]
     return el.tag.lower() + ("." + ".".join(words) if words else "")
+
+
+def _meaningful(word: str) -> bool:
+    return bool(_MEANINGFUL.match(word)) and not _CONSONANTS.search(word)
 
 
 def hint(el) -> str | None:
@@ -157,7 +217,7 @@ def hint(el) -> str | None:
         value = el.get(attr)
         if value:
             for token in value.split():
-                if _HASHED.search(token):
+                if any(ch.isdigit() for ch in token):  # a build hash or a counter
                     continue
                 if token.lower() in _HINT_WORDS:
                     return token.lower()
@@ -168,8 +228,29 @@ def hint(el) -> str | None:
 
 
 def _all_links(el, sizes: _Sizes) -> bool:
+    """A list of links: every item a link, but for separators ("›", "|") and a last item naming the
+    current page (a breadcrumb)."""
     items = [c for c in el if isinstance(c.tag, str) and c.tag.lower() == "li"]
-    return len(items) >= 2 and all(sizes.words(i) and sizes.link_density(i) >= 0.9 for i in items)
+    links = [i for i in items if sizes.words(i) and sizes.link_density(i) >= 0.9]
+    if len(links) < 2:
+        return False
+    others = [i for i in items if i not in links]
+    return all(
+        not _ALNUM.search("".join(i.itertext())) or (i is items[-1] and sizes.words(i) <= 6) for i in others
+    )
+
+
+def _layout_row(tr, chain: set) -> bool:
+    """A table row that lays out the page rather than holding data: it holds the policy, or a cell
+    holds blocks (paragraphs, lists, headings, tables) or several line breaks."""
+    return tr in chain or bool(_LAYOUT_CELL(tr))
+
+
+def _standalone(el) -> bool:
+    """Whether an inline element stands apart from running text (nothing but white space around it)."""
+    prev = el.getprevious()
+    before = prev.tail if prev is not None else el.getparent().text
+    return not (before or "").strip() and not (el.tail or "").strip()
 
 
 class _Walker:
@@ -180,6 +261,11 @@ class _Walker:
         self.prefix = ""
         self.slot = ""
         self.lists: list[list] = []
+        # the main block's children, by their place counted from the nearer end (stable when the
+        # policy grows in the middle): blocks at its edges may be furniture (derive learns which)
+        children = [c for c in main if isinstance(c.tag, str)]
+        n = len(children)
+        self.places = {c: (f"+{i}" if i <= n - 1 - i else f"-{n - 1 - i}") for i, c in enumerate(children)}
 
     def flush(self) -> None:
         if self.buf:
@@ -203,8 +289,23 @@ class _Walker:
             return f"{_CONTROL_TAGS[tag]} (interface element)"
         word = hint(el)
         # inside the policy a hint is weak evidence: a section may be called "cookies" or "sharing"
-        if word and (not inside or (self.sizes.words(el) < _HINTED_WORDS and not _HAS_HEADING(el))):
+        if word and (
+            not inside
+            or (
+                self.sizes.words(el) < _HINTED_WORDS
+                and (not _HAS_HEADING(el) or self.sizes.link_density(el) >= LINK_DENSE)
+            )
+        ):
             return f"class or id says {word!r}"
+        if tag in BLOCK_TAGS and self.sizes.words(el) <= 30:
+            text = " ".join(" ".join(el.itertext()).split())
+            if COPYRIGHT_LINE.match(text):  # also when line breaks split it ("© 2020 Example,<br>or its affiliates")
+                return "copyright notice (its year changes every January)"
+        if tag == "a" and (el.get("href") or "").startswith("#"):
+            if _standalone(el):
+                return "link within the page (back to top, skip link)"
+            if not _ALNUM.search("".join(el.itertext())):
+                return "permalink mark (a symbol linking to its own heading)"
         if tag in _LISTS and _all_links(el, self.sizes):
             if not inside:
                 return "list whose items are all links"
@@ -237,6 +338,8 @@ class _Walker:
         slot = self.slot
         if not inside and el not in self.chain and el.getparent() in self.chain:
             self.slot = _slot_path(el)  # a region beside the main block
+        elif el in self.places:
+            self.slot = f"{MAIN_SLOT}{_label(el)}@{self.places[el]}"  # a block of the main block
         why = self.furniture(el, tag, inside)
         if why is not None:
             if self.explain:
@@ -273,6 +376,11 @@ class _Walker:
             self.prefix = indent + marker  # a nested list flushes the item's own text with it
             self.children(el, inside)
             self.flush()
+        elif tag == "tr" and _layout_row(el, self.chain):
+            self.flush()  # a row that lays out the page: its cells are blocks of their own
+            for cell in el:
+                self.walk(cell, inside)
+                self.flush()
         elif tag == "tr":
             self.flush()
             cells = [

@@ -58,7 +58,7 @@ def text_hash(text: str, *, normalized: bool = False) -> str:
 
 # -- the version key: the words, not the layout ------------------------------------------------
 # What a line's layout adds: heading marks, list markers (bullets and item numbers), indentation.
-_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|[-*+\u2022\u00b7\u25aa\u25e6][ \t]+|\d{1,3}[.)][ \t]+)")
+_MARKER = re.compile(r"^[ \t]*(?:#{1,6}|[-*+\u2022\u00b7\u25aa\u25e6]|\d{1,3}[.)])(?:[ \t]+|$)")
 _CELL = re.compile(r"[ \t]+\|[ \t]+")
 REPLACEMENT = "\ufffd"
 
@@ -79,21 +79,20 @@ def version_key(text: str) -> str:
     return hashlib.sha256(key_text(text).encode("utf-8")).hexdigest()
 
 
-def key_tokens(text: str) -> list[str]:
-    """The words of ``key_text`` with their replacement characters kept (see ``same_words``)."""
+def same_words(damaged: str, clean: str) -> bool:
+    """Whether a text whose bytes were partly undecodable says what ``clean`` says: their key texts
+    are equal where ``damaged`` is readable, each run of U+FFFD standing for what the replaced bytes
+    were -- at most a few characters per replacement character, spaces included."""
+    damaged, clean = key_text_with_replacements(damaged), key_text(clean)
+    parts = re.split("(\ufffd+)", damaged)
+    replaced = damaged.count(REPLACEMENT)
+    if not len(damaged) - replaced <= len(clean) <= len(damaged) + 2 * replaced + 2 * len(parts):
+        return False
+    pattern = "".join(re.escape(p) if i % 2 == 0 else f".{{0,{2 * len(p) + 2}}}?" for i, p in enumerate(parts))
+    return re.fullmatch(pattern, clean, re.DOTALL) is not None
+
+
+def key_text_with_replacements(text: str) -> str:
+    """``key_text`` keeping the U+FFFD characters (for ``same_words``)."""
     lines = (_CELL.sub(" ", _MARKER.sub("", line)) for line in text.split("\n"))
-    return " ".join(lines).split()
-
-
-def same_words(damaged: list[str], clean: list[str]) -> bool:
-    """Whether a text whose bytes were partly undecodable says what ``clean`` says: word for word,
-    a word holding U+FFFD matching any word (the replaced bytes were one or more characters of it)."""
-    return len(damaged) == len(clean) and all(
-        d == c or (REPLACEMENT in d and _fits(d, c)) for d, c in zip(damaged, clean)
-    )
-
-
-def _fits(damaged: str, clean: str) -> bool:
-    """The undamaged parts of a word are found in the clean word, in order, at its ends."""
-    parts = [p for p in re.split("\ufffd+", damaged)]
-    return clean.startswith(parts[0]) and clean.endswith(parts[-1]) and len(clean) >= sum(map(len, parts))
+    return " ".join(" ".join(lines).split())

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-from crawler.extract.blocks import Dropped, strip_invisible, walk
+from crawler.extract.blocks import COPYRIGHT_LINE, Dropped, strip_invisible, walk
 from crawler.extract.normalize import normalize_text
 from crawler.extract.rules import Rule, SkipRule
 
@@ -37,7 +37,6 @@ PDF_TYPES = ("application/pdf", "application/x-pdf")
 _PASSWORD = etree.XPath("//input[translate(@type, 'PASSWORD', 'password') = 'password']")
 _META_REFRESH = etree.XPath("//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh'][contains(@content, '=')]")
 # a short line with a copyright marker and a year ("© 2024 Example Inc.", "Copyright (c) 2019-2024")
-_COPYRIGHT_LINE = re.compile(r"^.{0,100}(©|\(c\)|copyright)\s*(©\s*|\(c\)\s*)?(19|20)\d\d.{0,100}$", re.I)
 
 # -- verdicts ------------------------------------------------------------------------------
 _CHALLENGES = (
@@ -272,7 +271,7 @@ def html_to_page(html: str, rule: Rule | None = None, explain: bool = False) -> 
         line = line[: len(line) - len(body)] + normalize_text(body)
         if not line.strip():
             continue
-        if _COPYRIGHT_LINE.match(line):
+        if COPYRIGHT_LINE.match(line):
             page.dropped.append(Dropped("copyright notice (its year changes every January)", line, slot or "main"))
             continue
         lines.append(line)
@@ -377,6 +376,9 @@ def judge(page: Page) -> Extraction:
     challenge = page.challenge() if len(text) < 5000 else None
     if challenge:
         return Extraction("not_policy", reason=f"bot challenge ({challenge})", title=title)
+    if len(text) < 2000 and any(_NOT_FOUND.search(t) for t in (title, *page.headings[:2])):
+        # a soft 404 in a site's template: the menus and footers around it make it longer
+        return Extraction("not_policy", reason="soft 404 (page not found)", title=title)
     if (
         len(text) + 2 * len(_CJK.findall(text[:MIN_POLICY_CHARS])) < MIN_POLICY_CHARS
     ):  # a CJK character says about a word
