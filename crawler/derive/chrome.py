@@ -87,9 +87,16 @@ def _at_edge(slot: str) -> bool:
 
 
 def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) -> None:
-    ra, rb = _by_slot(lines_of(a.text, a.regions)), _by_slot(lines_of(b.text, b.regions))
+    la, lb = lines_of(a.text, a.regions), lines_of(b.text, b.regions)
+    ra, rb = _by_slot(la), _by_slot(lb)
     main = sum(len(t) for s, t in ra.items() if _is_main(s))
-    changed = sorted(s for s in ra.keys() | rb.keys() if ra.get(s) != rb.get(s))
+    changed = {s for s in ra.keys() | rb.keys() if ra.get(s) != rb.get(s)}
+    # lines whose words only moved to another slot (a heading re-levelled, a paragraph the main block
+    # took in or left out, a wrapper renamed by a build) changed nothing
+    seq_a, seq_b = (key_text("\n".join(line for s, line in ls if s in changed)) for ls in (la, lb))
+    changed = sorted(
+        s for s in changed if not (_within(ra.get(s, ""), la, s, seq_b) and _within(rb.get(s, ""), lb, s, seq_a))
+    )
     if not main or not changed:
         return
     limit = min(LEARNABLE_CHARS, LEARNABLE_SHARE * main)
@@ -101,17 +108,25 @@ def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) ->
             return  # the policy's own words changed, or a large region: maybe the policy did
         if any(stated_date(t) for t in texts if t):
             dated.add(slot)  # a date the policy may state for itself: only several values make it furniture
+    policy_moved = any(_is_main(s) for s in changed)  # an edge of the policy changed: maybe the policy did
     for slot in changed:
         before, after = ra.get(slot, ""), rb.get(slot, "")
         if _is_main(slot) or slot in dated:  # learnt once it has shown several values (a real edit shows two)
             evidence, values = inside.setdefault(slot, (_evidence(a, b, before, after), set()))
             evidence.pairs += 1
             values.update((before, after))
+        elif policy_moved:
+            continue  # a region beside the policy is learnt only from pairs whose policy is the same
         elif slot in learnt:
             learnt[slot].pairs += 1
         else:
             learnt[slot] = _evidence(a, b, before, after)
             learnt[slot].pairs = 1
+
+
+def _within(text: str, lines: list[tuple[str, str]], slot: str, other: str) -> bool:
+    """Whether every line of ``slot`` is found, word for word, in the other capture's changed lines."""
+    return not text or all(key_text(line) in other for s, line in lines if s == slot)
 
 
 def _evidence(a: Reading, b: Reading, before: str, after: str) -> Learnt:
