@@ -378,20 +378,28 @@ def discover(
     type=click.Path(file_okay=False),
     help="Where the sample WARCs and the pywb collection are built.",
 )
+@click.option(
+    "--discover",
+    "with_discover",
+    is_flag=True,
+    help="First discover the policy URLs of the sample's company whose policy moved (Pebble), then crawl them too.",
+)
 @format_option
 @clean_errors
-def demo(db, workdir, fmt):
+def demo(db, workdir, with_discover, fmt):
     """Crawl the bundled sample archive, served by a local pywb, into its own database.
 
-    Never touches your real database. Safe to run again.
+    Never touches your real database. Safe to run again. With --discover, first finds where the
+    policy of Pebble (a sample company whose policy moved twice) lived over the years.
 
     \b
     Example:
         policytrail demo
+        policytrail demo --discover
     """
     from crawler.demo import run_demo
 
-    result = run_demo(db=Path(db), workdir=Path(workdir))
+    result = run_demo(db=Path(db), workdir=Path(workdir), discover=with_discover)
     _print_summary(result, fmt)
     click.echo(f"""
 Demo database: {db}. Try next:

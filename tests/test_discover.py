@@ -328,3 +328,26 @@ def test_footer_links_outrank_a_mention_in_the_body():
     links = [link for link in page_links(html, "text/html", "https://x.example/") if link.kind == PRIVACY]
     best = max(links, key=lambda link: (link.score, link.order))
     assert (best.url, best.region) == ("https://x.example/legal/privacy", "footer")
+
+
+def test_the_demo_discovers_the_moving_company_then_crawls_one_timeline_across_its_moves(tmp_path):
+    db = tmp_path / "demo.db"
+    result = run_cli("demo", "--discover", "--db", str(db), "--workdir", str(tmp_path / "work"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    added = (tmp_path / "work" / "targets.csv").read_text().splitlines()[-3:]
+    assert added == [
+        "Pebble,https://pebble.example/privacy,privacy policy,20150302120000,20171120120000",
+        "Pebble,https://www.pebble.example/legal/privacy-policy,privacy policy,20180525090000,20200902090000",
+        "Pebble,https://privacy.pebble.example/policy,privacy policy,20210201100000,",
+    ]
+    spans = rows(
+        db,
+        "SELECT in_force_from, in_force_to FROM policy_timeline WHERE company = 'Pebble' ORDER BY in_force_from",
+    )
+    assert spans == [
+        ("20150302120000", "20180525090000"),
+        ("20180525090000", "20210201100000"),
+        ("20210201100000", None),
+    ]
+    # the old URL's reuse for a blog post (2023) never reached the database
+    assert rows(db, "SELECT count(*) FROM captures WHERE timestamp = '20230301120000'") == [(0,)]
