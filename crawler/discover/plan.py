@@ -478,12 +478,17 @@ def assemble(d: _Discovery) -> list[Row]:
         key = url_key(run[0].policy_url)
         times = ok.get(key, [])
         start = starts[i]
-        if i + 1 < len(runs):
-            before = [t for t in times if start <= t < starts[i + 1]]
-            end = before[-1] if before else max(start, run[-1].policy_ts)
+        # the URL stops carrying the policy where the next one takes over, or where it first answers a
+        # redirect or an error after the homepage last linked it: a 200 after that is another page
+        # (the URL reused for something else), unless a later period links it again (a run of its own)
+        broken = _first_break(d.captures.get(key, []), max(run[-1].policy_ts, run[-1].timestamp))
+        bounds = [x for x in (starts[i + 1] if i + 1 < len(runs) else None, broken) if x]
+        limit = min(bounds) if bounds else None
+        if limit is None:
+            end = None
         else:
-            last_any = [r for r in d.captures.get(key, []) if _ok(r) or _redirect(r) or r.statuscode[:1] in "45"]
-            end = None if not last_any or _ok(last_any[-1]) else (times[-1] if times else run[-1].policy_ts)
+            before = [t for t in times if start <= t < limit]
+            end = before[-1] if before else max(start, run[-1].policy_ts)
         inside = [t for t in times if t >= start and (end is None or t <= end)]
         texts = list(dict.fromkeys(s.link.text for s in run if s.link and s.link.text))
         regions = sorted({s.link.region for s in run if s.link})
@@ -518,6 +523,14 @@ def assemble(d: _Discovery) -> list[Row]:
     return rows
 
 
+def _first_break(records: list[CdxRecord], after: str) -> str | None:
+    """The first capture after ``after`` that answered a redirect or an error: where a URL stopped being a page."""
+    for r in records:
+        if r.timestamp > after and (_redirect(r) or r.statuscode[:1] in ("4", "5")):
+            return r.timestamp
+    return None
+
+
 def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict) -> list[Row]:
     """Rows for the time no homepage link covers, from URLs whose path says privacy (best first)."""
     covered = [(r.valid_from or "0", r.valid_to or "99999999999999") for r in rows]
@@ -535,22 +548,16 @@ def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict) -> list[Row]:
         free = [t for t in ok[key] if not any(a <= t <= b for a, b in covered)]
         if len(free) < 1:
             continue
-        # the longest stretch of its captures that no row covers
-        stretches: list[list[str]] = []
-        for t in ok[key]:
-            inside = any(a <= t <= b for a, b in covered)
-            if inside:
-                if stretches and stretches[-1]:
-                    stretches.append([])
-                continue
-            if not stretches:
+        # the longest stretch of its captures that no row covers and no redirect or error interrupts
+        stretches: list[list[str]] = [[]]
+        for r in d.captures[key]:
+            if _ok(r) and not any(a <= r.timestamp <= b for a, b in covered):
+                stretches[-1].append(r.timestamp)
+            elif stretches[-1] and (not _ok(r) or any(a <= r.timestamp <= b for a, b in covered)):
                 stretches.append([])
-            stretches[-1].append(t)
         stretch = max((s for s in stretches if s), key=len)
         start, end = stretch[0], stretch[-1]
-        recs = d.captures[key]
-        later = [r for r in recs if r.timestamp > end and (_ok(r) or _redirect(r) or r.statuscode[:1] in "45")]
-        still = not later and not any(a > end for a, _ in covered)
+        still = _first_break(d.captures[key], end) is None and not any(a > end for a, _ in covered)
         added.append(
             Row(
                 company=d.result.company,
