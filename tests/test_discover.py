@@ -3,8 +3,8 @@
 The archive (tests/fixtures/discover/captures.csv) holds synthetic sites: homepages across three
 redesigns whose footers change language, a policy that moves twice (and whose first URL is later
 reused for a blog post), a PDF policy, a cookie policy beside the privacy policy, a homepage that links
-nowhere, a homepage and a policy link that reach the policy through archived redirects, a site with
-no policy at all.
+nowhere, a homepage and a policy link that reach the policy through archived redirects, a policy URL
+reused for a blog post after it redirected, a site with no policy at all.
 """
 
 from __future__ import annotations
@@ -124,6 +124,15 @@ def test_a_site_without_a_policy_or_without_captures_says_so_and_exits_4(pywb_lo
     assert "emptyco.example: no privacy policy found (1 homepage capture(s) read" in result.stderr
     assert "never-archived.example: the archive holds no capture of this site" in result.stderr
     assert [r[1] for r in csv_rows(result.stdout)] == ["https://pdfco.example/docs/privacy-notice.pdf"]  # still given
+
+
+def test_a_url_reused_after_a_redirect_keeps_only_its_policy_years(pywb_log):
+    result = discover(pywb_log.url, "reuseco.example", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    # the 2022 capture answered 200 with a blog post, after the URL had redirected in 2020
+    assert csv_rows(result.stdout) == [
+        ("reuseco.example", "https://reuseco.example/privacy", "privacy policy", "20180301000000", "20190301000000")
+    ]
 
 
 def test_since_leaves_out_what_came_before(pywb_log):
