@@ -393,8 +393,10 @@ def main() -> None:
         "",
         f"{len(specs):,} captures; sites with 0/1/2 moves: {moves[0]}/{moves[1]}/{moves[2]}; "
         f"{sum(len(s.truth) for s in sites)} true rows. policytrail discover asked {asked['cdx']} CDX queries "
-        f"and {asked['memento']} mementos ({(asked['cdx'] + asked['memento']) / len(sites):.1f} per domain; "
-        f"pywb logged {len(access)} requests in all, baselines included).",
+        f"and {asked['memento']} mementos: {asked['cdx'] / len(sites):.1f} and {asked['memento'] / len(sites):.1f} "
+        f"per domain (pywb's access log: {len(access)} requests during the run, its start-up check included). "
+        f"At the Wayback Machine's default limits (24 CDX, 480 mementos a minute) that is "
+        f"{max(asked['cdx'] / 24, asked['memento'] / 480) / len(sites) * 60:.1f} s per domain.",
         "",
         table(results),
         "",
