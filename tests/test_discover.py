@@ -3,8 +3,9 @@
 The archive (tests/fixtures/discover/captures.csv) holds synthetic sites: homepages across three
 redesigns whose footers change language, a policy that moves twice (and whose first URL is later
 reused for a blog post), a PDF policy, a cookie policy beside the privacy policy, a homepage that links
-nowhere, a homepage and a policy link that reach the policy through archived redirects, a policy URL
-reused for a blog post after it redirected, a site with no policy at all.
+nowhere (and a privacy FAQ whose URL says privacy), a homepage and a policy link that reach the policy
+through archived redirects, a policy URL reused for a blog post after it redirected, a site with no
+policy at all.
 """
 
 from __future__ import annotations
@@ -124,6 +125,16 @@ def test_a_site_without_a_policy_or_without_captures_says_so_and_exits_4(pywb_lo
     assert "emptyco.example: no privacy policy found (1 homepage capture(s) read" in result.stderr
     assert "never-archived.example: the archive holds no capture of this site" in result.stderr
     assert [r[1] for r in csv_rows(result.stdout)] == ["https://pdfco.example/docs/privacy-notice.pdf"]  # still given
+
+
+def test_a_url_that_says_privacy_but_holds_no_policy_is_read_and_passed_over(pywb_log):
+    result = discover(pywb_log.url, "nolinks.example", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    # /help/privacy-faq has more captures than the statement, so it is read first: a FAQ, not a policy
+    assert csv_rows(result.stdout) == [
+        ("nolinks.example", "https://nolinks.example/en/privacy-statement", "privacy policy", "20180301000000", "")
+    ]
+    assert "nolinks.example: 1 row(s), 2 CDX request(s), 4 memento(s)" in result.stderr
 
 
 def test_a_url_reused_after_a_redirect_keeps_only_its_policy_years(pywb_log):

@@ -1,7 +1,7 @@
 """From a company's domain to its privacy policy URLs over the years (``policytrail discover``).
 
 Pure: the evidence (the archive's index, the homepage's links) is asked for as ``Ask``s and read from
-``Answer``s; whoever runs the conversation makes the requests (spiders/discover.py, under the crawl's
+``Answer``s; whoever runs the conversation makes the requests (crawler/crawl/discovering.py, under the crawl's
 rate limits). Nothing here touches the database.
 """
 

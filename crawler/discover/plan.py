@@ -2,7 +2,7 @@
 
 ``discover_domain`` is a generator: it yields each request it needs (``Ask``: a CDX query or an ``id_``
 memento) and receives the archive's answer (``Answer``, or None when the request failed), so the same
-logic runs under Scrapy (spiders/discover.py: rate limits, 429s, the archive guard) and in a test or a
+logic runs under Scrapy (crawler/crawl/discovering.py: rate limits, 429s, the archive guard) and in a test or a
 benchmark with any other fetcher. It makes no request itself and touches no database.
 
 Evidence, in this order:
@@ -35,6 +35,7 @@ from crawler.defaults import CDX_PAGE_SIZE, IA_CDX_MAX_ROWS, MAX_REDIRECT_HOPS
 from crawler.discover.links import Link, best_link, clean_url, page_links
 from crawler.discover.words import COOKIES, PRIVACY, index_pattern, read_url
 from crawler.errors import UnexpectedResponseFormat, UsageError
+from crawler.extract.page import extract
 
 PERIODS = {"year": 4, "month": 6}
 DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain", "unk", "warc/revisit")
@@ -219,7 +220,6 @@ class DomainResult:
     requests: Counter = field(default_factory=Counter)
     problem: str | None = None  # why no row (nothing archived, nothing found, the archive failed)
     failed: bool = False  # the archive did not answer: try again later
-    cookie_policy: str | None = None
 
 
 def _ok(record: CdxRecord) -> bool:
@@ -251,6 +251,8 @@ class _Discovery:
         self.listed: set[tuple] = set()  # url keys whose whole listing is known
         self.urls: dict[tuple, str] = {}  # url key -> the URL as the archive spells it (https preferred)
         self.mementos: dict[tuple[str, str], Answer | None] = {}
+        self.confirmed: set[tuple] = set()  # url keys the index alone chose, read and found a policy
+        self.rejected: dict[tuple, str] = {}  # url keys the index alone chose, read and found not a policy: why
 
     # -- requests ----------------------------------------------------------------------
     def ask(self, kind: str, url: str) -> Generator[Ask, Answer | None, Answer | None]:
@@ -380,9 +382,7 @@ class _Discovery:
         except ListingFailed as exc:
             result.failed, result.problem = True, f"{self.domain}: {exc}; run again later"
             return result
-        result.rows = assemble(self)
-        cookie = [s.cookie_link.url for s in result.samples if s.cookie_link]
-        result.cookie_policy = cookie[-1] if cookie else None
+        result.rows = yield from self.confirmed_rows()
         if not result.rows:
             if not homepages and not indexed:
                 result.problem = f"{self.domain}: the archive holds no capture of this site" + (
@@ -390,11 +390,30 @@ class _Discovery:
                 )
             else:
                 read = len(result.samples)
+                refused = "".join(f"; {self.urls[k]} is not a policy ({why})" for k, why in self.rejected.items())
                 result.problem = (
                     f"{self.domain}: no privacy policy found ({read} homepage capture(s) read, "
-                    f"{len(indexed)} capture(s) of URLs whose path may say privacy or cookies)"
+                    f"{len(indexed)} capture(s) of URLs whose path may say privacy or cookies{refused})"
                 )
         return result
+
+    def confirmed_rows(self) -> Generator[Ask, Answer | None, list[Row]]:
+        """The rows, each one the index alone chose read first: a URL whose path says privacy but whose page
+        is not a policy (a privacy FAQ, a hub, a settings page) is dropped and the next candidate tried.
+        Rows that a homepage link chose are not fetched: the link's text said what the page is."""
+        while True:
+            rows = assemble(self)
+            unread = [r for r in rows if r.source == "index" and url_key(r.url) not in self.confirmed]
+            if not unread:
+                return rows
+            for row in unread:
+                answer = yield from self.memento(row.last_capture, row.url)
+                body_ok = answer is not None and answer.status == 200
+                verdict = extract(answer.body, answer.header("content-type")) if body_ok else None
+                if verdict is None or verdict.is_policy:  # unreadable now: kept, on the index's word
+                    self.confirmed.add(url_key(row.url))
+                else:
+                    self.rejected[url_key(row.url)] = verdict.reason
 
     def sample(self, homepages: list[CdxRecord]) -> list[Sample]:
         """One homepage capture per period: its first that answered 200, else its first redirect."""
@@ -494,6 +513,7 @@ def assemble(d: _Discovery) -> list[Row]:
         regions = sorted({s.link.region for s in run if s.link})
         chain = list(dict.fromkeys(u for s in run for u in s.chain))
         periods = [s.period for s in run]
+        cookies = list(dict.fromkeys(s.cookie_link.url for s in run if s.cookie_link))
         evidence = (
             f"homepage links it in {periods[0]}" + (f"-{periods[-1]}" if len(periods) > 1 else "")
             + f" ({len(periods)} period(s); " + ", ".join(f"'{t[:40]}'" for t in texts[:3])
@@ -501,6 +521,7 @@ def assemble(d: _Discovery) -> list[Row]:
             + (f"; reached through archived redirect(s) from {', '.join(chain)}" if chain else "")
             + f"; index: {len(inside)} capture(s) {_day(inside[0] if inside else None)} to "
             + f"{_day(inside[-1] if inside else None)}"
+            + (f"; a cookie policy linked beside it ({cookies[-1]}) is not a row" if cookies else "")
         )  # fmt: skip
         rows.append(
             Row(
@@ -537,7 +558,7 @@ def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict) -> list[Row]:
     linked = {url_key(r.url) for r in rows}
     candidates = []
     for key in d.captures:
-        if key in linked or not ok.get(key):
+        if key in linked or key in d.rejected or not ok.get(key):
             continue
         reading = read_url(d.urls[key])
         if reading.kind != PRIVACY:
