@@ -4,9 +4,10 @@ A generator writes a few hundred synthetic sites into a WARC, served by a real p
 language, a homepage template (where its links sit), eras between policy moves (a new path, a subdomain,
 a PDF, another site), archived redirects from old URLs (or none), homepage redirects, links that reach the
 policy through a redirect, eras whose homepage links no policy, cookie policies and terms beside it,
-decoy URLs that say privacy (settings pages, blog posts) and old URLs reused for something else. Half the
-variety is held out: languages it, pt, sv, pl, ja and four templates were never looked at while the
-discovery was written; the tuned half uses en, de, fr, es, nl and three templates.
+decoy URLs that say privacy (settings pages, blog posts, a privacy FAQ captured more often than the
+policy) and old URLs reused for something else. Half the variety is held out: languages it, pt, sv, pl,
+ja and four templates were never looked at while the discovery was written; the tuned half uses en, de,
+fr, es, nl and three templates.
 
 Measured in the same run against the same archive:
 
@@ -110,6 +111,26 @@ def _links_html(template: str, links: list[tuple[str, str]]) -> str:
     return '<div class="menu"><span>Legal</span>' + "".join(anchors) + "</div>"  # legal-menu
 
 
+POLICY = [
+    "We collect the information you give us, such as your name, e-mail address and payment details.",
+    "We use cookies and similar technologies to remember your preferences and measure how our services are used.",
+    "We share personal information with service providers who process it on our behalf under contract.",
+    "You may ask us for a copy of your personal data, or ask us to correct or delete it.",
+    "We keep personal information only as long as we need it for the purposes described in this policy.",
+    "Our services are not directed to children under 13 and we do not knowingly collect their data.",
+    "Contact our data protection officer with any question about this privacy policy.",
+]
+
+
+def policy_page(domain: str, version: int) -> bytes:
+    """A privacy policy page (the bodies are read only when the index alone chose a URL)."""
+    paras = "".join(f"<p>{p}</p>" for p in POLICY)
+    return (
+        f"<html><head><title>Privacy policy - {domain}</title></head><body><main><h1>Privacy policy</h1>"
+        f"{paras}<p>Version {version}.</p></main></body></html>"
+    ).encode()
+
+
 class Site:
     """One synthetic site and its truth: the (url, first, last) of each era's policy URL."""
 
@@ -148,9 +169,7 @@ class Site:
             if url == prev_url:
                 url = url.rstrip("/") + "-v2"
             ctype = "application/pdf" if url.endswith(".pdf") else "text/html; charset=utf-8"
-            body = (
-                b"%PDF-1.4 policy" if ctype == "application/pdf" else f"<html><body>policy {url}</body></html>".encode()
-            )
+            body = b"%PDF-1.4 policy" if ctype == "application/pdf" else policy_page(self.domain, k)
             caps = []
             for y in range(y0, y1 + 1):
                 for m in sorted(rng.sample(range(1, 13), rng.randint(1, 3))):
@@ -209,6 +228,13 @@ class Site:
             self.specs.append(
                 CaptureSpec(f"https://www.{self.domain}/blog/privacy-day", "20190128000000", 200, "text/html", b"b")
             )
+        if rng.random() < 0.3:  # a page whose URL says privacy, captured often, that is no policy
+            faq = (
+                f"<html><head><title>Help</title></head><body><h1>Privacy FAQ</h1><p>Where is my {n}?</p></body></html>"
+            )
+            for y in range(2012, 2026, 2):
+                faq_url = f"https://www.{self.domain}/help/privacy-faq"
+                self.specs.append(CaptureSpec(faq_url, f"{y}0505050505", 200, "text/html", faq.encode()))
 
 
 # --------------------------------------------------------------------------- scoring

@@ -410,7 +410,8 @@ class _Discovery:
                 answer = yield from self.memento(row.last_capture, row.url)
                 body_ok = answer is not None and answer.status == 200
                 verdict = extract(answer.body, answer.header("content-type")) if body_ok else None
-                if verdict is None or verdict.is_policy:  # unreadable now: kept, on the index's word
+                unread_pdf = verdict is not None and verdict.reason.startswith("PDF without a text layer")
+                if verdict is None or verdict.is_policy or unread_pdf:  # unreadable: kept, on the index's word
                     self.confirmed.add(url_key(row.url))
                 else:
                     self.rejected[url_key(row.url)] = verdict.reason
