@@ -180,6 +180,8 @@ def test_a_429_waits_for_retry_after_and_repeated_429s_stop_with_exit_3(ia):
     assert [r[1] for r in csv_rows(first.stdout)] == ["https://pdfco.example/docs/privacy-notice.pdf"]
     log = ia.requests("/cdx/search/cdx")
     assert log[0].status == 429 and log[1].at - log[0].at >= 1.0  # Retry-After honoured
+    assert [r.status for r in log[1:]] == [200, 200]
+    assert log[2].at - log[1].at >= 60 / 24 * 0.95  # the crawl's CDX limit: 24 a minute
     ia.log.clear()
     ia.faults.append(Fault("/cdx/search/cdx", 429, times=5, retry_after="0"))
     stopped = run_cli("discover", "pdfco.example", "--archive", ia.url, "--unthrottled")
