@@ -4,8 +4,8 @@ The archive (tests/fixtures/discover/captures.csv) holds synthetic sites: homepa
 redesigns whose footers change language, a policy that moves twice (and whose first URL is later
 reused for a blog post), a PDF policy, a cookie policy beside the privacy policy, a homepage that links
 nowhere (and a privacy FAQ whose URL says privacy), a homepage and a policy link that reach the policy
-through archived redirects, a policy URL reused for a blog post after it redirected, a site with no
-policy at all.
+through archived redirects, a policy URL reused for a blog post after it redirected, a homepage that
+stops linking its policy while the index shows another page taking over, a site with no policy at all.
 """
 
 from __future__ import annotations
@@ -143,6 +143,15 @@ def test_a_url_reused_after_a_redirect_keeps_only_its_policy_years(pywb_log):
     # the 2022 capture answered 200 with a blog post, after the URL had redirected in 2020
     assert csv_rows(result.stdout) == [
         ("reuseco.example", "https://reuseco.example/privacy", "privacy policy", "20180301000000", "20190301000000")
+    ]
+
+
+def test_a_page_the_index_knows_takes_over_when_the_homepage_stops_linking_the_policy(pywb_log):
+    result = discover(pywb_log.url, "handoverco.example", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert [r[1:] for r in csv_rows(result.stdout)] == [
+        ("https://handoverco.example/privacy", "privacy policy", "20180301000000", "20190301000000"),
+        ("https://handoverco.example/en/data-protection", "privacy policy", "20200301000000", ""),
     ]
 
 

@@ -540,7 +540,17 @@ def assemble(d: _Discovery) -> list[Row]:
                 last_capture=inside[-1] if inside else None,
             )
         )
-    rows += _fill_from_index(d, rows, ok)
+    # the homepage stopped linking the last row's page: its window stays open only while no page the
+    # index knows takes over after its last capture
+    tail = rows[-1] if rows and rows[-1].valid_to is None and rows[-1].last_capture else None
+    unlinked = tail is not None and any(
+        s.policy_url is None and s.timestamp > runs[-1][-1].timestamp for s in d.result.samples
+    )
+    added = _fill_from_index(d, rows, ok, open_until=tail.last_capture if unlinked else None)
+    if unlinked and any(r.valid_from > tail.last_capture for r in added):
+        tail.valid_to = tail.last_capture
+        tail.evidence += "; the homepage stopped linking it and another page took over"
+    rows += added
     rows.sort(key=lambda r: (r.valid_from or "", r.url))
     return rows
 
@@ -553,9 +563,10 @@ def _first_break(records: list[CdxRecord], after: str) -> str | None:
     return None
 
 
-def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict) -> list[Row]:
-    """Rows for the time no homepage link covers, from URLs whose path says privacy (best first)."""
-    covered = [(r.valid_from or "0", r.valid_to or "99999999999999") for r in rows]
+def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict, open_until: str | None = None) -> list[Row]:
+    """Rows for the time no homepage link covers, from URLs whose path says privacy (best first).
+    ``open_until``: the last row's window is open, but no link vouches for it after this time."""
+    covered = [(r.valid_from or "0", r.valid_to or open_until or "99999999999999") for r in rows]
     linked = {url_key(r.url) for r in rows}
     candidates = []
     for key in d.captures:
