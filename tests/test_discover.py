@@ -5,7 +5,8 @@ redesigns whose footers change language, a policy that moves twice (and whose fi
 reused for a blog post), a PDF policy, a cookie policy beside the privacy policy, a homepage that links
 nowhere (and a privacy FAQ whose URL says privacy), a homepage and a policy link that reach the policy
 through archived redirects, a policy URL reused for a blog post after it redirected, a homepage that
-stops linking its policy while the index shows another page taking over, a site with no policy at all.
+stops linking its policy while the index shows another page taking over, a link whose archived
+redirect only adds a trailing slash, a site with no policy at all.
 """
 
 from __future__ import annotations
@@ -155,6 +156,14 @@ def test_a_page_the_index_knows_takes_over_when_the_homepage_stops_linking_the_p
     ]
 
 
+def test_a_redirect_to_the_same_page_with_a_trailing_slash_leads_to_that_page(pywb_log):
+    result = discover(pywb_log.url, "slashco.example", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert [r[1:] for r in csv_rows(result.stdout)] == [
+        ("https://slashco.example/privacy/", "privacy policy", "20180101000000", ""),
+    ]
+
+
 def test_since_leaves_out_what_came_before(pywb_log):
     result = discover(pywb_log.url, "movingco.example", "--since", "2019", "--format", "csv")
     assert result.returncode == 0, result.stderr
@@ -241,6 +250,53 @@ def test_discover_then_crawl_builds_one_timeline_across_the_moves(pywb_log, tmp_
     # the first URL's later reuse (a blog post, 2021) is outside its window: never listed, never fetched
     assert rows(db, "SELECT count(*) FROM captures WHERE timestamp = '20210101000000'") == [(0,)]
     assert rows(db, "SELECT count(*) FROM captures WHERE url LIKE '%movingco%'") == [(8,)]
+
+
+def _converse(conversation, answer_for):
+    """Run a discovery conversation with ``answer_for(ask) -> Answer``: no Scrapy, no network."""
+    asks = []
+    try:
+        ask = next(conversation)
+        while True:
+            asks.append(ask)
+            ask = conversation.send(answer_for(ask))
+    except StopIteration as done:
+        return done.value, asks
+
+
+def test_an_ia_redirect_that_only_adds_a_trailing_slash_is_read_as_the_same_page():
+    from urllib.parse import parse_qs, urlsplit
+
+    from crawler.archive import Archive
+    from crawler.discover import Answer, discover_domain
+
+    archive = Archive("https://web.archive.org")
+    fields = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+    index = [
+        ["example,slash)/privacy", "20180101000000", "https://slash.example/privacy/", "text/html", "200", "A", "9"],
+        ["example,slash)/privacy", "20190601130000", "https://slash.example/privacy", "text/html", "301", "R", "9"],
+        ["example,slash)/privacy", "20200101000000", "https://slash.example/privacy/", "text/html", "200", "A", "9"],
+    ]
+    home = [["example,slash)/", "20190601120000", "https://slash.example/", "text/html", "200", "H", "9"]]
+    page = b'<html><body><footer><a href="/privacy">Privacy notice</a></footer></body></html>'
+
+    def answer_for(ask):
+        if ask.kind == "cdx":
+            query = parse_qs(urlsplit(ask.url).query)
+            found = index if query.get("matchType") == ["domain"] else home
+            return Answer(200, {}, json.dumps([fields, *found]).encode(), ask.url)
+        if ask.url.endswith("id_/https://slash.example/"):
+            return Answer(200, {"memento-datetime": "Sat, 01 Jun 2019 12:00:00 GMT"}, page, ask.url)
+        assert ask.url == "https://web.archive.org/web/20190601130000id_/https://slash.example/privacy"
+        moved = "https://web.archive.org/web/20190601130000/https://slash.example/privacy/"
+        return Answer(301, {"location": moved, "memento-datetime": "Sat, 01 Jun 2019 13:00:00 GMT"}, b"", ask.url)
+
+    result, asks = _converse(discover_domain(archive, "slash.example"), answer_for)
+    assert [(r.url, r.valid_from, r.valid_to) for r in result.rows] == [
+        ("https://slash.example/privacy/", "20180101000000", None)
+    ]
+    assert [a.kind for a in asks] == ["cdx", "cdx", "memento", "memento"]
+    assert all(a.url.startswith("https://web.archive.org/") for a in asks)
 
 
 # --------------------------------------------------------------------------- the targets file

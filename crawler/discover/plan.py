@@ -29,7 +29,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from crawler.archive import Archive, CdxRecord, ts_to_iso
+from crawler.archive import Archive, CdxRecord, http_date_to_ts, ts_to_datetime, ts_to_iso
 from crawler.archive.cdx import CDX_FIELDS
 from crawler.defaults import CDX_PAGE_SIZE, IA_CDX_MAX_ROWS, MAX_REDIRECT_HOPS
 from crawler.discover.links import Link, best_link, clean_url, page_links
@@ -234,6 +234,11 @@ def _redirect(record: CdxRecord) -> bool:
     return record.statuscode.startswith("3")
 
 
+def _distance(ts: str, other: str) -> float:
+    """Seconds between two 14-digit archive timestamps."""
+    return abs((ts_to_datetime(ts) - ts_to_datetime(other)).total_seconds())
+
+
 def period_of(ts: str, by: str) -> str:
     if by == "quarter":
         return f"{ts[:4]}-Q{(int(ts[4:6]) - 1) // 3 + 1}"
@@ -249,7 +254,6 @@ class _Discovery:
         self.result = DomainResult(domain, company)
         self.captures: dict[tuple, list[CdxRecord]] = {}  # url key -> captures, sorted by time
         self.listed: set[tuple] = set()  # url keys whose whole listing is known
-        self.urls: dict[tuple, str] = {}  # url key -> the URL as the archive spells it (https preferred)
         self.mementos: dict[tuple[str, str], Answer | None] = {}
         self.confirmed: set[tuple] = set()  # url keys the index alone chose, read and found a policy
         self.rejected: dict[tuple, str] = {}  # url keys the index alone chose, read and found not a policy: why
@@ -287,11 +291,15 @@ class _Discovery:
         for record in records:
             key = url_key(record.url)
             self.captures.setdefault(key, []).append(record)
-            known = self.urls.get(key)
-            if known is None or (known.startswith("http:") and record.url.startswith("https:")):
-                self.urls[key] = record.url
         for key in self.captures:
             self.captures[key].sort(key=lambda r: (r.timestamp, r.url))
+
+    def spelling(self, key: tuple, default: str = "") -> str:
+        """A page's URL as its latest capture that answered 200 spells it (the archive folds scheme, ``www.``
+        and a trailing slash into one key: ``http://x/privacy`` and ``https://x/privacy/`` are one page)."""
+        records = self.captures.get(key, [])
+        oks = [r for r in records if _ok(r)]
+        return (oks or records)[-1].url if records else default
 
     def captures_of(self, url: str) -> Generator[Ask, Answer | None, list[CdxRecord]]:
         key = url_key(url)
@@ -348,10 +356,13 @@ class _Discovery:
             usable = [r for r in records if _ok(r) or _redirect(r)]
             if not usable:
                 return None, None, tuple(chain)
-            nearest = min(usable, key=lambda r: (abs(int(r.timestamp) - int(when)), r.timestamp))
+            nearest = min(usable, key=lambda r: (_distance(r.timestamp, when), r.timestamp))
             if _ok(nearest):
-                return self.urls.get(url_key(url), url), nearest.timestamp, tuple(chain)
+                return self.spelling(url_key(url), url), nearest.timestamp, tuple(chain)
             answer = yield from self.memento(nearest.timestamp, nearest.url)
+            if answer is not None and answer.status == 200:  # an archive that skips self-redirects (pywb) served
+                served = http_date_to_ts(answer.header("memento-datetime") or "")  # the page's own capture
+                return self.spelling(url_key(url), url), served or nearest.timestamp, tuple(chain)
             location = answer.header("location") if answer is not None else None
             if not location:
                 return None, None, tuple(chain)
@@ -360,9 +371,15 @@ class _Discovery:
             except UnexpectedResponseFormat:
                 return None, None, tuple(chain)
             next_url = clean_url(next_url)
-            if url_key(next_url) == url_key(url) or next_url in chain:
+            if url_key(next_url) == url_key(url):  # /privacy -> /privacy/, http -> https: the same page
+                oks = [r for r in records if _ok(r)]
+                if not oks:
+                    return None, None, tuple(chain)
+                best = min(oks, key=lambda r: (_distance(r.timestamp, when), r.timestamp))
+                return self.spelling(url_key(url), url), best.timestamp, tuple(chain)
+            if next_url in chain:
                 return None, None, tuple(chain)
-            chain.append(self.urls.get(url_key(url), url))
+            chain.append(self.spelling(url_key(url), url))
             url = next_url
         return None, None, tuple(chain)
 
@@ -390,7 +407,7 @@ class _Discovery:
                 )
             else:
                 read = len(result.samples)
-                refused = "".join(f"; {self.urls[k]} is not a policy ({why})" for k, why in self.rejected.items())
+                refused = "".join(f"; {self.spelling(k)} is not a policy ({why})" for k, why in self.rejected.items())
                 result.problem = (
                     f"{self.domain}: no privacy policy found ({read} homepage capture(s) read, "
                     f"{len(indexed)} capture(s) of URLs whose path may say privacy or cookies{refused})"
@@ -527,7 +544,7 @@ def assemble(d: _Discovery) -> list[Row]:
         rows.append(
             Row(
                 company=company,
-                url=d.urls.get(key, run[0].policy_url),
+                url=d.spelling(key, run[0].policy_url),
                 valid_from=start,
                 valid_to=end,
                 evidence=evidence,
@@ -572,7 +589,7 @@ def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict, open_until: str |
     for key in d.captures:
         if key in linked or key in d.rejected or not ok.get(key):
             continue
-        reading = read_url(d.urls[key])
+        reading = read_url(d.spelling(key))
         if reading.kind != PRIVACY:
             continue
         candidates.append((-reading.strength, -len(ok[key]), len(key[1]), key))
@@ -594,7 +611,7 @@ def _fill_from_index(d: _Discovery, rows: list[Row], ok: dict, open_until: str |
         added.append(
             Row(
                 company=d.result.company,
-                url=d.urls[key],
+                url=d.spelling(key),
                 valid_from=start,
                 valid_to=None if still else end,
                 evidence=f"index only: its path says privacy; {len(stretch)} capture(s) {_day(start)} to {_day(end)}"
