@@ -1,8 +1,8 @@
 """The ``policytrail`` command: thin orchestration; expected failures become one-line messages.
 
 Exit codes: 0 success; 1 finished with failures; 2 bad input or usage; 3 archive unreachable
-or stopped on rate limits (resume later); 75 another run holds the lock; 130 interrupted (SIGINT
-or SIGTERM: progress is saved, run again).
+or stopped on rate limits (resume later); 4 discover found no privacy policy for a domain; 75 another
+run holds the lock; 130 interrupted (SIGINT or SIGTERM: progress is saved, run again).
 """
 
 from __future__ import annotations
@@ -255,6 +255,121 @@ def crawl(
 
 
 @cli.command()
+@click.argument("domains", nargs=-1, required=True)
+@click.option("--company", default=None, help="Company name for the rows [default: the domain].")
+@click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the web archive.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True)
+@click.option("--collection", default=DEFAULT_COLLECTION, show_default=True, help="Collection name (pywb archives).")
+@click.option("--since", default=None, help="Only captures from this time on (timestamp or ISO).")
+@click.option(
+    "--by",
+    type=click.Choice(["year", "quarter", "month"]),
+    default="year",
+    show_default=True,
+    help="How often a homepage capture is read for its links.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "table", "json"]),
+    default=None,
+    help="Output format (default: table on a terminal, csv otherwise: the targets file's own format).",
+)
+@click.option(
+    "--append",
+    "append_to",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Append the rows to this targets file (created when missing; rows already there are not repeated).",
+)
+@click.option("--estimate", "only_estimate", is_flag=True, help="Print the cost estimate and stop, asking nothing.")
+@click.option("--cdx-per-minute", type=CDX_RATE, default=None, help=f"[default: {d.CDX_PER_MINUTE}]")
+@click.option("--mementos-per-minute", type=MEMENTO_RATE, default=None, help=f"[default: {d.MEMENTOS_PER_MINUTE}]")
+@click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
+@click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
+@click.option("-v", "--verbose", is_flag=True, help="Log every request (Scrapy INFO level).")
+@clean_errors
+def discover(
+    domains,
+    company,
+    archive,
+    dialect,
+    collection,
+    since,
+    by,
+    fmt,
+    append_to,
+    only_estimate,
+    cdx_per_minute,
+    mementos_per_minute,
+    unthrottled,
+    user_agent,
+    verbose,
+):
+    """Find a company's privacy policy URLs over the years, from its domain, in the archive.
+
+    Reads the archive's index (URLs whose path says privacy, in many languages) and the links of
+    the homepage's captures, one per year, following archived redirects; prints targets rows
+    (company,url,document,valid_from,valid_to) with the evidence for each. A policy that moved gives
+    one row per URL, each with the window in which it carried the policy: `crawl` builds one
+    timeline from them.
+
+    \b
+    Example:
+        policytrail discover krop.com --company Krop --append data/targets.csv
+        policytrail discover example.com example.org --since 2015 --format json
+    """
+    from crawler.archive import parse_time, utcnow
+    from crawler.crawl.discovering import discover_settings, run_discover
+    from crawler.crawl.targets import append_rows
+    from crawler.discover import check_domain, estimate
+
+    checked = list(dict.fromkeys(check_domain(x) for x in domains))  # exit 2 before anything is asked
+    since_ts = parse_time(since) if since else None
+    where = Archive(archive, dialect, collection)
+    settings = discover_settings(
+        archive=where,
+        cdx_per_minute=cdx_per_minute,
+        mementos_per_minute=mementos_per_minute,
+        unthrottled=unthrottled,
+        user_agent=user_agent,
+        log_level="INFO" if verbose else "WARNING",
+    )
+    cost = estimate(
+        len(checked),
+        since=since_ts,
+        by=by,
+        now=utcnow().replace("-", ""),
+        cdx_per_minute=settings.getfloat("POLICYTRAIL_CDX_PER_MINUTE") if not unthrottled else 60_000,
+        mementos_per_minute=settings.getfloat("POLICYTRAIL_MEMENTOS_PER_MINUTE") if not unthrottled else 60_000,
+    )
+    if only_estimate:
+        click.echo(f"Estimate: {cost.describe()}.")
+        return
+    if cost.minutes >= 1:
+        click.echo(f"Estimate: {cost.describe()}. Ctrl-C stops it.", err=True)
+    result = run_discover(
+        settings, checked, companies=dict.fromkeys(checked, company) if company else {}, since=since_ts, by=by
+    )
+    rows = result.rows
+    fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
+    if fmt == "json":
+        from dataclasses import asdict
+
+        click.echo(json.dumps([asdict(r) for r in rows], indent=2, ensure_ascii=False))
+    else:
+        emit_rows([{**r.target(), "evidence": r.evidence} for r in rows], fmt)
+    if append_to and rows:
+        added, kept = append_rows(append_to, [r.target() for r in rows])
+        click.echo(f"{append_to}: {added} row(s) added" + (f", {kept} already there" if kept else "") + ".", err=True)
+    for r in result.domains:
+        asked = f"{r.requests['cdx']} CDX request(s), {r.requests['memento']} memento(s)"
+        click.echo(f"{r.domain}: {len(r.rows)} row(s), {asked}", err=True)
+    click.echo(result.message if result.exit_code == 0 else f"Error: {result.message}", err=True)
+    sys.exit(result.exit_code)
+
+
+@cli.command()
 @db_option(default=DEMO_DB)
 @click.option(
     "--workdir",
@@ -263,20 +378,28 @@ def crawl(
     type=click.Path(file_okay=False),
     help="Where the sample WARCs and the pywb collection are built.",
 )
+@click.option(
+    "--discover",
+    "with_discover",
+    is_flag=True,
+    help="First discover the policy URLs of the sample's company whose policy moved (Pebble), then crawl them too.",
+)
 @format_option
 @clean_errors
-def demo(db, workdir, fmt):
+def demo(db, workdir, with_discover, fmt):
     """Crawl the bundled sample archive, served by a local pywb, into its own database.
 
-    Never touches your real database. Safe to run again.
+    Never touches your real database. Safe to run again. With --discover, first finds where the
+    policy of Pebble (a sample company whose policy moved twice) lived over the years.
 
     \b
     Example:
         policytrail demo
+        policytrail demo --discover
     """
     from crawler.demo import run_demo
 
-    result = run_demo(db=Path(db), workdir=Path(workdir))
+    result = run_demo(db=Path(db), workdir=Path(workdir), discover=with_discover)
     _print_summary(result, fmt)
     click.echo(f"""
 Demo database: {db}. Try next:

@@ -24,12 +24,19 @@ def build_sample_archive(workdir: Path, sample: Path = SAMPLE_DIR) -> LocalArchi
     return archive
 
 
-def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR) -> CrawlResult:
+# The sample company whose policy moved twice: its URLs are not in the sample targets; `demo --discover` finds them.
+DISCOVER = {"pebble.example": "Pebble"}
+
+
+def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR, discover: bool = False) -> CrawlResult:
     local = build_sample_archive(workdir, sample)
+    targets = sample / "targets.csv"
     with local:
+        if discover:
+            targets = discover_into(local.url, workdir, sample)
         settings = crawl_settings(
             db=db,
-            targets=sample / "targets.csv",
+            targets=targets,
             archive=Archive(local.url, "pywb"),
             unthrottled=True,
             extra={"POLICYTRAIL_PROGRESS": sys.stderr.isatty()},
@@ -38,6 +45,28 @@ def run_demo(db: Path, workdir: Path, sample: Path = SAMPLE_DIR) -> CrawlResult:
     if result.exit_code == 0:
         import_sample_judgements(db, sample)
     return result
+
+
+def discover_into(archive_url: str, workdir: Path, sample: Path = SAMPLE_DIR) -> Path:
+    """``policytrail discover`` of the sample's moving company, appended to a copy of the sample targets
+    (in ``workdir``); its rows are printed. A command of its own, in a process of its own, as a user runs it
+    (Scrapy's reactor runs once per process: the crawl that follows needs this one)."""
+    import subprocess
+
+    from crawler.errors import LocalArchiveError
+
+    targets = Path(workdir) / "targets.csv"
+    targets.write_text((sample / "targets.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    for domain, company in DISCOVER.items():
+        args = ["discover", domain, "--company", company, "--archive", archive_url, "--dialect", "pywb"]
+        args += ["--unthrottled", "--format", "table", "--append", str(targets)]
+        print(f"$ policytrail {' '.join(args[:4])} --append {targets}")
+        done = subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True)
+        print(done.stdout, end="")
+        if done.returncode != 0:
+            raise LocalArchiveError(f"discover {domain} failed in the sample archive: {done.stderr.strip()[-500:]}")
+    print()
+    return targets
 
 
 def import_sample_judgements(db: Path, sample: Path = SAMPLE_DIR) -> int:

@@ -12,6 +12,7 @@ EXIT_OK = 0
 EXIT_FAILURES = 1  # finished, but some listings or fetches failed; a later run retries them
 EXIT_USAGE = 2  # bad input or usage
 EXIT_ARCHIVE = 3  # archive unreachable, or stopped on rate limits: resume later
+EXIT_NOTHING_FOUND = 4  # discover: the archive answered, but no privacy policy was found for a domain
 EXIT_LOCKED = 75  # another run holds the database (EX_TEMPFAIL)
 EXIT_INTERRUPTED = 130  # stopped by SIGINT (Ctrl-C) or SIGTERM, once or twice: progress saved, run again (128 + SIGINT)
 
@@ -115,6 +116,13 @@ class RateLimited(ArchiveError):
 
 class CrawlFailures(ArchiveError):
     """The crawl finished, but some listings or fetches failed (a later run retries them)."""
+
+
+class NothingFound(ArchiveError):
+    """``discover`` finished, but found no privacy policy URL for some domain (nothing archived, or no
+    link and no URL that says privacy); the rows of the other domains are still given."""
+
+    exit_code = EXIT_NOTHING_FOUND
 
 
 class LocalArchiveError(PolicytrailError):

@@ -143,6 +143,10 @@ class WaybackSpider(scrapy.Spider):
         self.store = Store(db)
         self.max_hops = settings.getint("POLICYTRAIL_MAX_REDIRECT_HOPS")
         self.target_ids = {t.url: self.store.upsert_target(t.company, t.url, t.document) for t in self.targets}
+        # a URL's rows (one per validity window); a URL without a window on any row is listed whole
+        self.rows_by_url: dict[str, list] = {}
+        for t in self.targets:
+            self.rows_by_url.setdefault(t.url, []).append(t)
         self.requested: set[str] = set()
         self.full = settings.getbool("POLICYTRAIL_FULL")
         self.page_size = settings.getint("POLICYTRAIL_CDX_PAGE_SIZE")
@@ -177,17 +181,26 @@ class WaybackSpider(scrapy.Spider):
         if self.refused:
             logger.error("%s", self.refused)
             raise CloseSpider("locked")
-        for target in self.targets:
-            tid = self.target_ids[target.url]
+        for target_url in self.rows_by_url:
+            tid = self.target_ids[target_url]
             since = self._since(tid)
-            self.figures[target.url]["since"] = since
-            yield self._cdx_request(target.url, tid, since=since)
+            starts = [t.valid_from for t in self.rows_by_url[target_url]]
+            if all(starts):  # nothing before the earliest window belongs to the document
+                since = max(since or "", min(starts))
+            self.figures[target_url]["since"] = since
+            yield self._cdx_request(target_url, tid, since=since)
             # what an interrupted run listed but did not settle is fetched whatever the listing says
             # (an incremental listing no longer returns captures older than its start)
             for url, ts, mimetype, status, digest, length in self.store.unfinished_captures(tid, self.archive.key):
+                if not self._in_window(target_url, ts):
+                    continue
                 record = CdxRecord("", ts, url, mimetype, status, digest, length)
                 for request in self._fetch(record, tid):
                     yield request
+
+    def _in_window(self, target_url: str, timestamp: str) -> bool:
+        """Whether a capture of ``target_url`` at ``timestamp`` belongs to its document (targets' valid_from/to)."""
+        return any(t.in_window(timestamp) for t in self.rows_by_url.get(target_url, ()))
 
     def _cdx_request(
         self,
@@ -238,8 +251,12 @@ class WaybackSpider(scrapy.Spider):
         self._reached = True
         seen = meta.get("seen_at_from", frozenset())
         for record in page.records:
-            if record not in seen:  # a page that starts at a timestamp repeats the rows listed there
-                yield from self._triage(record, meta["target_id"])
+            if record in seen:  # a page that starts at a timestamp repeats the rows listed there
+                continue
+            if not self._in_window(meta["target_url"], record.timestamp):
+                stats.inc_value("policytrail/outside_window")  # the URL did not carry the document then
+                continue
+            yield from self._triage(record, meta["target_id"])
         if page.resume_key:
             yield self._cdx_request(
                 meta["target_url"], meta["target_id"], resume_key=page.resume_key, since=meta.get("since")

@@ -151,7 +151,8 @@ class ArchiveShim:
     def _cdx(self, h) -> None:
         q = parse_qs(urlsplit(h.path).query)
         url = q["url"][0]
-        status, _, body = self._pywb_get(f"/web/cdx?url={quote(url, safe='')}&output=json")
+        match = q.get("matchType", ["exact"])[0]
+        status, _, body = self._pywb_get(f"/web/cdx?url={quote(url, safe='')}&matchType={quote(match)}&output=json")
         rows = [json.loads(line) for line in body.decode().splitlines() if line.strip()] if status == 200 else []
         # IA's from/to: timestamp bounds, padded like IA pads partial timestamps
         low, high = q.get("from", [""])[0], q.get("to", [""])[0]
@@ -162,6 +163,8 @@ class ArchiveShim:
         ]
         fl = q.get("fl", [",".join(IA_FIELDS)])[0].split(",")
         table = []
+        collapse_on = _ia_collapse(q.get("collapse", [""])[0])
+        kept = []
         for r in rows:
             full = {
                 "urlkey": r["urlkey"],
@@ -172,7 +175,13 @@ class ArchiveShim:
                 "digest": "-" if r["url"] in self.digestless else r.get("digest", "-"),
                 "length": r.get("length", "-"),
             }
+            if not all(_ia_filter(spec, full) for spec in q.get("filter", [])):
+                continue
+            if collapse_on(full):
+                continue
             table.append([full[f] for f in fl])
+            kept.append(r)
+        rows = kept
         start = 0
         if "resumeKey" in q:
             start = int(q["resumeKey"][0].rsplit(" ", 1)[1])
@@ -234,3 +243,31 @@ class ArchiveShim:
         self._send(
             h, 200, b"<html>saved</html>", [("Content-Type", "text/html"), ("Content-Location", f"/web/{ts}/{url}")]
         )
+
+
+def _ia_filter(spec: str, row: dict) -> bool:
+    """IA's CDX ``filter=[!]field:regex``: the regular expression must match the whole field."""
+    import re
+
+    negate = spec.startswith("!")
+    field, _, pattern = spec.lstrip("!").partition(":")
+    matched = re.fullmatch(pattern, str(row.get(field, ""))) is not None
+    return matched != negate
+
+
+def _ia_collapse(spec: str):
+    """IA's ``collapse=field[:n]``: a row whose field (its first n characters) equals the previous kept
+    row's is dropped -- adjacent rows only, as IA does."""
+    if not spec:
+        return lambda row: False
+    field, _, n = spec.partition(":")
+    last = []
+
+    def seen(row: dict) -> bool:
+        value = str(row.get(field, ""))[: int(n)] if n else str(row.get(field, ""))
+        if last and last[0] == value:
+            return True
+        last[:] = [value]
+        return False
+
+    return seen

@@ -89,7 +89,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(command):
 
 def test_exit_codes_are_documented():
     readme = (ROOT / "README.md").read_text()
-    for code in ("0", "1", "2", "3", "75", "130"):
+    for code in ("0", "1", "2", "3", "4", "75", "130"):
         assert re.search(rf"^\| {code} \|", readme, re.M)
 
 

@@ -176,6 +176,8 @@ def test_wheel_ships_the_package_data(built):
         "crawler/localarchive/sample/targets.csv",
         "spiders/__init__.py",
         "spiders/wayback.py",
+        "crawler/discover/plan.py",
+        "crawler/crawl/discovering.py",
     }
     expected |= {f"crawler/outputs/templates/{p.name}" for p in (ROOT / "crawler/outputs/templates").iterdir()}
     # every body the sample manifest names, PDF and the real captures included

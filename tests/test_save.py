@@ -65,3 +65,18 @@ def test_save_without_a_network_stops_at_the_first_page_with_exit_3_in_one_line(
     assert "HTTPConnectionPool" not in result.stdout + line
     (row,) = json.loads(result.stdout)  # the pages after it are not tried: they would fail the same way
     assert row["status"] == "unreachable" and row["url"] == "https://www.acme.example/privacy"
+
+
+def test_save_skips_urls_whose_validity_window_has_ended(ia_shim, tmp_path):
+    targets = tmp_path / "targets.csv"
+    targets.write_text(
+        "company,url,valid_from,valid_to\n"
+        "Acme,https://www.acme.example/privacy,2016,2019\n"  # moved away: no longer the policy
+        "Acme,https://www.acme.example/legal/privacy,2019,\n"
+        "Acme,https://www.acme.example/privacy,2030,\n"  # ... and back, later: still saved once
+    )
+    result = save_targets(
+        targets=str(targets), archive=Archive(ia_shim.url, "ia"), per_minute=600, sleep=lambda s: None
+    )
+    assert result.exit_code == 0, result.message
+    assert ia_shim.saved == ["https://www.acme.example/legal/privacy", "https://www.acme.example/privacy"]

@@ -90,7 +90,12 @@ def save_targets(
     per_minute = check_rate(
         per_minute, name="--per-minute", kind="save", is_local=archive.is_local, archive=archive.base
     )
-    chosen = load_targets(targets, companies)
+    from crawler.archive import TS_FORMAT
+
+    now = time.strftime(TS_FORMAT, time.gmtime())
+    # a row whose validity window has ended names a URL that no longer carries the policy: not saved
+    chosen = [t for t in load_targets(targets, companies) if t.valid_to is None or t.valid_to >= now]
+    chosen = list({t.url: t for t in chosen}.values())  # one URL on several rows is saved once
     gap = 60.0 / per_minute
     rows: list[dict] = []
     last = None
