@@ -88,6 +88,12 @@ _HAS_ITEM = etree.XPath("boolean(.//li|.//p|.//dd|.//tr)")
 LINK_DENSE = 0.5  # share of a block's words inside links above which, outside the policy, it is furniture
 
 
+# The furniture signals, each of which can be turned off to measure what it does
+# (bench/bench_versions.py --ablation); all on in use.
+ALL_SIGNALS = frozenset(
+    "position scoring link-density link-lists page-links controls hints hidden layout-tables copyright".split()
+)
+SIGNALS = ALL_SIGNALS
 MAIN_SLOT = "main:"  # slots of the main block's own blocks start so; its loose text has slot ""
 
 
@@ -158,8 +164,10 @@ def main_block(scope, sizes: _Sizes):
     other prose beside it; where other prose stands beside the policy (testimonials, long banners,
     a column of news) and that stops the descent, the element the paragraphs score highest in, as
     readability's content scoring would pick it, when it holds at least half of the prose."""
+    if "position" not in SIGNALS:
+        return scope
     el = _descend(scope, sizes)
-    best = _best_scored(el, sizes)
+    best = _best_scored(el, sizes) if "scoring" in SIGNALS else None
     if best is not None and best is not el and sizes.prose(best) >= _SCORED_SHARE * sizes.prose(el):
         el = _descend(best, sizes)
     return el
@@ -280,14 +288,15 @@ class _Walker:
         """Why ``el`` is page furniture, or None."""
         if el in self.chain:
             return None  # it holds the policy
-        if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        on = SIGNALS
+        if "hidden" in on and (el.get("hidden") is not None or el.get("aria-hidden") == "true"):
             return "hidden"
         role = (el.get("role") or "").lower()
-        if role in _CONTROL_ROLES:
+        if "controls" in on and role in _CONTROL_ROLES:
             return f"{_CONTROL_ROLES[role]} (role)"
-        if tag in _CONTROL_TAGS:
+        if "controls" in on and tag in _CONTROL_TAGS:
             return f"{_CONTROL_TAGS[tag]} (interface element)"
-        word = hint(el)
+        word = hint(el) if "hints" in on else None
         # inside the policy a hint is weak evidence: a section may be called "cookies" or "sharing"
         if word and (
             not inside
@@ -297,22 +306,22 @@ class _Walker:
             )
         ):
             return f"class or id says {word!r}"
-        if tag in BLOCK_TAGS and self.sizes.words(el) <= 30:
+        if "copyright" in on and tag in BLOCK_TAGS and self.sizes.words(el) <= 30:
             text = " ".join(" ".join(el.itertext()).split())
             if COPYRIGHT_LINE.match(text):  # also when line breaks split it ("© 2020 Example,<br>or its affiliates")
                 return "copyright notice (its year changes every January)"
-        if tag == "a" and (el.get("href") or "").startswith("#"):
+        if "page-links" in on and tag == "a" and (el.get("href") or "").startswith("#"):
             if _standalone(el):
                 return "link within the page (back to top, skip link)"
             if not _ALNUM.search("".join(el.itertext())):
                 return "permalink mark (a symbol linking to its own heading)"
-        if tag in _LISTS and _all_links(el, self.sizes):
+        if "link-lists" in on and tag in _LISTS and _all_links(el, self.sizes):
             if not inside:
                 return "list whose items are all links"
             if all((a.get("href") or "").startswith("#") for a in el.iter("a")):
                 # inside the policy a list of links may be what it says (partners, browser settings)
                 return "table of contents (links within the page)"
-        if tag in BLOCK_TAGS and self.sizes.words(el):
+        if "link-density" in on and tag in BLOCK_TAGS and self.sizes.words(el):
             density = self.sizes.link_density(el)
             if not inside and density >= LINK_DENSE:
                 return f"link-dense block outside the policy text ({density:.0%} of its words are links)"
@@ -376,7 +385,7 @@ class _Walker:
             self.prefix = indent + marker  # a nested list flushes the item's own text with it
             self.children(el, inside)
             self.flush()
-        elif tag == "tr" and _layout_row(el, self.chain):
+        elif tag == "tr" and "layout-tables" in SIGNALS and _layout_row(el, self.chain):
             self.flush()  # a row that lays out the page: its cells are blocks of their own
             for cell in el:
                 self.walk(cell, inside)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
+from crawler.extract import blocks
 from crawler.extract.blocks import COPYRIGHT_LINE, Dropped, strip_invisible, walk
 from crawler.extract.normalize import normalize_text
 from crawler.extract.rules import Rule, SkipRule
@@ -271,7 +272,7 @@ def html_to_page(html: str, rule: Rule | None = None, explain: bool = False) -> 
         line = line[: len(line) - len(body)] + normalize_text(body)
         if not line.strip():
             continue
-        if COPYRIGHT_LINE.match(line):
+        if "copyright" in blocks.SIGNALS and COPYRIGHT_LINE.match(line):
             page.dropped.append(Dropped("copyright notice (its year changes every January)", line, slot or "main"))
             continue
         lines.append(line)
