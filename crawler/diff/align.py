@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from diff_match_patch import diff_match_patch
@@ -34,8 +35,13 @@ DEFAULT_BUDGET_SECONDS = 2.0
 MAX_PAIR_COMPARISONS = 200_000
 MODIFIED_SIMILARITY = 0.5  # word-set Jaccard for a clause edited in place
 MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
-SPLIT_SIMILARITY = 0.7  # one clause vs the join of several
+SPLIT_SIMILARITY = 0.7  # Dice of word multisets: one clause vs the join of several
+PART_CONTAINMENT = 0.6  # share of a part's words found in the clause it was split from (merged into)
+OWN_WORDS_SHARE = 0.5  # ... and of its distinctive words not already held by the other parts
 MAX_SPLIT_PARTS = 4
+CONTAINED_SHARE = 0.9  # a clause kept whole inside another: share of its words found there ...
+MIN_CONTAINED_WORDS = 4  # ... when it has at least this many
+KEPT_DICE = 0.6  # Dice of word multisets of a clause edited in place beyond MODIFIED_SIMILARITY
 
 # What a diff says when a budget made it coarser (``ClauseDiff.fallbacks``); each at most once.
 # The time-budget ones depend on the machine's speed: such a diff is never kept as final.
@@ -364,18 +370,20 @@ def diff_clauses(
         if candidates:
             pair("moved", [candidates.pop(0)], [n])
 
-    # 2. split and merged, within a hunk: one clause vs several consecutive ones that match it
-    #    better than any one of them alone
+    # 2. split and merged, within a hunk: one clause vs a run of consecutive ones that together
+    #    hold its words (counted with repeats) better than any one of them alone
+    old_tokens = {o: _tokens(old[o].text) for o in free_old}
+    new_tokens = {n: _tokens(new[n].text) for n in free_new}
     for rs, ns in hunks:
         new_index = _index([n for n in ns if n in free_new], new_words)
         old_index = _index([o for o in rs if o in free_old], old_words)
         groups = []  # (score, olds, news), best first, ties broken symmetrically
         for o in [o for o in rs if o in free_old]:
-            found = _group(old_words[o], new_index, free_new, new_words)
+            found = _group(old_tokens[o], old_words[o], new_index, free_new, new_tokens, new_words)
             if found:
                 groups.append((found[0], [o], found[1]))
         for n in [n for n in ns if n in free_new]:
-            found = _group(new_words[n], old_index, free_old, old_words)
+            found = _group(new_tokens[n], new_words[n], old_index, free_old, old_tokens, old_words)
             if found:
                 groups.append((found[0], found[1], [n]))
         # ties broken by the texts involved, which swapping the versions does not change
@@ -396,7 +404,8 @@ def diff_clauses(
                 f"reported as removed and added"
             )
             continue
-        for _, o, n in _best_pairs(rs, ns, old_words, new_words, MODIFIED_SIMILARITY):
+        both = (old_tokens, new_tokens)
+        for _, o, n in _best_pairs(rs, ns, old_words, new_words, MODIFIED_SIMILARITY, contains=both):
             if o in free_old and n in free_new:
                 pair("modified", [o], [n])
         # a renamed heading: the only heading left on each side of the hunk
@@ -481,11 +490,14 @@ def _best_pairs(
     new_words: dict[int, set[str]],
     threshold: float,
     skip=None,
+    contains: tuple[dict[int, Counter], dict[int, Counter]] | None = None,
 ) -> list[tuple[float, int, int]]:
     """(similarity, old, new) pairs at or above ``threshold``, best first.
 
     Candidates come from an inverted index (pairs that share no word are never scored), and
-    ``skip(o, n)`` leaves out pairs already judged.
+    ``skip(o, n)`` leaves out pairs already judged. With ``contains`` (word multisets of both
+    sides), a pair where one clause is kept whole inside the other (a sentence added to it or
+    dropped from it) scores ``threshold`` at least.
     """
     index: dict[str, list[int]] = {}
     for o in olds:
@@ -500,6 +512,8 @@ def _best_pairs(
                 counts[o] = counts.get(o, 0) + 1
         for o, inter in counts.items():
             score = inter / (len(old_words[o]) + len(b) - inter)
+            if score < threshold and contains and _kept(contains[0][o], contains[1][n]):
+                score = threshold
             if score >= threshold and not (skip and skip(o, n)):
                 scored.append((score, o, n))
     # ties broken the same way whichever side is "old", so swapping the versions swaps the result
@@ -516,33 +530,83 @@ def _index(items: list[int], words: dict[int, set[str]]) -> dict[str, list[int]]
 
 
 def _group(
-    single: set[str], index: dict[str, list[int]], free: set[int], words: dict[int, set[str]]
+    single: Counter,
+    single_words: set[str],
+    index: dict[str, list[int]],
+    free: set[int],
+    tokens: dict[int, Counter],
+    words: dict[int, set[str]],
 ) -> tuple[float, list[int]] | None:
-    """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together match ``single``.
+    """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together hold ``single``'s words.
 
-    Only clauses mostly made of ``single``'s words can be parts of it, which keeps this cheap.
+    Word multisets (repeats counted): the join of the parts must match ``single`` (Dice), and each
+    part must bring distinctive words of ``single`` that the other parts do not already hold -- so an
+    edited clause next to an unrelated new one is not taken for a split. Only clauses mostly made
+    of ``single``'s words are tried as parts, which keeps the search small.
     """
-    if not single:
+    if not single_words:
         return None
     shared: dict[int, int] = {}
-    for w in single:
+    for w in single_words:
         for g in index.get(w, ()):
             if g in free:
                 shared[g] = shared.get(g, 0) + 1
-    parts = sorted(g for g, n in shared.items() if n >= 0.8 * len(words[g]))
-    best_single = max((_jaccard(single, words[g]) for g in parts), default=0.0)
+    size = sum(single.values())
+    parts = sorted(
+        g
+        for g, n in shared.items()
+        if n >= 0.5 * len(words[g]) and _overlap(single, tokens[g]) >= PART_CONTAINMENT * sum(tokens[g].values())
+    )
     best: tuple[float, list[int]] | None = None
     for start in range(len(parts)):
-        union: set[str] = set()
-        for size in range(1, MAX_SPLIT_PARTS + 1):
-            if start + size > len(parts) or parts[start + size - 1] - parts[start] != size - 1:
+        union: Counter = Counter()
+        for k in range(1, MAX_SPLIT_PARTS + 1):
+            if start + k > len(parts) or parts[start + k - 1] - parts[start] != k - 1:
                 break
-            union = union | words[parts[start + size - 1]]
-            if size >= 2:
-                score = _jaccard(single, union)
-                if score >= SPLIT_SIMILARITY and score > best_single and (best is None or score > best[0]):
-                    best = (score, parts[start : start + size])
+            union = union + tokens[parts[start + k - 1]]
+            if k < 2:
+                continue
+            score = _dice(single, size, union)
+            if score < SPLIT_SIMILARITY or (best is not None and score <= best[0]):
+                continue
+            run = parts[start : start + k]
+            if all(_brings_own_words(single, union, tokens[g], words[g]) for g in run):
+                best = (score, run)
     return best
+
+
+def _brings_own_words(single: Counter, union: Counter, part: Counter, part_words: set[str]) -> bool:
+    """Whether ``part`` holds distinctive words of ``single`` left over by the other parts of ``union``."""
+    rest = single - (union - part)
+    return sum(1 for w in part_words if rest[w] > 0) >= OWN_WORDS_SHARE * len(part_words)
+
+
+def _tokens(text: str) -> Counter:
+    """A clause's words, lower case and counted, numbering dropped."""
+    return Counter(w.lower() for w in _WORD.findall(strip_numbering(text)))
+
+
+def _overlap(a: Counter, b: Counter) -> int:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(min(n, b[w]) for w, n in a.items() if w in b)
+
+
+def _dice(a: Counter, a_size: int, b: Counter) -> float:
+    total = a_size + sum(b.values())
+    return 2 * _overlap(a, b) / total if total else 0.0
+
+
+def _kept(a: Counter, b: Counter) -> bool:
+    """Most of a clause's text is still there: one clause (of a few words at least) nearly whole
+    inside the other (a sentence added or dropped), or most words of both shared (a sentence of
+    several replaced)."""
+    na, nb = sum(a.values()), sum(b.values())
+    small, n = (a, na) if na <= nb else (b, nb)
+    shared = _overlap(a, b)
+    if n >= MIN_CONTAINED_WORDS and shared >= CONTAINED_SHARE * n:
+        return True
+    return na + nb > 0 and 2 * shared / (na + nb) >= KEPT_DICE
 
 
 def _tags(taxonomy: Taxonomy, clauses: list[Clause]) -> list[str]:

@@ -114,13 +114,7 @@ def segment(text: str, split_chars: int = SENTENCE_SPLIT_CHARS) -> list[Clause]:
             kind = "item"
         else:
             kind = "paragraph"
-        if kind == "paragraph" and len(line) > split_chars:
-            parts = _sentences(line)
-            for i, (sentence, space) in enumerate(parts):
-                sep = space if i + 1 < len(parts) else space + newlines
-                clauses.append(Clause(sentence, sep, "sentence" if len(parts) > 1 else kind, section, len(clauses)))
-        else:
-            clauses.append(Clause(line, newlines, kind, section, len(clauses)))
+        clauses.append(Clause(line, newlines, kind, section, len(clauses)))
     return clauses
 
 
