@@ -27,7 +27,7 @@ from diff_match_patch import diff_match_patch
 from crawler.diff.clauses import Clause, strip_numbering
 from crawler.diff.taxonomy import Taxonomy, load_taxonomy
 
-DIFFER_VERSION = "clause-1"
+DIFFER_VERSION = "clause-2"  # clause-1: before issue 15 (set-based split/merge, whole-clause word diffs)
 KINDS = ("added", "removed", "modified", "moved", "split", "merged")
 
 # Budgets: whole diff, and the number of (removed x added) similarity comparisons.
@@ -37,7 +37,6 @@ MODIFIED_SIMILARITY = 0.5  # word-set Jaccard for a clause edited in place
 MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
 SPLIT_SIMILARITY = 0.7  # Dice of word multisets: one clause vs the join of several
 PART_CONTAINMENT = 0.6  # share of a part's words found in the clause it was split from (merged into)
-OWN_WORDS_SHARE = 0.5  # ... and of its distinctive words not already held by the other parts
 MAX_SPLIT_PARTS = 4
 CONTAINED_SHARE = 0.9  # a clause kept whole inside another: share of its words found there ...
 MIN_CONTAINED_WORDS = 4  # ... when it has at least this many
@@ -51,6 +50,7 @@ WORD_DIFF_BUDGET_EXCEEDED = "word diff budget exceeded: some clauses are shown a
 TOO_MANY_FOR_MOVES = "too many changed clauses to look for moved ones: reported as removed and added"
 TIME_BUDGET_FALLBACKS = (ALIGNMENT_TIMED_OUT, WORD_DIFF_TIMED_OUT, WORD_DIFF_BUDGET_EXCEEDED)
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _MONTHS = re.compile(
@@ -159,7 +159,61 @@ def word_diff(old: str, new: str, dmp: diff_match_patch | None = None) -> list[t
     return _word_diff(old, new, dmp or _new_dmp(1.0))[0]
 
 
+def _sentence_pieces(text: str) -> list[str]:
+    """A clause cut after each sentence end (the whitespace after it kept): the pieces join back to it."""
+    pieces, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        pieces.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
 def _word_diff(old: str, new: str, dmp: diff_match_patch) -> tuple[list[tuple[str, str]], bool]:
+    """Sentences aligned first (a sentence found again whole is unchanged, wherever the paragraph
+    breaks fall), then words inside each run of changed sentences."""
+    old_pieces, new_pieces = _sentence_pieces(old), _sentence_pieces(new)
+    if len(old_pieces) < 2 and len(new_pieces) < 2:
+        return _word_diff_tokens(old, new, dmp)
+    a, b = _encode([old_pieces, new_pieces], {})
+    diffs, timed_out = _align(a, b, dmp)
+    out: list[tuple[str, str]] = []
+
+    def emit(op: str, text: str) -> None:
+        if text:
+            if out and out[-1][0] == op:
+                out[-1] = (op, out[-1][1] + text)
+            else:
+                out.append((op, text))
+
+    i = j = 0
+    gone, came = "", ""
+    for op, chars in [*diffs, (0, "")]:
+        n = len(chars)
+        if op == -1:
+            gone += "".join(old_pieces[i : i + n])
+            i += n
+        elif op == 1:
+            came += "".join(new_pieces[j : j + n])
+            j += n
+        else:
+            if gone and came:
+                inner, late = _word_diff_tokens(gone, came, dmp)
+                timed_out = timed_out or late
+                for o, t in inner:
+                    emit(o, t)
+            else:
+                emit("-", gone)
+                emit("+", came)
+            gone, came = "", ""
+            emit("=", "".join(old_pieces[i : i + n]))
+            i += n
+            j += n
+    return out, timed_out
+
+
+def _word_diff_tokens(old: str, new: str, dmp: diff_match_patch) -> tuple[list[tuple[str, str]], bool]:
     old_tokens, new_tokens = _TOKEN.findall(old), _TOKEN.findall(new)
     table: dict[str, str] = {}
     a, b = _encode([old_tokens, new_tokens], table)
@@ -512,7 +566,12 @@ def _best_pairs(
                 counts[o] = counts.get(o, 0) + 1
         for o, inter in counts.items():
             score = inter / (len(old_words[o]) + len(b) - inter)
-            if score < threshold and contains and _kept(contains[0][o], contains[1][n]):
+            if (
+                score < threshold
+                and contains
+                and inter >= 0.5 * min(len(old_words[o]), len(b))
+                and _kept(contains[0][o], contains[1][n])
+            ):
                 score = threshold
             if score >= threshold and not (skip and skip(o, n)):
                 scored.append((score, o, n))
@@ -539,10 +598,11 @@ def _group(
 ) -> tuple[float, list[int]] | None:
     """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together hold ``single``'s words.
 
-    Word multisets (repeats counted): the join of the parts must match ``single`` (Dice), and each
-    part must bring distinctive words of ``single`` that the other parts do not already hold -- so an
-    edited clause next to an unrelated new one is not taken for a split. Only clauses mostly made
-    of ``single``'s words are tried as parts, which keeps the search small.
+    Word multisets (repeats counted): the join of the parts must match ``single`` (Dice) and hold
+    more of its words than any one part alone, and each part must bring a distinctive word of
+    ``single`` that the other parts do not hold -- so an edited clause next to an unrelated new one
+    is not taken for a split. Only clauses mostly made of ``single``'s words are tried as parts,
+    which keeps the search small.
     """
     if not single_words:
         return None
@@ -552,11 +612,9 @@ def _group(
             if g in free:
                 shared[g] = shared.get(g, 0) + 1
     size = sum(single.values())
-    parts = sorted(
-        g
-        for g, n in shared.items()
-        if n >= 0.5 * len(words[g]) and _overlap(single, tokens[g]) >= PART_CONTAINMENT * sum(tokens[g].values())
-    )
+    overlap = {g: _overlap(single, tokens[g]) for g, n in shared.items() if n >= 0.5 * len(words[g])}
+    parts = sorted(g for g, ov in overlap.items() if ov >= PART_CONTAINMENT * sum(tokens[g].values()))
+    best_single = max((overlap[g] for g in parts), default=0)
     best: tuple[float, list[int]] | None = None
     for start in range(len(parts)):
         union: Counter = Counter()
@@ -566,8 +624,9 @@ def _group(
             union = union + tokens[parts[start + k - 1]]
             if k < 2:
                 continue
-            score = _dice(single, size, union)
-            if score < SPLIT_SIMILARITY or (best is not None and score <= best[0]):
+            held = _overlap(single, union)
+            score = 2 * held / (size + sum(union.values()))
+            if score < SPLIT_SIMILARITY or held <= best_single or (best is not None and score <= best[0]):
                 continue
             run = parts[start : start + k]
             if all(_brings_own_words(single, union, tokens[g], words[g]) for g in run):
@@ -576,9 +635,9 @@ def _group(
 
 
 def _brings_own_words(single: Counter, union: Counter, part: Counter, part_words: set[str]) -> bool:
-    """Whether ``part`` holds distinctive words of ``single`` left over by the other parts of ``union``."""
+    """Whether ``part`` holds a distinctive word of ``single`` that the other parts of ``union`` do not."""
     rest = single - (union - part)
-    return sum(1 for w in part_words if rest[w] > 0) >= OWN_WORDS_SHARE * len(part_words)
+    return any(rest[w] > 0 for w in part_words)
 
 
 def _tokens(text: str) -> Counter:
@@ -590,11 +649,6 @@ def _overlap(a: Counter, b: Counter) -> int:
     if len(a) > len(b):
         a, b = b, a
     return sum(min(n, b[w]) for w, n in a.items() if w in b)
-
-
-def _dice(a: Counter, a_size: int, b: Counter) -> float:
-    total = a_size + sum(b.values())
-    return 2 * _overlap(a, b) / total if total else 0.0
 
 
 def _kept(a: Counter, b: Counter) -> bool:
