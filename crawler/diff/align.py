@@ -426,8 +426,7 @@ def diff_clauses(
 
     # 2. split and merged, within a hunk: one clause vs a run of consecutive ones that together
     #    hold its words (counted with repeats) better than any one of them alone
-    old_tokens = {o: _tokens(old[o].text) for o in free_old}
-    new_tokens = {n: _tokens(new[n].text) for n in free_new}
+    old_tokens, new_tokens = _TokenCache(old), _TokenCache(new)
     for rs, ns in hunks:
         new_index = _index([n for n in ns if n in free_new], new_words)
         old_index = _index([o for o in rs if o in free_old], old_words)
@@ -593,7 +592,7 @@ def _group(
     single_words: set[str],
     index: dict[str, list[int]],
     free: set[int],
-    tokens: dict[int, Counter],
+    tokens: dict[int, Counter],  # a _TokenCache
     words: dict[int, set[str]],
 ) -> tuple[float, list[int]] | None:
     """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together hold ``single``'s words.
@@ -611,33 +610,61 @@ def _group(
         for g in index.get(w, ()):
             if g in free:
                 shared[g] = shared.get(g, 0) + 1
+    near = {g for g, n in shared.items() if n >= 0.5 * len(words[g])}
+    # only clauses with a neighbour that could be a part too can be parts of a run
+    adjacent = sorted(g for g in near if g - 1 in near or g + 1 in near)
+    if not adjacent:
+        return None
+    overlap = {g: _overlap(single, tokens[g]) for g in adjacent}
+    parts = [g for g in adjacent if overlap[g] >= PART_CONTAINMENT * sum(tokens[g].values())]
     size = sum(single.values())
-    overlap = {g: _overlap(single, tokens[g]) for g, n in shared.items() if n >= 0.5 * len(words[g])}
-    parts = sorted(g for g, ov in overlap.items() if ov >= PART_CONTAINMENT * sum(tokens[g].values()))
-    best_single = max((overlap[g] for g in parts), default=0)
     best: tuple[float, list[int]] | None = None
+    best_single: int | None = None
     for start in range(len(parts)):
-        union: Counter = Counter()
+        rest = single.copy()  # what the run does not hold yet
+        held = parts_size = 0
         for k in range(1, MAX_SPLIT_PARTS + 1):
             if start + k > len(parts) or parts[start + k - 1] - parts[start] != k - 1:
                 break
-            union = union + tokens[parts[start + k - 1]]
+            part = tokens[parts[start + k - 1]]
+            parts_size += sum(part.values())
+            for w, c in part.items():
+                take = min(c, rest[w])
+                if take:
+                    rest[w] -= take
+                    held += take
             if k < 2:
                 continue
-            held = _overlap(single, union)
-            score = 2 * held / (size + sum(union.values()))
-            if score < SPLIT_SIMILARITY or held <= best_single or (best is not None and score <= best[0]):
+            score = 2 * held / (size + parts_size)
+            if score < SPLIT_SIMILARITY or (best is not None and score <= best[0]):
                 continue
+            if best_single is None:  # the most any one clause holds, once a run is worth checking
+                best_single = max(overlap.get(g) or _overlap(single, tokens[g]) for g in near)
             run = parts[start : start + k]
-            if all(_brings_own_words(single, union, tokens[g], words[g]) for g in run):
+            if held > best_single and all(_brings_own_words(single, run, g, tokens, words) for g in run):
                 best = (score, run)
     return best
 
 
-def _brings_own_words(single: Counter, union: Counter, part: Counter, part_words: set[str]) -> bool:
-    """Whether ``part`` holds a distinctive word of ``single`` that the other parts of ``union`` do not."""
-    rest = single - (union - part)
-    return any(rest[w] > 0 for w in part_words)
+def _brings_own_words(single: Counter, run: list[int], g: int, tokens, words: dict[int, set[str]]) -> bool:
+    """Whether part ``g`` holds a distinctive word of ``single`` that the other parts of ``run`` do not."""
+    rest = single.copy()
+    for other in run:
+        if other != g:
+            rest.subtract(tokens[other])
+    return any(rest[w] > 0 for w in words[g])
+
+
+class _TokenCache(dict):
+    """Word multisets of clauses, computed when first asked for."""
+
+    def __init__(self, clauses: list[Clause]):
+        super().__init__()
+        self.clauses = clauses
+
+    def __missing__(self, position: int) -> Counter:
+        self[position] = found = _tokens(self.clauses[position].text)
+        return found
 
 
 def _tokens(text: str) -> Counter:
