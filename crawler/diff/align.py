@@ -17,6 +17,7 @@ method it fell back to (``ClauseDiff.fallbacks``).
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import time
 from collections import Counter
@@ -38,6 +39,10 @@ MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
 SPLIT_SIMILARITY = 0.7  # Dice of word multisets: one clause vs the join of several
 PART_CONTAINMENT = 0.6  # share of a part's words found in the clause it was split from (merged into)
 MAX_SPLIT_PARTS = 4
+# Versions with more clauses than this (both sides) are aligned between patience anchors, for speed;
+# smaller ones by diff-match-patch alone (under 1 ms for real policies).
+ANCHOR_ABOVE_CLAUSES = 4000
+MAX_ANCHOR_DEPTH = 30  # patience anchors looked for again between anchors, this deep at most
 CONTAINED_SHARE = 0.9  # a clause kept whole inside another: share of its words found there ...
 MIN_CONTAINED_WORDS = 4  # ... when it has at least this many
 KEPT_DICE = 0.6  # Dice of word multisets of a clause edited in place beyond MODIFIED_SIMILARITY
@@ -57,6 +62,8 @@ _MONTHS = re.compile(
     r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
     r"oct(ober)?|nov(ember)?|dec(ember)?)\b"
 )
+_PREFIX = 8  # letters a re-paragraphed clause's first part is looked up by
+_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 _NON_LETTERS = re.compile(r"[\W\d_]+", re.UNICODE)
 
 
@@ -120,9 +127,13 @@ def _words(text: str) -> set[str]:
 
     So a clause whose only edit is a date or a number still pairs with its old self.
     """
-    words = {w.lower() for w in _WORD.findall(strip_numbering(text))}
-    distinctive = {w for w in words if not w.isdigit() and not _MONTHS.fullmatch(w)} - _STOPWORDS
-    return distinctive or words
+    return _distinctive(_tokens(text))
+
+
+def _distinctive(tokens: Counter) -> set[str]:
+    """``_words`` of a clause from its word multiset."""
+    distinctive = {w for w in tokens if not w.isdigit() and not _MONTHS.fullmatch(w)} - _STOPWORDS
+    return distinctive or set(tokens)
 
 
 def similarity(a: str, b: str) -> float:
@@ -309,20 +320,34 @@ def _diff_matchable(a: str, b: str, dmp: diff_match_patch) -> list[tuple[int, st
     return out
 
 
-def _align(a: str, b: str, dmp: diff_match_patch) -> tuple[list[tuple[int, str]], bool]:
-    """diff-match-patch over clause characters, run between patience anchors.
+def _align(
+    a: str, b: str, dmp: diff_match_patch, depth: int = 0, recurse: bool = False
+) -> tuple[list[tuple[int, str]], bool]:
+    """diff-match-patch over clause (or word) characters, run between patience anchors.
 
-    Anchoring on clauses that occur once on each side keeps each diff-match-patch run small
-    (its bisection is quadratic in the differences) and the alignment stable.
+    Anchoring on items that occur once on each side keeps each diff-match-patch run small
+    (its bisection is quadratic in the differences) and the alignment stable. With ``recurse``,
+    items that occur once between two anchors are anchors in turn (a table of contents repeats
+    its section headings: unique within a region, they are not in the whole text).
     """
     diffs: list[tuple[int, str]] = []
     timed_out = False
+    anchors = _anchors(a, b)
     i0 = j0 = 0
-    for i, j in [*_anchors(a, b), (len(a), len(b))]:
+    for i, j in [*anchors, (len(a), len(b))]:
         if i > i0 or j > j0:
-            deadline = time.perf_counter() + dmp.Diff_Timeout
-            diffs.extend(_diff_matchable(a[i0:i], b[j0:j], dmp))
-            timed_out = timed_out or time.perf_counter() >= deadline
+            if i == i0 or j == j0:  # only removed, or only added
+                diffs.append((1, b[j0:j]) if i == i0 else (-1, a[i0:i]))
+            elif i - i0 == 1 == j - j0:  # one replaced by one (a repeated item may be the same)
+                diffs.extend(((-1, a[i0]), (1, b[j0])) if a[i0] != b[j0] else ((0, a[i0]),))
+            elif recurse and anchors and depth < MAX_ANCHOR_DEPTH:
+                inner, late = _align(a[i0:i], b[j0:j], dmp, depth + 1, recurse)
+                diffs.extend(inner)
+                timed_out = timed_out or late
+            else:
+                deadline = time.perf_counter() + dmp.Diff_Timeout
+                diffs.extend(_diff_matchable(a[i0:i], b[j0:j], dmp))
+                timed_out = timed_out or time.perf_counter() >= deadline
         if i < len(a):
             diffs.append((0, a[i]))
         i0, j0 = i + 1, j + 1
@@ -338,7 +363,12 @@ def _align_clauses(old: list[str], new: list[str], dmp: diff_match_patch) -> tup
     swap = new < old
     first, second = (new, old) if swap else (old, new)
     a, b = _encode([first, second], {})
-    diffs, timed_out = _align(a, b, dmp)
+    if len(a) + len(b) > ANCHOR_ABOVE_CLAUSES:
+        diffs, timed_out = _align(a, b, dmp, recurse=True)
+    else:  # the fewest clauses removed and added: a unique clause moved far is not taken as an anchor
+        deadline = time.perf_counter() + dmp.Diff_Timeout
+        diffs = _diff_matchable(a, b, dmp)
+        timed_out = time.perf_counter() >= deadline
     if swap:
         diffs = [(-op, chars) for op, chars in diffs]
     return diffs, timed_out
@@ -398,8 +428,9 @@ def diff_clauses(
         hunks.append((removed, added))
 
     changes: list[ClauseChange] = []
-    old_words = {o: _words(old[o].text) for rs, _ in hunks for o in rs}
-    new_words = {n: _words(new[n].text) for _, ns in hunks for n in ns}
+    old_tokens, new_tokens = _TokenCache(old), _TokenCache(new)
+    old_words = {o: _distinctive(old_tokens[o]) for rs, _ in hunks for o in rs}
+    new_words = {n: _distinctive(new_tokens[n]) for _, ns in hunks for n in ns}
     free_old = {o for rs, _ in hunks for o in rs}
     free_new = {n for _, ns in hunks for n in ns}
 
@@ -426,16 +457,16 @@ def diff_clauses(
 
     # 2. split and merged, within a hunk: one clause vs a run of consecutive ones that together
     #    hold its words (counted with repeats) better than any one of them alone
-    old_tokens, new_tokens = _TokenCache(old), _TokenCache(new)
     for rs, ns in hunks:
         new_index = _index([n for n in ns if n in free_new], new_words)
         old_index = _index([o for o in rs if o in free_old], old_words)
         groups = []  # (score, olds, news), best first, ties broken symmetrically
-        for o in [o for o in rs if o in free_old]:
+        groups += _reparagraphed([o for o in rs if o in free_old], [n for n in ns if n in free_new], old, new)
+        for o in [o for o in rs if o in free_old] if len(new_index) and sum(n in free_new for n in ns) > 1 else []:
             found = _group(old_tokens[o], old_words[o], new_index, free_new, new_tokens, new_words)
             if found:
                 groups.append((found[0], [o], found[1]))
-        for n in [n for n in ns if n in free_new]:
+        for n in [n for n in ns if n in free_new] if sum(o in free_old for o in rs) > 1 else []:
             found = _group(new_tokens[n], new_words[n], old_index, free_old, old_tokens, old_words)
             if found:
                 groups.append((found[0], found[1], [n]))
@@ -644,6 +675,38 @@ def _group(
             if held > best_single and all(_brings_own_words(single, run, g, tokens, words) for g in run):
                 best = (score, run)
     return best
+
+
+def _reparagraphed(olds: list[int], news: list[int], old: list[Clause], new: list[Clause]) -> list:
+    """Splits and merges where no letter or digit changed, only where the paragraphs break
+    (``2.6. Sharing`` -> ``2.6.`` + ``Sharing``): groups scored above any similarity."""
+    found = []
+    for singles, side, others, other_side, as_split in ((olds, old, news, new, True), (news, new, olds, old, False)):
+        keys = {g: _letters(other_side[g].text) for g in others}
+        starts: dict[str, list[int]] = {}  # a run's first clause, by the start of its letters
+        for g in others:
+            if keys[g]:
+                starts.setdefault(keys[g][:_PREFIX], []).append(g)
+        following = {g: h for g, h in zip(others, others[1:]) if h == g + 1}
+        for x in singles:
+            whole = _letters(side[x].text)
+            heads = [g for n in range(1, _PREFIX + 1) for g in starts.get(whole[:n], ()) if len(keys[g]) >= n]
+            for g in heads:
+                got, run = "", []
+                while g is not None and len(run) < MAX_SPLIT_PARTS and keys[g] and whole.startswith(got + keys[g]):
+                    got += keys[g]
+                    run.append(g)
+                    if got == whole:
+                        if len(run) >= 2:
+                            found.append((2.0, [x], run) if as_split else (2.0, run, [x]))
+                        break
+                    g = following.get(g)
+    return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _letters(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 def _brings_own_words(single: Counter, run: list[int], g: int, tokens, words: dict[int, set[str]]) -> bool:
