@@ -629,9 +629,10 @@ def reextract(companies, rules, force, db, fmt):
     rows, report, orphans = _writing(db, rules, work)
     emit_rows(rows, fmt)
     reread = sum(r["captures_reread"] for r in rows)
+    recomputed = sum(r["diffs_recomputed"] for r in rows)
     click.echo(
         f"Re-extracted: {reread} capture(s) read differently (see the reextractions table); "
-        f"changes of the policy are recomputed from the new versions.",
+        f"changes of the policy are recomputed from the new versions ({recomputed} clause diff(s) computed again).",
         err=True,
     )
     _say_what_judgements_missed(report, orphans)
