@@ -492,11 +492,17 @@ def diff_clauses(
         for _, o, n in _best_pairs(rs, ns, old_words, new_words, MODIFIED_SIMILARITY, contains=both):
             if o in free_old and n in free_new:
                 pair("modified", [o], [n])
-        # a renamed heading: the only heading left on each side of the hunk
+        # renamed headings: the only heading left on each side of the hunk, or headings of the same
+        # levels, in order, over the same body (the first clause after them is unchanged)
         old_heads = [o for o in rs if o in free_old and old[o].kind == "heading"]
         new_heads = [n for n in ns if n in free_new and new[n].kind == "heading"]
         if len(old_heads) == 1 and len(new_heads) == 1:
             pair("modified", old_heads, new_heads)
+        elif old_heads and len(old_heads) == len(new_heads):
+            levels = [_level(old[o].text) for o in old_heads] == [_level(new[n].text) for n in new_heads]
+            if levels and _same_body(old_heads[-1], new_heads[-1], old, new, source):
+                for o, n in zip(old_heads, new_heads):
+                    pair("modified", [o], [n])
 
     # 4. edited and moved across hunks
     rest_old, rest_new = sorted(free_old), sorted(free_new)
@@ -675,6 +681,20 @@ def _group(
             if held > best_single and all(_brings_own_words(single, run, g, tokens, words) for g in run):
                 best = (score, run)
     return best
+
+
+def _level(heading: str) -> int:
+    return len(heading) - len(heading.lstrip("#"))
+
+
+def _same_body(o: int, n: int, old: list[Clause], new: list[Clause], source: dict) -> bool:
+    """Whether the clauses after old heading ``o`` and new heading ``n`` (the body of their
+    sections, up to the next heading) start with the same unchanged clause."""
+    after_o, after_n = o + 1, n + 1
+    if after_n >= len(new) or after_o >= len(old) or new[after_n].kind == "heading":
+        return False
+    how, olds = source.get(after_n, ("", []))
+    return how == "same" and olds == [after_o]
 
 
 def _reparagraphed(olds: list[int], news: list[int], old: list[Clause], new: list[Clause]) -> list:
