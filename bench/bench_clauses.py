@@ -502,23 +502,31 @@ def real_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return pairs, formatting
 
 
-def chrome_only_pairs() -> list[tuple[str, str]]:
-    """HTML snapshots whose text OTA saw unchanged, each beside the snapshot before it."""
+def chrome_only_pairs() -> tuple[list[tuple[str, str]], int]:
+    """Each HTML snapshot whose text OTA saw unchanged, beside the snapshot that made the version in
+    force then (the latest earlier one that recorded a version). A side the extractor finds no
+    policy in makes no version, so no diff: it is left out."""
     from crawler.extract.page import extract
 
     by = defaultdict(list)
     for row in csv.DictReader(open(SHARED / "manifest.csv", encoding="utf-8")):
         if row["kind"] == "snapshot_html":
             by[row["company"]].append(row)
-    out = []
+    out, no_policy = [], 0
     for rows in by.values():
         rows.sort(key=lambda r: r["timestamp"])
-        for a, b in zip(rows, rows[1:]):
-            if "no_version_recorded" in b["noise_hint"]:
-                ta = extract((SHARED / a["file"]).read_bytes(), "text/html").text
-                tb = extract((SHARED / b["file"]).read_bytes(), "text/html").text
-                out.append((ta, tb))
-    return out
+        for k, row in enumerate(rows):
+            if "no_version_recorded" not in row["noise_hint"]:
+                continue
+            made = [r for r in rows[:k] if r["snapshot_ref"].startswith("version")]
+            if not made:
+                continue
+            texts = [extract((SHARED / r["file"]).read_bytes(), "text/html").text for r in (made[-1], row)]
+            if all(t.strip() for t in texts):
+                out.append((texts[0], texts[1]))
+            else:
+                no_policy += 1
+    return out, no_policy
 
 
 def main() -> None:
@@ -584,7 +592,7 @@ def main() -> None:
     print(table(brows))
 
     # chrome-only captures, real formatting-only pairs, speed on real pairs
-    chrome = chrome_only_pairs()
+    chrome, no_policy = chrome_only_pairs()
     chrome_rows = sum(len(diff_clauses(segment(a), segment(b), taxonomy=taxonomy).changes) for a, b in chrome)
     real, formatting = real_pairs()
     fmt_rows = [c for a, b in formatting for c in diff_clauses(segment(a), segment(b), taxonomy=taxonomy).changes]
@@ -602,8 +610,10 @@ def main() -> None:
         times.append(best_of(3, diff_clauses, segs[a], segs[b], taxonomy=taxonomy))
         legacy_times.append(best_of(3, legacy_diff, legacy_segs[a], legacy_segs[b], taxonomy=taxonomy))
     print(
-        f"\nChrome-only captures: {len(chrome)} pairs of OTA HTML snapshots whose text did not change, "
-        f"{chrome_rows} rows. Real `format_only` version pairs: {len(formatting)}, "
+        f"\nChrome-only captures: {len(chrome)} pairs of OTA HTML snapshots whose text OTA saw unchanged, "
+        f"{sum(a == b for a, b in chrome)} extracted to the same text, {chrome_rows} rows ({no_policy} more where "
+        f"policytrail's extractor finds no policy on one side: no version, so no diff). "
+        f"Real `format_only` version pairs: {len(formatting)}, "
         f"{sum(c.significance == 'cosmetic' for c in fmt_rows)} of {len(fmt_rows)} rows cosmetic.\n"
     )
     print(

@@ -36,8 +36,14 @@ def test_rebuild_is_exact_on_the_shipped_sample_texts():
 
 
 def test_odd_whitespace_survives():
-    for text in ["", "\n\n", "\n\nLead", "one\n\n\n\ntwo\n", "  - indented item\n", "no newline at end"]:
+    for text in ["", "\n\n", "\n\nLead", "one\n\n\n\ntwo\n", "  - indented item\n", "no newline at end", "   \nx"]:
         assert rebuild(segment(text)) == text
+
+
+def test_a_line_of_spaces_is_no_clause():
+    clauses = segment("- one item\n        \n- another item\n  \n")
+    assert [c.text for c in clauses] == ["- one item", "- another item"]
+    assert clauses[0].sep == "\n        \n" and rebuild(clauses) == "- one item\n        \n- another item\n  \n"
 
 
 def test_strip_numbering():

@@ -38,7 +38,7 @@ MODIFIED_SIMILARITY = 0.5  # word-set Jaccard for a clause edited in place
 MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
 SPLIT_SIMILARITY = 0.7  # Dice of word multisets: one clause vs the join of several
 PART_CONTAINMENT = 0.6  # share of a part's words found in the clause it was split from (merged into)
-MAX_SPLIT_PARTS = 4
+MAX_SPLIT_PARTS = 8  # a paragraph turned into a list: one run of up to this many items
 # Versions with more clauses than this (both sides) are aligned between patience anchors, for speed;
 # smaller ones by diff-match-patch alone (under 1 ms for real policies).
 ANCHOR_ABOVE_CLAUSES = 4000

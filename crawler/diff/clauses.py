@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # "syntok-300" (before issue 15) cut paragraphs over 300 characters into sentence clauses.
 SEGMENTER_VERSION = "blocks-1"
@@ -74,6 +74,12 @@ def segment(text: str) -> list[Clause]:
     for m in _LINES.finditer(text, len(lead)):
         line, newlines = m.group(1), m.group(2)
         if not line and not newlines:
+            continue
+        if not line.strip():  # a line of spaces is no clause: it joins the separator before it
+            if clauses:
+                clauses[-1] = replace(clauses[-1], sep=clauses[-1].sep + line + newlines)
+            else:
+                clauses.append(Clause("", line + newlines, "paragraph", "", 0))
             continue
         head = _heading(line)
         if head:
