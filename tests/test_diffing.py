@@ -119,6 +119,22 @@ def test_a_split_is_a_split_and_a_merge_a_merge_whatever_the_paragraph_length(le
         assert apply(segment(a), diff) == b
 
 
+def test_a_renamed_heading_over_an_edited_paragraph_is_no_split_of_the_paragraph():
+    """A heading is part of a split only when its words stand in the old paragraph (a bold lead-in
+    made a heading), not because some of them appear there."""
+    old = (
+        "# Policy\n\nIntro to this policy.\n\n## 5. Sharing\n\nSince our goal is to help you connect, we share how "
+        "you use the data with partners and vendors who help us.\n\nClosing words.\n"
+    )
+    new = old.replace("## 5. Sharing", "## 5. How we share data")
+    new = new.replace("how you use the data", "the data you give us")
+    diff = diff_clauses(segment(old), segment(new))
+    assert [(c.kind, c.old_text[:10]) for c in diff.changes] == [("modified", "## 5. Shar"), ("modified", "Since our ")]
+    lead_in = old.replace("## 5. Sharing\n\nSince", "**How we share:** Since")
+    diff = diff_clauses(segment(lead_in), segment(old.replace("## 5. Sharing", "## How we share")))
+    assert [c.kind for c in diff.changes] == ["split"]
+
+
 def test_a_unique_paragraph_moved_past_a_table_of_contents_is_one_move():
     """Section titles repeated in a table of contents (as in Amazon's notice) are not unique: the
     alignment must not anchor on the moved paragraph and report every title as moved instead."""

@@ -463,11 +463,11 @@ def diff_clauses(
         groups = []  # (score, olds, news), best first, ties broken symmetrically
         groups += _reparagraphed([o for o in rs if o in free_old], [n for n in ns if n in free_new], old, new)
         for o in [o for o in rs if o in free_old] if len(new_index) and sum(n in free_new for n in ns) > 1 else []:
-            found = _group(old_tokens[o], old_words[o], new_index, free_new, new_tokens, new_words)
+            found = _group(old_tokens[o], old_words[o], new_index, free_new, new_tokens, new_words, old[o].text, new)
             if found:
                 groups.append((found[0], [o], found[1]))
         for n in [n for n in ns if n in free_new] if sum(o in free_old for o in rs) > 1 else []:
-            found = _group(new_tokens[n], new_words[n], old_index, free_old, old_tokens, old_words)
+            found = _group(new_tokens[n], new_words[n], old_index, free_old, old_tokens, old_words, new[n].text, old)
             if found:
                 groups.append((found[0], found[1], [n]))
         # ties broken by the texts involved, which swapping the versions does not change
@@ -631,14 +631,17 @@ def _group(
     free: set[int],
     tokens: dict[int, Counter],  # a _TokenCache
     words: dict[int, set[str]],
+    single_text: str,
+    others: list[Clause],
 ) -> tuple[float, list[int]] | None:
     """The best run of 2..MAX_SPLIT_PARTS consecutive clauses that together hold ``single``'s words.
 
     Word multisets (repeats counted): the join of the parts must match ``single`` (Dice) and hold
     more of its words than any one part alone, and each part must bring a distinctive word of
     ``single`` that the other parts do not hold -- so an edited clause next to an unrelated new one
-    is not taken for a split. Only clauses mostly made of ``single``'s words are tried as parts,
-    which keeps the search small.
+    is not taken for a split. A heading is a part only when its words are there in ``single``
+    as they stand (a bold lead-in made a heading), not merely some of them. Only clauses mostly
+    made of ``single``'s words are tried as parts, which keeps the search small.
     """
     if not single_words:
         return None
@@ -653,7 +656,12 @@ def _group(
     if not adjacent:
         return None
     overlap = {g: _overlap(single, tokens[g]) for g in adjacent}
-    parts = [g for g in adjacent if overlap[g] >= PART_CONTAINMENT * sum(tokens[g].values())]
+    parts = [
+        g
+        for g in adjacent
+        if overlap[g] >= PART_CONTAINMENT * sum(tokens[g].values())
+        and (others[g].kind != "heading" or _heading_inside(others[g].text, single_text))
+    ]
     size = sum(single.values())
     best: tuple[float, list[int]] | None = None
     best_single: int | None = None
@@ -727,6 +735,11 @@ def _reparagraphed(olds: list[int], news: list[int], old: list[Clause], new: lis
 @functools.lru_cache(maxsize=8192)
 def _letters(text: str) -> str:
     return _NOT_ALNUM.sub("", text.lower())
+
+
+def _heading_inside(heading: str, text: str) -> bool:
+    words = canonical(heading)
+    return bool(words) and words in canonical(text)
 
 
 def _brings_own_words(single: Counter, run: list[int], g: int, tokens, words: dict[int, set[str]]) -> bool:
