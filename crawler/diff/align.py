@@ -64,6 +64,11 @@ _MONTHS = re.compile(
 )
 _PREFIX = 8  # letters a re-paragraphed clause's first part is looked up by
 _NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+# the words _MONTHS matches whole
+_MONTH_WORDS = frozenset(
+    "jan january feb february mar march apr april may jun june jul july aug august sep sept september "
+    "oct october nov november dec december".split()
+)
 _NON_LETTERS = re.compile(r"[\W\d_]+", re.UNICODE)
 
 
@@ -132,8 +137,9 @@ def _words(text: str) -> set[str]:
 
 def _distinctive(tokens: Counter) -> set[str]:
     """``_words`` of a clause from its word multiset."""
-    distinctive = {w for w in tokens if not w.isdigit() and not _MONTHS.fullmatch(w)} - _STOPWORDS
-    return distinctive or set(tokens)
+    words = set(tokens)
+    distinctive = {w for w in words - _STOPWORDS - _MONTH_WORDS if not w.isdigit()}
+    return distinctive or words
 
 
 def similarity(a: str, b: str) -> float:
@@ -765,7 +771,7 @@ class _TokenCache(dict):
 
 def _tokens(text: str) -> Counter:
     """A clause's words, lower case and counted, numbering dropped."""
-    return Counter(w.lower() for w in _WORD.findall(strip_numbering(text)))
+    return Counter(_WORD.findall(strip_numbering(text).lower()))
 
 
 def _overlap(a: Counter, b: Counter) -> int:
