@@ -615,7 +615,8 @@ def reextract(companies, rules, force, db, fmt):
     """Derive versions again from the stored snapshots, after an extractor or rules change. No network.
 
     Versions that change only because of the new extraction are recorded in the
-    reextractions table, never reported as changes of the policy.
+    reextractions table, never reported as changes of the policy. After an upgrade of the
+    clause model, clauses are segmented and diffed again: the same changes, new clause rows.
 
     \b
     Example:
