@@ -464,6 +464,8 @@ def diff_clauses(
     # 2. split and merged, within a hunk: one clause vs a run of consecutive ones that together
     #    hold its words (counted with repeats) better than any one of them alone
     for rs, ns in hunks:
+        if not rs or not ns or len(rs) * len(ns) > max_pair_comparisons:
+            continue  # nothing to pair, or too large: step 3 says so
         new_index = _index([n for n in ns if n in free_new], new_words)
         old_index = _index([o for o in rs if o in free_old], old_words)
         groups = []  # (score, olds, news), best first, ties broken symmetrically
