@@ -38,6 +38,7 @@ MODIFIED_SIMILARITY = 0.5  # word-set Jaccard for a clause edited in place
 MOVED_SIMILARITY = 0.6  # ... for one edited and moved elsewhere
 SPLIT_SIMILARITY = 0.7  # Dice of word multisets: one clause vs the join of several
 PART_CONTAINMENT = 0.6  # share of a part's words found in the clause it was split from (merged into)
+PART_JOINER = "\n\n"
 MAX_SPLIT_PARTS = 8  # a paragraph turned into a list: one run of up to this many items
 # Versions with more clauses than this (both sides) are aligned between patience anchors, for speed;
 # smaller ones by diff-match-patch alone (under 1 ms for real policies).
@@ -443,8 +444,9 @@ def diff_clauses(
     def pair(kind: str, olds: list[int], news: list[int]) -> None:
         free_old.difference_update(olds)
         free_new.difference_update(news)
-        old_text = " ".join(old[o].text for o in olds)
-        new_text = " ".join(new[n].text for n in news)
+        # the parts of a split or merge joined by a blank line: the word diff shows where paragraphs break
+        old_text = PART_JOINER.join(old[o].text for o in olds)
+        new_text = PART_JOINER.join(new[n].text for n in news)
         if kind in ("split", "merged"):
             for n in news:
                 source[n] = (kind, olds)
