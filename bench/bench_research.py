@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import git_rev, machine, table, today  # noqa: E402
-from crawler.diff.clauses import clause_hash  # noqa: E402
+from crawler.diff.clauses import SEGMENTER_VERSION, clause_hash  # noqa: E402
 from crawler.outputs.research import research_questions, run_query, search_clauses  # noqa: E402
 from crawler.store.store import Store  # noqa: E402
 
@@ -122,9 +122,9 @@ def build(path: Path, companies: int, versions: int, seed: int = 11, clause_chan
                 )
             conn.executemany(
                 "INSERT INTO version_clauses (version_id, position, clause_id, kind, section, sep, lineage,"
-                " segmenter) VALUES (?,?,?,'paragraph','',?,?,'syntok-300')",
+                " segmenter) VALUES (?,?,?,'paragraph','',?,?,?)",
                 [
-                    (vid, p, clause(t, [topic] if topic else []), "\n\n", f"{doc}:{p}")
+                    (vid, p, clause(t, [topic] if topic else []), "\n\n", f"{doc}:{p}", SEGMENTER_VERSION)
                     for p, (topic, t) in enumerate(current)
                 ],
             )

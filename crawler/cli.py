@@ -782,7 +782,8 @@ def reextract(companies, rules, force, db, fmt):
     """Derive versions again from the stored snapshots, after an extractor or rules change. No network.
 
     Versions that change only because of the new extraction are recorded in the
-    reextractions table, never reported as changes of the policy.
+    reextractions table, never reported as changes of the policy. After an upgrade of the
+    clause model, clauses are segmented and diffed again: the same changes, new clause rows.
 
     \b
     Example:
@@ -796,9 +797,10 @@ def reextract(companies, rules, force, db, fmt):
     rows, report, orphans = _writing(db, rules, work)
     emit_rows(rows, fmt)
     reread = sum(r["captures_reread"] for r in rows)
+    recomputed = sum(r["diffs_recomputed"] for r in rows)
     click.echo(
         f"Re-extracted: {reread} capture(s) read differently (see the reextractions table); "
-        f"changes of the policy are recomputed from the new versions.",
+        f"changes of the policy are recomputed from the new versions ({recomputed} clause diff(s) computed again).",
         err=True,
     )
     _say_what_judgements_missed(report, orphans)

@@ -19,11 +19,12 @@ def test_headings_items_paragraphs_and_section_paths():
     assert clauses[0].section == ""
 
 
-def test_long_paragraphs_are_split_into_sentences_and_rebuild_exactly():
-    text = " ".join(["We collect information when you register, such as your name and e-mail address."] * 6)
-    clauses = segment(text)
-    assert len(clauses) == 6 and all(c.kind == "sentence" for c in clauses)
-    assert rebuild(clauses) == text
+def test_a_paragraph_is_one_clause_whatever_its_length():
+    for n in (1, 3, 4, 6, 40):  # 80 to 3,200 characters: under and over the old 300-character threshold
+        text = " ".join(["We collect information when you register, such as your name and e-mail address."] * n)
+        clauses = segment(f"## Collection\n\n{text}\n\n- an item\n")
+        assert [c.kind for c in clauses] == ["heading", "paragraph", "item"]
+        assert clauses[1].text == text and rebuild(clauses) == f"## Collection\n\n{text}\n\n- an item\n"
 
 
 def test_rebuild_is_exact_on_the_shipped_sample_texts():
@@ -35,8 +36,14 @@ def test_rebuild_is_exact_on_the_shipped_sample_texts():
 
 
 def test_odd_whitespace_survives():
-    for text in ["", "\n\n", "\n\nLead", "one\n\n\n\ntwo\n", "  - indented item\n", "no newline at end"]:
+    for text in ["", "\n\n", "\n\nLead", "one\n\n\n\ntwo\n", "  - indented item\n", "no newline at end", "   \nx"]:
         assert rebuild(segment(text)) == text
+
+
+def test_a_line_of_spaces_is_no_clause():
+    clauses = segment("- one item\n        \n- another item\n  \n")
+    assert [c.text for c in clauses] == ["- one item", "- another item"]
+    assert clauses[0].sep == "\n        \n" and rebuild(clauses) == "- one item\n        \n- another item\n  \n"
 
 
 def test_strip_numbering():

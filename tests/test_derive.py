@@ -163,6 +163,36 @@ def test_clauses_are_stored_once_and_lineage_is_carried_forward(tmp_path):
     assert old_sharing == new_sharing and old_sharing.startswith(f"{a_hash[:12]}:")
 
 
+CLAUSES = Path(__file__).parent / "fixtures" / "clauses"
+
+
+def test_split_parts_keep_the_lineage_and_a_merge_lists_both_parents_through_later_versions(tmp_path):
+    """v1 -> v2 splits the collection paragraph and merges the two sharing paragraphs; v3 edits
+    the merged one. ``clause_history`` follows each old lineage into what it became."""
+    pages = [(CLAUSES / f"reparagraphed-{k}.html").read_bytes() for k in (1, 2, 3)]
+    store = build(tmp_path, [(f"20{18 + k}0101000000", f"R{k}", page) for k, page in enumerate(pages)])
+    derive(store)
+    v1, v2, v3 = (r[0] for r in store.query("SELECT version_id FROM spans ORDER BY position"))
+    history = store.query("SELECT version_id, lineage, merged_from, text FROM clause_history ORDER BY position")
+
+    def lineage(version: int, start: str) -> list[tuple[str, str | None]]:
+        return [(lin, merged) for v, lin, merged, text in history if v == version and text.startswith(start)]
+
+    ((collect, _),) = lineage(v1, "We collect")
+    assert [lin for lin, _ in lineage(v2, "We collect") + lineage(v2, "We use cookies")] == [collect, collect]
+    ((share, _),) = lineage(v1, "We share")
+    ((sell, _),) = lineage(v1, "We do not sell")
+    for version in (v2, v3):  # the merge's parents stay listed after the merged clause is edited
+        ((lin, merged),) = lineage(version, "We share")
+        assert lin == share and json.loads(merged) == [share, sell]
+    follow = store.query(
+        "SELECT DISTINCT version_id FROM clause_history"
+        " WHERE lineage = ? OR ? IN (SELECT value FROM json_each(merged_from))",
+        (sell, sell),
+    )
+    assert sorted(v for (v,) in follow) == sorted([v1, v2, v3])
+
+
 # --------------------------------------------------------------------------- derived data never depends on arrival
 
 

@@ -35,6 +35,13 @@ def case(name: str):
         ("renamed_heading", ["modified"], ["substantive"]),
         ("whitespace_only", ["modified"], ["cosmetic"]),
         ("date_only", ["modified"], ["cosmetic"]),
+        # issue 15: what a reader sees, whatever a paragraph's length (each over or under 300 characters)
+        ("split_long", ["split"], ["cosmetic"]),  # 383 characters -> two paragraphs under 300
+        ("merge_long", ["merged"], ["cosmetic"]),  # two paragraphs -> one of 330 characters
+        ("split_edited", ["split"], ["substantive"]),
+        ("moved_edited_long", ["moved"], ["substantive"]),  # to another section, a word changed
+        ("sentence_added_long", ["modified"], ["substantive"]),
+        ("renamed_headings", ["modified", "modified"], ["substantive", "substantive"]),  # two in a row
     ],
 )
 def test_hand_built_cases(name, kinds, significance):
@@ -65,6 +72,79 @@ def test_split_and_merge_name_every_part():
     assert len(split.changes[0].old_positions) == 1 and len(split.changes[0].new_positions) == 2
     _, _, merge, _ = case("merge")
     assert len(merge.changes[0].old_positions) == 2 and len(merge.changes[0].new_positions) == 1
+
+
+def test_a_sentence_added_to_a_long_paragraph_is_the_only_thing_its_word_diff_marks():
+    _, _, diff, _ = case("sentence_added_long")
+    (change,) = diff.changes
+    assert [t for op, t in change.word_diff if op != "="] == [
+        "We may also receive information about you from our partners. "
+    ]  # fmt: skip
+
+
+def test_split_and_merged_paragraphs_name_their_parts_in_order():
+    old, new, diff, _ = case("split_long")
+    (split,) = diff.changes
+    assert len(split.old_positions) == 1 and split.new_positions == [split.new_positions[0], split.new_positions[0] + 1]
+    assert new[split.new_positions[1]].text.startswith("We use cookies")
+    _, _, diff, _ = case("merge_long")
+    (merged,) = diff.changes
+    assert merged.old_positions == [merged.old_positions[0], merged.old_positions[0] + 1]
+    assert merged.old_text.startswith("We share") and merged.old_text.endswith("visit our websites.")
+
+
+def test_renamed_headings_keep_their_sections_and_only_the_headings_change():
+    _, new, diff, _ = case("renamed_headings")
+    assert all(new[c.new_positions[0]].kind == "heading" for c in diff.changes)
+    assert [c.old_text for c in diff.changes] == ["## 3. Sharing", "### 3.1 Service providers"]
+
+
+@pytest.mark.parametrize("length", [120, 290, 299, 301, 310, 600, 1500])
+def test_a_split_is_a_split_and_a_merge_a_merge_whatever_the_paragraph_length(length):
+    """No length threshold: the same re-paragraphing reads the same at every length."""
+    words = "we keep records of the requests you send us and answer each within thirty days of receipt".split()
+    sentences, k = [], 0
+    while sum(len(x) + 1 for x in sentences) < length:
+        n = 6 + k % 5
+        sentences.append(" ".join(words[(k + i) % len(words)] for i in range(n)).capitalize() + f" {k}.")
+        k += 1
+    half = len(sentences) // 2 or 1
+    whole = " ".join(sentences)
+    parts = " ".join(sentences[:half]) + "\n\n" + " ".join(sentences[half:])
+    before = f"# Policy\n\nIntro paragraph about this policy.\n\n{whole}\n\nClosing words of the policy.\n"
+    after = before.replace(whole, parts)
+    for a, b, kind in ((before, after, "split"), (after, before, "merged")):
+        diff = diff_clauses(segment(a), segment(b))
+        assert [(c.kind, c.significance) for c in diff.changes] == [(kind, "cosmetic")], (length, kind)
+        assert apply(segment(a), diff) == b
+
+
+def test_a_renamed_heading_over_an_edited_paragraph_is_no_split_of_the_paragraph():
+    """A heading is part of a split only when its words stand in the old paragraph (a bold lead-in
+    made a heading), not because some of them appear there."""
+    old = (
+        "# Policy\n\nIntro to this policy.\n\n## 5. Sharing\n\nSince our goal is to help you connect, we share how "
+        "you use the data with partners and vendors who help us.\n\nClosing words.\n"
+    )
+    new = old.replace("## 5. Sharing", "## 5. How we share data")
+    new = new.replace("how you use the data", "the data you give us")
+    diff = diff_clauses(segment(old), segment(new))
+    assert [(c.kind, c.old_text[:10]) for c in diff.changes] == [("modified", "## 5. Shar"), ("modified", "Since our ")]
+    lead_in = old.replace("## 5. Sharing\n\nSince", "**How we share:** Since")
+    diff = diff_clauses(segment(lead_in), segment(old.replace("## 5. Sharing", "## How we share")))
+    assert [c.kind for c in diff.changes] == ["split"]
+
+
+def test_a_unique_paragraph_moved_past_a_table_of_contents_is_one_move():
+    """Section titles repeated in a table of contents (as in Amazon's notice) are not unique: the
+    alignment must not anchor on the moved paragraph and report every title as moved instead."""
+    toc = ["Information we collect", "How we use it", "Sharing", "Your rights", "Contact"]
+    intro = "This notice describes how Example handles the personal information of its customers."
+    body = "\n\n".join(f"{t}\n\nWhat we say about {t.lower()}, in a paragraph of its own." for t in toc)
+    before = "\n\n".join([intro, *toc, body]) + "\n"
+    after = "\n\n".join([*toc, intro, body]) + "\n"
+    diff = diff_clauses(segment(before), segment(after))
+    assert [(c.kind, c.old_text) for c in diff.changes] == [("moved", intro)]
 
 
 def test_renumbered_sections_are_cosmetic_and_the_new_section_is_added():

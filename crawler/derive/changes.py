@@ -149,21 +149,35 @@ def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy) -> int:
 
 def _set_lineage(store: Store, spans: list[Span], sources: list[list], clauses_of) -> None:
     """Each clause's identity across versions, carried forward along the timeline from the first
-    version a clause appears in (named by that version's text hash, not by a local id)."""
+    version a clause appears in (named by that version's text hash, not by a local id).
+
+    Both parts of a split carry the lineage of the clause they were split from; a clause merged
+    from several keeps the first one's lineage and lists all of them in ``merged_from`` (carried
+    forward too, so that following any merged lineage finds the clause)."""
     lineage: dict[int, list[str]] = {}
+    merged: dict[int, list[list[str] | None]] = {}
     for k, span in enumerate(spans):
         if span.version_id in lineage:
             continue  # a version back in force keeps the identities it was first given
         root = span.text_hash[:12]
+        size = len(clauses_of(span.version_id))
         if k == 0:
-            lineage[span.version_id] = [f"{root}:{n}" for n in range(len(clauses_of(span.version_id)))]
+            lineage[span.version_id] = [f"{root}:{n}" for n in range(size)]
+            merged[span.version_id] = [None] * size
         else:
-            before = lineage[spans[k - 1].version_id]
-            lineage[span.version_id] = [
-                before[olds[0]] if olds and how != "added" else f"{root}:{n}"
-                for n, (how, olds) in enumerate(sources[k - 1])
-            ]
-        store.set_lineage(span.version_id, lineage[span.version_id])
+            before, before_merged = lineage[spans[k - 1].version_id], merged[spans[k - 1].version_id]
+            lineage[span.version_id], merged[span.version_id] = [], []
+            for n, (how, olds) in enumerate(sources[k - 1]):
+                if not olds or how == "added":
+                    lineage[span.version_id].append(f"{root}:{n}")
+                    merged[span.version_id].append(None)
+                    continue
+                lineage[span.version_id].append(before[olds[0]])
+                parents = [before[o] for o in olds] if how == "merged" else []
+                for o in olds:
+                    parents += [p for p in before_merged[o] or () if p not in parents]
+                merged[span.version_id].append(parents or None)
+        store.set_lineage(span.version_id, lineage[span.version_id], merged[span.version_id])
 
 
 def compare(store: Store, from_version_id: int, to_version_id: int, taxonomy: Taxonomy) -> ClauseDiff:

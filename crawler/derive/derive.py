@@ -31,6 +31,7 @@ class DeriveReport:
     versions: int = 0
     spans: int = 0
     changes_computed: int = 0
+    changes_computed_by_company: dict[str, int] = field(default_factory=dict)  # clause diffs computed (again)
     skip_rules: list[SkipRuleStatus] = field(default_factory=list)  # how each skip rule fares
 
 
@@ -60,12 +61,14 @@ def derive(
     report = DeriveReport(extracted=extract_pending(store, rules, extractor))
     match_skip_rules(store, rules)
     retag_clauses(store, taxonomy)
-    for doc_id, _, _ in store.documents(companies):
+    for doc_id, company, _ in store.documents(companies):
         versions, spans, computed = derive_document(store, doc_id, rules, extractor, taxonomy)
         report.documents += 1
         report.versions += versions
         report.spans += spans
         report.changes_computed += computed
+        by_company = report.changes_computed_by_company
+        by_company[company] = by_company.get(company, 0) + computed
     store.drop_unused_clauses()
     report.skip_rules = skip_rule_status(store, rules, tuple(companies))
     return report

@@ -4,7 +4,9 @@ No network: every body is in ``snapshots``. Extractions are cached per (digest, 
 and a rule's id is a hash of what it does, so only what a new extractor version or an edited
 rule reads differently is extracted again (``force`` re-extracts everything). A capture whose
 version changes here changes only because of its extraction: ``derive`` records it in
-``reextractions`` and the timeline's changes stay those of the policy.
+``reextractions`` and the timeline's changes stay those of the policy. A new segmenter or
+differ (``SEGMENTER_VERSION``, ``DIFFER_VERSION``) makes derive segment and diff the stored
+versions again: the same changes (same keys, so judgements still apply), new clause rows.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def reextract(
             "captures_reread": reread.get(company, 0),
             "changes_before": before.get(company, {}).get("changes", 0),
             "changes_after": fig["changes"],
+            # clause diffs computed again (new versions, or a new segmenter or differ): the same
+            # changes of the policy, with their clause rows made anew
+            "diffs_recomputed": report.changes_computed_by_company.get(company, 0),
             "extracted": report.extracted,
         }
         for company, fig in sorted(after.items())

@@ -1,23 +1,20 @@
 """Segment a version's text into clauses, each with its section path.
 
-A clause is a heading, a list item, a table row, a paragraph, or -- for long paragraphs -- a
-sentence (syntok, a rule-based splitter that ships its rules; nothing is downloaded). Each
-clause keeps the exact separator that follows it, so ``rebuild(segment(text)) == text``: a
-clause diff applied to the old version rebuilds the new text exactly.
+A clause is what a reader sees as one block: a heading, a list item, a table row or a
+paragraph, whatever its length. (Sentences are no clauses: a clause's identity never depends
+on a length threshold; the differ aligns sentences inside and across clauses, see align.py.)
+Each clause keeps the exact separator that follows it, so ``rebuild(segment(text)) == text``:
+a clause diff applied to the old version rebuilds the new text exactly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-import syntok.segmenter as syntok
-
-# Paragraphs longer than this are split into sentences: a one-word edit in a long paragraph
-# should not make the whole paragraph "modified".
-SENTENCE_SPLIT_CHARS = 300
-SEGMENTER_VERSION = "syntok-300"
+# "syntok-300" (before issue 15) cut paragraphs over 300 characters into sentence clauses.
+SEGMENTER_VERSION = "blocks-1"
 SECTION_SEPARATOR = " › "
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -33,7 +30,7 @@ class Clause:
 
     text: str
     sep: str
-    kind: str  # heading | item | row | paragraph | sentence
+    kind: str  # heading | item | row | paragraph (``sentence`` in clauses stored by segmenter syntok-300)
     section: str
     position: int
     tags: tuple[str, ...] | None = None  # topics, when tagged (see taxonomy.tag_clauses)
@@ -67,27 +64,7 @@ def section_label(heading: str) -> str:
     return re.sub(r"[*_`]+", "", heading).strip()
 
 
-def _sentences(line: str) -> list[tuple[str, str]]:
-    """Split a long line into (sentence, following whitespace) pairs covering it exactly."""
-    bounds: list[int] = []
-    for paragraph in syntok.analyze(line):
-        for sentence in paragraph:
-            tokens = list(sentence)
-            if tokens:
-                bounds.append(tokens[0].offset)
-    if len(bounds) < 2:
-        return [(line, "")]
-    bounds[0] = 0
-    out = []
-    for i, start in enumerate(bounds):
-        end = bounds[i + 1] if i + 1 < len(bounds) else len(line)
-        chunk = line[start:end]
-        stripped = chunk.rstrip()
-        out.append((stripped, chunk[len(stripped) :]))
-    return out
-
-
-def segment(text: str, split_chars: int = SENTENCE_SPLIT_CHARS) -> list[Clause]:
+def segment(text: str) -> list[Clause]:
     """Clauses of ``text`` in order; their texts and separators concatenate back to ``text``."""
     clauses: list[Clause] = []
     path: list[tuple[int, str]] = []
@@ -97,6 +74,12 @@ def segment(text: str, split_chars: int = SENTENCE_SPLIT_CHARS) -> list[Clause]:
     for m in _LINES.finditer(text, len(lead)):
         line, newlines = m.group(1), m.group(2)
         if not line and not newlines:
+            continue
+        if not line.strip():  # a line of spaces is no clause: it joins the separator before it
+            if clauses:
+                clauses[-1] = replace(clauses[-1], sep=clauses[-1].sep + line + newlines)
+            else:
+                clauses.append(Clause("", line + newlines, "paragraph", "", 0))
             continue
         head = _heading(line)
         if head:
@@ -114,13 +97,7 @@ def segment(text: str, split_chars: int = SENTENCE_SPLIT_CHARS) -> list[Clause]:
             kind = "item"
         else:
             kind = "paragraph"
-        if kind == "paragraph" and len(line) > split_chars:
-            parts = _sentences(line)
-            for i, (sentence, space) in enumerate(parts):
-                sep = space if i + 1 < len(parts) else space + newlines
-                clauses.append(Clause(sentence, sep, "sentence" if len(parts) > 1 else kind, section, len(clauses)))
-        else:
-            clauses.append(Clause(line, newlines, kind, section, len(clauses)))
+        clauses.append(Clause(line, newlines, kind, section, len(clauses)))
     return clauses
 
 

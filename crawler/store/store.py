@@ -713,16 +713,20 @@ class Store:
             (version_id,),
         )
 
-    def set_lineage(self, version_id: int, lineage: Sequence[str]) -> None:
-        """Each clause's lineage (its identity across versions), written only where it differs."""
-        stored = [r[0] for r in self.query(
-            "SELECT lineage FROM version_clauses WHERE version_id = ? ORDER BY position", (version_id,)
-        )]  # fmt: skip
-        if stored == list(lineage):
+    def set_lineage(
+        self, version_id: int, lineage: Sequence[str], merged_from: Sequence[Sequence[str] | None] | None = None
+    ) -> None:
+        """Each clause's lineage (its identity across versions) and the lineages merged into it,
+        written only where they differ."""
+        merged = [json.dumps(list(m)) if m else None for m in (merged_from or [None] * len(lineage))]
+        stored = self.query(
+            "SELECT lineage, merged_from FROM version_clauses WHERE version_id = ? ORDER BY position", (version_id,)
+        )
+        if stored == list(zip(lineage, merged)):
             return
         self.conn.executemany(
-            "UPDATE version_clauses SET lineage = ? WHERE version_id = ? AND position = ?",
-            [(lin, version_id, n) for n, lin in enumerate(lineage)],
+            "UPDATE version_clauses SET lineage = ?, merged_from = ? WHERE version_id = ? AND position = ?",
+            [(lin, m, version_id, n) for n, (lin, m) in enumerate(zip(lineage, merged))],
         )
 
     # ================================================================== derived: changes
