@@ -86,3 +86,8 @@ def test_a_breadcrumb_and_a_back_to_top_link_are_navigation():
 def test_a_link_to_a_section_inside_a_sentence_is_kept():
     text, _ = read(page(inside='<p>Read <a href="#rights">your rights</a> before you sign up.</p>'))
     assert "Read your rights before you sign up." in text
+
+
+def test_a_link_within_the_page_wrapped_in_inline_markup_inside_a_sentence_is_kept():
+    text, _ = read(page(inside='<ul><li>You can ask for it <u><a href="#s13">here</a></u>.</li></ul>'))
+    assert "- You can ask for it here." in text

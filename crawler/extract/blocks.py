@@ -255,10 +255,21 @@ def _layout_row(tr, chain: set) -> bool:
 
 
 def _standalone(el) -> bool:
-    """Whether an inline element stands apart from running text (nothing but white space around it)."""
-    prev = el.getprevious()
+    """Whether an inline element stands apart from running text: only white space and blocks around it
+    (and around the inline elements wrapping it, as in ``<u><a href="#s13">here</a></u>.``)."""
+    while el.getparent() is not None and el.getparent().tag in _INLINE:
+        el = el.getparent()
+    prev, nxt = el.getprevious(), el.getnext()
     before = prev.tail if prev is not None else el.getparent().text
-    return not (before or "").strip() and not (el.tail or "").strip()
+    return (
+        not (before or "").strip()
+        and not (el.tail or "").strip()
+        and all(x is None or _is_block(x) for x in (prev, nxt))
+    )
+
+
+def _is_block(el) -> bool:
+    return isinstance(el.tag, str) and (el.tag.lower() in BLOCK_TAGS or el.tag.lower() in _HEADINGS or el.tag == "br")
 
 
 class _Walker:
