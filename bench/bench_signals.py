@@ -113,7 +113,7 @@ def main() -> None:
     )
     print(text)
     if args.write:
-        bv.write_section(ROOT / "docs" / "benchmarks.md", text)
+        bv.write_section(ROOT / "docs" / "benchmarks.md", text, SECTION)
 
 
 if __name__ == "__main__":

@@ -407,11 +407,12 @@ def main() -> None:
         write_section(ROOT / "docs" / "benchmarks.md", text)
 
 
-def write_section(path: Path, text: str) -> None:
+def write_section(path: Path, text: str, section: str = SECTION) -> None:
+    """Put ``text`` (which starts with ``section``) in place of that section of ``path``, or first."""
     doc = path.read_text(encoding="utf-8")
-    if SECTION in doc:
-        start = doc.index(SECTION)
-        nxt = doc.find("\n## ", start + len(SECTION))
+    if section in doc:
+        start = doc.index(section)
+        nxt = doc.find("\n## ", start + len(section))
         doc = doc[:start] + text.rstrip() + "\n\n" + (doc[nxt + 1 :] if nxt != -1 else "")
     else:
         first = doc.find("\n## ")
