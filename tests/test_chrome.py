@@ -147,3 +147,8 @@ def test_a_permalink_mark_beside_a_heading_makes_no_version(tmp_path):
 def test_a_soft_404_in_the_site_s_template_is_not_a_policy(tmp_path):
     store = history(tmp_path, "not-found.html")
     assert store.query("SELECT state, reason FROM captures") == [("skipped", "not a policy: soft 404 (page not found)")]
+
+
+def test_the_policy_s_own_date_changing_with_each_version_is_never_furniture(tmp_path):
+    store = history(tmp_path, "dated-1.html", "dated-2.html", "dated-3.html")
+    assert len(set(versions(store))) == 3 and store.query("SELECT count(*) FROM template_chrome") == [(0,)]

@@ -81,9 +81,12 @@ def _is_main(slot: str) -> bool:
 
 
 def _at_edge(slot: str) -> bool:
-    """A block of the main block among the first or last few of its children."""
-    place = slot.rpartition("@")[2]
-    return slot.startswith(MAIN_SLOT) and place[1:].isdigit() and int(place[1:]) < EDGE_PLACES
+    """A block of the main block among its first or last few children: at most 3, and a tenth of them
+    (on a short policy, only the first and the last)."""
+    place, _, count = slot.rpartition("@")[2].partition("/")
+    if not (slot.startswith(MAIN_SLOT) and place[1:].isdigit() and count.isdigit()):
+        return False
+    return int(place[1:]) < max(1, min(EDGE_PLACES, int(count) // 10))
 
 
 def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) -> None:
@@ -107,7 +110,9 @@ def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) ->
         if (_is_main(slot) and not _at_edge(slot)) or not small:
             return  # the policy's own words changed, or a large region: maybe the policy did
         if any(stated_date(t) for t in texts if t):
-            dated.add(slot)  # a date the policy may state for itself: only several values make it furniture
+            if _is_main(slot):
+                return  # the policy's own date, which changes with the policy
+            dated.add(slot)  # beside the policy, a page's date may be furniture: only several values say so
     policy_moved = any(_is_main(s) for s in changed)  # an edge of the policy changed: maybe the policy did
     for slot in changed:
         before, after = ra.get(slot, ""), rb.get(slot, "")

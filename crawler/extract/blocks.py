@@ -284,7 +284,7 @@ class _Walker:
         # policy grows in the middle): blocks at its edges may be furniture (derive learns which)
         children = [c for c in main if isinstance(c.tag, str)]
         n = len(children)
-        self.places = {c: (f"+{i}" if i <= n - 1 - i else f"-{n - 1 - i}") for i, c in enumerate(children)}
+        self.places = {c: (f"+{i}" if i <= n - 1 - i else f"-{n - 1 - i}") + f"/{n}" for i, c in enumerate(children)}
 
     def flush(self) -> None:
         if self.buf:
