@@ -54,22 +54,37 @@ def lines_of(text: str, regions: str | None) -> list[tuple[str, str]]:
     return out + [("", line) for line in lines[len(out) :]]
 
 
-def _by_slot(lines: list[tuple[str, str]]) -> dict[str, str]:
-    grouped: dict[str, list[str]] = {}
-    for slot, line in lines:
-        grouped.setdefault(slot, []).append(line)
-    return {slot: key_text("\n".join(ls)) for slot, ls in grouped.items()}
+class _Page:
+    """One reading's lines by slot: raw text (cheap to compare) and key text (computed when needed)."""
+
+    __slots__ = ("lines", "raw", "_keys")
+
+    def __init__(self, r: Reading) -> None:
+        self.lines = lines_of(r.text, r.regions)
+        grouped: dict[str, list[str]] = {}
+        for slot, line in self.lines:
+            grouped.setdefault(slot, []).append(line)
+        self.raw = {slot: "\n".join(ls) for slot, ls in grouped.items()}
+        self._keys: dict[str, str] = {}
+
+    def key(self, slot: str) -> str:
+        if slot not in self._keys:
+            self._keys[slot] = key_text(self.raw.get(slot, ""))
+        return self._keys[slot]
 
 
 def learn(readings: list[Reading]) -> dict[str, Learnt]:
     """The slots of one target's pages that change on their own, from its policy readings in time order."""
     learnt: dict[str, Learnt] = {}
     inside: dict[str, tuple[Learnt, set[str]]] = {}  # blocks at the main block's edges: evidence, values seen
-    previous = None
+    previous: tuple[Reading, _Page | None] | None = None
     for r in readings:
-        if previous is not None and previous.text != r.text:
-            _compare(previous, r, learnt, inside)
-        previous = r
+        if previous is not None and previous[0].text == r.text:
+            continue  # the same text again (another capture of one body): nothing to compare
+        page = _Page(r)
+        if previous is not None:
+            _compare(previous[0], r, previous[1] or _Page(previous[0]), page, learnt, inside)
+        previous = (r, page)
     for slot, (evidence, values) in inside.items():
         if evidence.pairs >= EDGE_PAIRS and len(values) >= EDGE_VALUES:
             learnt[slot] = evidence
@@ -89,23 +104,21 @@ def _at_edge(slot: str) -> bool:
     return int(place[1:]) < max(1, min(EDGE_PLACES, int(count) // 10))
 
 
-def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) -> None:
-    la, lb = lines_of(a.text, a.regions), lines_of(b.text, b.regions)
-    ra, rb = _by_slot(la), _by_slot(lb)
-    main = sum(len(t) for s, t in ra.items() if _is_main(s))
-    changed = {s for s in ra.keys() | rb.keys() if ra.get(s) != rb.get(s)}
+def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Learnt], inside: dict) -> None:
+    main = sum(len(t) for s, t in pa.raw.items() if _is_main(s))
+    changed = {s for s in pa.raw.keys() | pb.raw.keys() if pa.raw.get(s) != pb.raw.get(s) and pa.key(s) != pb.key(s)}
     # lines whose words only moved to another slot (a heading re-levelled, a paragraph the main block
     # took in or left out, a wrapper renamed by a build) changed nothing
-    seq_a, seq_b = (key_text("\n".join(line for s, line in ls if s in changed)) for ls in (la, lb))
+    seq_a, seq_b = (key_text("\n".join(line for s, line in p.lines if s in changed)) for p in (pa, pb))
     changed = sorted(
-        s for s in changed if not (_within(ra.get(s, ""), la, s, seq_b) and _within(rb.get(s, ""), lb, s, seq_a))
+        s for s in changed if not (_within(pa.key(s), pa.lines, s, seq_b) and _within(pb.key(s), pb.lines, s, seq_a))
     )
     if not main or not changed:
         return
     limit = min(LEARNABLE_CHARS, LEARNABLE_SHARE * main)
     dated = set()
     for slot in changed:
-        texts = (ra.get(slot, ""), rb.get(slot, ""))
+        texts = (pa.key(slot), pb.key(slot))
         small = max(map(len, texts)) <= (EDGE_CHARS if _is_main(slot) else limit)
         if (_is_main(slot) and not _at_edge(slot)) or not small:
             return  # the policy's own words changed, or a large region: maybe the policy did
@@ -115,7 +128,7 @@ def _compare(a: Reading, b: Reading, learnt: dict[str, Learnt], inside: dict) ->
             dated.add(slot)  # beside the policy, a page's date may be furniture: only several values say so
     policy_moved = any(_is_main(s) for s in changed)  # an edge of the policy changed: maybe the policy did
     for slot in changed:
-        before, after = ra.get(slot, ""), rb.get(slot, "")
+        before, after = pa.key(slot), pb.key(slot)
         if _is_main(slot) or slot in dated:  # learnt once it has shown several values (a real edit shows two)
             evidence, values = inside.setdefault(slot, (_evidence(a, b, before, after), set()))
             evidence.pairs += 1
