@@ -50,6 +50,7 @@ def baseline_learn(rev: str):
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("chrome_baseline", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["chrome_baseline"] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module.learn
 

@@ -255,8 +255,9 @@ def _layout_row(tr, chain: set) -> bool:
 
 
 def _standalone(el) -> bool:
-    """Whether an inline element stands apart from running text: only white space and blocks around it
-    (and around the inline elements wrapping it, as in ``<u><a href="#s13">here</a></u>.``)."""
+    """Whether an inline element stands apart from running text: only white space, blocks and elements
+    without text (icons) around it, and around the inline elements wrapping it (so not the link in
+    ``… a request <u><a href="#s13">here</a></u>.``)."""
     while el.getparent() is not None and el.getparent().tag in _INLINE:
         el = el.getparent()
     prev, nxt = el.getprevious(), el.getnext()
@@ -264,7 +265,7 @@ def _standalone(el) -> bool:
     return (
         not (before or "").strip()
         and not (el.tail or "").strip()
-        and all(x is None or _is_block(x) for x in (prev, nxt))
+        and all(x is None or _is_block(x) or not "".join(x.itertext()).strip() for x in (prev, nxt))
     )
 
 
