@@ -26,9 +26,25 @@ import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
 
-from crawler.archive.cdx import CdxRecord, triage
+from crawler.derive.inference import NOT_POLICY, Inference, Listed, Window, infer_captures, is_candidate
+
+__all__ = [
+    "DEFAULT_STRATEGY",
+    "NOT_POLICY",
+    "PLAIN_BISECTION",
+    "STRATEGIES",
+    "Inference",
+    "Listed",
+    "Listing",
+    "Settings",
+    "Window",
+    "estimate",
+    "infer",
+    "is_candidate",
+    "plan",
+    "run_search",
+]
 
 STRATEGIES = ("changes", "all")
 DEFAULT_STRATEGY = "changes"
@@ -43,17 +59,6 @@ JUMP_SIGMAS = 5.0
 JUMP_MIN_BYTES = 24
 # a capture whose length strays alone while its neighbours agree is asked for when they lie this far apart
 OUTLIER_DAYS = 1.0
-NOT_POLICY = ""  # the outcome of a body that holds no policy text (or could not be fetched or read)
-
-
-class Listed(NamedTuple):
-    """What the planner needs of one CDX row."""
-
-    timestamp: str
-    digest: str
-    statuscode: str
-    mimetype: str
-    length: int | None
 
 
 @dataclass(frozen=True)
@@ -70,35 +75,6 @@ class Settings:
 
 
 PLAIN_BISECTION = Settings(grid_days=None, lengths=False)
-
-
-class Window(NamedTuple):
-    """Where one change lies: the last capture known to hold the old version, the first known to
-    hold the new one (indexes into the listing), and whether no capture between them is unread."""
-
-    before: int
-    after: int
-    exact: bool
-
-
-class Inference(NamedTuple):
-    """Per capture of the listing: the version key it holds or is inferred to hold ('' for none),
-    and how that is known: ``fetched`` (its body was read), ``inferred`` (the fetched captures
-    around it agree), ``unresolved`` (between captures that differ, or beyond the fetched ones),
-    ``none`` (it cannot hold the policy: an error, a redirect, a non-document, not a policy)."""
-
-    keys: list[str | None]
-    how: list[str]
-    windows: list[Window]
-
-
-def is_candidate(capture: Listed) -> bool:
-    """Could this capture hold the policy text? Not an archived error, redirect or non-document."""
-    return triage(_record(capture)) is None and not capture.statuscode.startswith("3")
-
-
-def _record(c: Listed) -> CdxRecord:
-    return CdxRecord("", c.timestamp, "", c.mimetype, c.statuscode, c.digest, c.length)
 
 
 def _days(ts: str) -> float:
@@ -224,28 +200,9 @@ def _middle_digest(caps: Sequence[Listed], unknown: list[int]) -> int:
 
 
 def infer(listing: Listing, outcomes: Mapping[str, str]) -> Inference:
-    """What every capture holds given the outcomes (see ``Inference``), and the window of each change."""
-    caps = listing.captures
-    n = len(caps)
-    keys: list[str | None] = [None] * n
-    how = ["none"] * n
-    policy = []
-    for i in listing.candidates:
-        out = outcomes.get(caps[i].digest)
-        if out is None:
-            how[i] = "unresolved"
-        elif out:
-            keys[i], how[i] = out, "fetched"
-            policy.append(i)
-    windows = []
-    for a, b in zip(policy, policy[1:]):
-        between = [i for i in range(a + 1, b) if how[i] == "unresolved"]
-        if keys[a] == keys[b]:
-            for i in between:
-                keys[i], how[i] = keys[a], "inferred"
-        else:
-            windows.append(Window(a, b, not between))
-    return Inference(keys, how, windows)
+    """What every capture of the listing holds given the outcomes, and the window of each change."""
+    known = [outcomes.get(c.digest) for c in listing.captures]
+    return infer_captures(listing.captures, known, listing.candidates)
 
 
 def run_search(
