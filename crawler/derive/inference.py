@@ -93,7 +93,7 @@ def infer_unread(store, document_id: int, timeline: list[tuple[int, str, int]]) 
         return timeline
     linked = {cid: vid for cid, _, vid in timeline}
     captures, known, vids = [], [], {}
-    for cid, ts, digest, status, mime, length, state, attempts, vid, key in rows:
+    for cid, ts, digest, status, mime, length, state, attempts, vid, key, *_ in rows:
         captures.append(Listed(ts, digest, status or "-", mime or "unk", length))
         if cid in linked and key:
             known.append(key)
