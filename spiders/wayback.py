@@ -365,6 +365,9 @@ class WaybackSpider(scrapy.Spider):
             listing, outcomes = self._listing(rows)
             for i in plan(listing, outcomes):
                 row = rows[i]
+                if row[6] == "failed":  # retries rotate through the body's captures: another may replay
+                    same = [r for r in rows if r[2] == row[2] and not (r[3] or "").startswith("3")]
+                    row = same[row[7] % len(same)]
                 record = CdxRecord("", row[1], row[11], row[4], row[3], row[2], row[5])
                 requests.extend(self._fetch(record, row[10]))
                 if len(requests) >= self.plan_batch:
