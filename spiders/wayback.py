@@ -156,6 +156,7 @@ class WaybackSpider(scrapy.Spider):
         self.plan_batch = max(1, settings.getint("POLICYTRAIL_PLAN_BATCH"))
         self.rules_path = settings.get("POLICYTRAIL_RULES")
         self._search_done = False
+        self._to_plan: set[str] | None = None  # companies to derive and plan in the next round (None: all)
         self.plan_rounds = 0
         self.store = Store(db)
         self.max_hops = settings.getint("POLICYTRAIL_MAX_REDIRECT_HOPS")
@@ -353,14 +354,22 @@ class WaybackSpider(scrapy.Spider):
 
         self.plan_rounds += 1
         self.crawler.stats.set_value("policytrail/phase", "searching for changes")
+        # only companies whose fetches came back since the last round can plan anything new
+        companies = sorted(self._to_plan if self._to_plan is not None else self.companies)
+        if not companies:  # (an empty list would mean every company to derive)
+            return []
         try:
-            derive(self.store, self.companies, load_rules(self.rules_path))
+            derive(self.store, companies, load_rules(self.rules_path))
         except sqlite3.Error as exc:
             self.stop(classify(exc, self.store.path), reason="storage_error")
             return []
         requests: list[scrapy.Request] = []
         ours = set(self.target_ids.values())
-        for doc_id, _, _ in self.store.documents(self.companies):
+        self._to_plan = set()
+        for doc_id, company, _ in self.store.documents(companies):
+            if len(requests) >= self.plan_batch:  # planned in the next round
+                self._to_plan.add(company)
+                continue
             rows = [r for r in self.store.document_listing(doc_id) if r[10] in ours]
             listing, outcomes = self._listing(rows)
             for i in plan(listing, outcomes):
@@ -369,9 +378,11 @@ class WaybackSpider(scrapy.Spider):
                     same = [r for r in rows if r[2] == row[2] and not (r[3] or "").startswith("3")]
                     row = same[row[7] % len(same)]
                 record = CdxRecord("", row[1], row[11], row[4], row[3], row[2], row[5])
-                requests.extend(self._fetch(record, row[10]))
-                if len(requests) >= self.plan_batch:
-                    return requests
+                issued = list(self._fetch(record, row[10]))
+                requests.extend(issued)
+                if issued:
+                    self._to_plan.add(company)
+        self.crawler.stats.set_value("policytrail/plan_rounds", self.plan_rounds)
         return requests
 
     def _listing(self, rows: list[tuple]) -> tuple[Listing, dict[str, str]]:
