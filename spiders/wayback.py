@@ -200,14 +200,14 @@ class WaybackSpider(scrapy.Spider):
             since = self._since(tid)
             self.figures[target.url]["since"] = since
             yield self._cdx_request(target.url, tid, since=since)
-            if self.estimate_only:
+            if self.estimate_only or self.strategy == "all":  # `all` is fed from the store in batches
                 continue
             # what an interrupted run listed but did not settle is fetched whatever the listing says
             # (an incremental listing no longer returns captures older than its start); the change-point
-            # search plans its own fetches from the store once the listings are in
+            # search plans its own fetches from the store once the listings are in, redirects aside
             for url, ts, mimetype, status, digest, length in self.store.unfinished_captures(tid, self.archive.key):
-                record = CdxRecord("", ts, url, mimetype, status, digest, length)
-                if self.strategy == "all" or status.startswith("3"):
+                if status.startswith("3"):
+                    record = CdxRecord("", ts, url, mimetype, status, digest, length)
                     for request in self._fetch(record, tid):
                         yield request
 
@@ -321,25 +321,45 @@ class WaybackSpider(scrapy.Spider):
         if known and known[0] == "failed" and known[1] >= MAX_ATTEMPTS:
             stats.inc_value("policytrail/gave_up")
             return
-        if self.strategy == "all" or record.statuscode.startswith("3"):
+        if self.strategy == "changes" and record.statuscode.startswith("3"):
             yield from self._fetch(record, target_id)
-        # --strategy changes: the planner asks for what it needs once the listing is in (spider_idle)
+        # the rest is fetched once the crawl runs dry (spider_idle): `all` in batches from the store,
+        # `changes` as the planner asks -- pending work waits in the database, not in memory
 
     # -- change-point search -----------------------------------------------------------
     def spider_idle(self) -> None:
         """The crawl ran dry: under ``--strategy changes``, derive what was fetched and hand the
         scheduler the next fetches the planner asks for; the crawl closes when it asks for none."""
-        if self.strategy != "changes" or self.estimate_only or self.store is None or self._search_done:
+        if self.estimate_only or self.store is None or self._search_done:
             return
         if self.stop_error is not None or self._closing is not None:
             return
-        requests = self._next_fetches()
+        requests = self._next_fetches() if self.strategy == "changes" else self._next_unfinished()
         if not requests:
             self._search_done = True
             return
         for request in requests:
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
+
+    def _next_unfinished(self) -> list[scrapy.Request]:
+        """``--strategy all``: the next batch of what is listed and not settled, taking targets in turn."""
+        self.crawler.stats.set_value("policytrail/phase", "fetching")
+        queues = []
+        for target in self.targets:
+            tid = self.target_ids[target.url]
+            queues.append((tid, iter(self.store.unfinished_captures(tid, self.archive.key))))
+        requests: list[scrapy.Request] = []
+        while queues and len(requests) < self.plan_batch:
+            for tid, rows in list(queues):
+                for url, ts, mimetype, status, digest, length in rows:
+                    issued = list(self._fetch(CdxRecord("", ts, url, mimetype, status, digest, length), tid))
+                    if issued:
+                        requests.extend(issued)
+                        break
+                else:
+                    queues.remove((tid, rows))
+        return requests
 
     def _next_fetches(self) -> list[scrapy.Request]:
         """One round of the search for every document: derive (versions of what is fetched), then plan.

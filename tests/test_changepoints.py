@@ -20,7 +20,7 @@ from crawler.localarchive.pywb import LocalArchive
 from crawler.localarchive.warc import CaptureSpec, write_warc
 
 from .archive_shim import ArchiveShim
-from .conftest import crawl, rows
+from .conftest import content, crawl, rows
 
 URL = "https://www.zeta.example/privacy"
 DAYS = 90
@@ -222,3 +222,14 @@ def test_estimate_lists_only_and_says_what_each_strategy_costs(shim, targets, tm
     assert row["time_all"].endswith("min") and row["time_changes"].endswith("min")
     assert rows(db, "SELECT count(*) FROM captures WHERE state = 'pending'") == [(DAYS - 1,)]
     assert rows(db, "SELECT count(*) FROM snapshots") == [(0,)]
+
+
+def test_every_digest_is_fed_to_the_scheduler_in_small_batches_and_nothing_is_lost(
+    shim, targets, tmp_path, every_digest
+):
+    all_db, all_fetches = every_digest
+    db = tmp_path / "batched.db"
+    result = crawl(shim, db, "--strategy", "all", "-s", "POLICYTRAIL_PLAN_BATCH=7", targets=targets)
+    assert result.returncode == 0, result.stderr
+    assert len(mementos(shim)) == all_fetches
+    assert content(db) == content(all_db)
