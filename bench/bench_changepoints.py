@@ -143,6 +143,8 @@ def run(sites: list[Site]) -> list[dict]:
                 outcomes = two_a_year(site, listing, fetch)
             else:
                 outcomes = run_search(listing, fetch)
+            if how is not None:  # --strategy changes fetches each archived redirect's body once
+                extra = len({c.digest for c in site.captures if c.statuscode.startswith("3")})
             fetched += calls[0] + extra
             for k, v in score(site, listing, outcomes).items():
                 agg[k] = agg.get(k, 0) + v

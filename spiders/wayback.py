@@ -156,6 +156,7 @@ class WaybackSpider(scrapy.Spider):
         self.plan_batch = max(1, settings.getint("POLICYTRAIL_PLAN_BATCH"))
         self.rules_path = settings.get("POLICYTRAIL_RULES")
         self._search_done = False
+        self._redirect_bodies: set[str] = set()  # redirect bodies asked for in this run (--strategy changes)
         self._to_plan: set[str] | None = None  # companies to derive and plan in the next round (None: all)
         self.plan_rounds = 0
         self.store = Store(db)
@@ -207,9 +208,8 @@ class WaybackSpider(scrapy.Spider):
             # search plans its own fetches from the store once the listings are in, redirects aside
             for url, ts, mimetype, status, digest, length in self.store.unfinished_captures(tid, self.archive.key):
                 if status.startswith("3"):
-                    record = CdxRecord("", ts, url, mimetype, status, digest, length)
-                    for request in self._fetch(record, tid):
-                        yield request
+                    for item in self._redirect_once(CdxRecord("", ts, url, mimetype, status, digest, length), tid):
+                        yield item
 
     def _cdx_request(
         self,
@@ -322,9 +322,18 @@ class WaybackSpider(scrapy.Spider):
             stats.inc_value("policytrail/gave_up")
             return
         if self.strategy == "changes" and record.statuscode.startswith("3"):
-            yield from self._fetch(record, target_id)
+            yield from self._redirect_once(record, target_id)
         # the rest is fetched once the crawl runs dry (spider_idle): `all` in batches from the store,
         # `changes` as the planner asks -- pending work waits in the database, not in memory
+
+    def _redirect_once(self, record: CdxRecord, target_id: int):
+        """``--strategy changes``: an archived redirect is fetched once per body (a page answering 301
+        thousands of times costs one fetch); its other captures are skipped, saying so."""
+        if record.digest in self._redirect_bodies or self.store.has_snapshot(record.digest):
+            yield self._outcome(record, "skipped", "redirect: the same answer was fetched through another capture")
+            return
+        self._redirect_bodies.add(record.digest)
+        yield from self._fetch(record, target_id)
 
     # -- change-point search -----------------------------------------------------------
     def spider_idle(self) -> None:

@@ -84,3 +84,11 @@ def test_derive_with_every_capture_fetched_infers_nothing(tmp_path):
     store = history(tmp_path, [(ts, d, body or A) for ts, d, body, *_ in ROWS if not _])
     assert {state for _, state, _ in states(store)} == {"fetched"}
     assert store.query("SELECT window_unread FROM changes") == [(0,), (0,)]  # A -> B -> A, both exact
+
+
+def test_the_report_says_how_many_captures_were_read_inferred_and_left_unresolved(tmp_path):
+    from crawler.outputs.history import load_documents
+
+    store = history(tmp_path, ROWS)
+    (doc,) = load_documents(store)
+    assert doc.captures == {"read": 3, "inferred": 2, "unresolved": 2}

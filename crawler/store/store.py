@@ -548,6 +548,18 @@ class Store:
             [(now, cid) for cid in unresolved],
         )
 
+    def document_capture_states(self, document_id: int) -> dict[str, int]:
+        """The document's captures read (fetched or duplicate), inferred, and unresolved (pending, or
+        failed under the retry cap): what a reader of the report should know of how it was made."""
+        read, inferred, unresolved = self._x(
+            """
+            SELECT coalesce(sum(c.state IN ('fetched', 'duplicate')), 0), coalesce(sum(c.state = 'inferred'), 0),
+                   coalesce(sum(c.state = 'pending' OR (c.state = 'failed' AND c.attempts < ?)), 0)
+            FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.document_id = ?""",
+            (MAX_ATTEMPTS, document_id),
+        ).fetchone()
+        return {"read": read, "inferred": inferred, "unresolved": unresolved}
+
     def unread_between(self, document_id: int, start_ts: str, end_ts: str) -> int:
         """Captures of the document strictly between two timestamps that may hold the policy but were
         neither read nor inferred (pending, or failed under the retry cap): 0 when a change's window is exact."""
