@@ -43,6 +43,8 @@ def version(day: int) -> str | None:
         return "soft404"
     if day == 25:
         return "404"
+    if day in (10, 11, 12):  # the page answered with a redirect for three days
+        return "301"
     if day in (40, 41):
         return "B"
     return "C" if day >= 70 else "A"
@@ -73,6 +75,9 @@ def specs(days: int) -> list[CaptureSpec]:
     out = []
     for day in range(days):
         name = version(day)
+        if name == "301":
+            out.append(CaptureSpec(url=URL, timestamp=timestamp(day), status=301, location=URL + "-old"))
+            continue
         status = 404 if name == "404" else 200
         out.append(CaptureSpec(url=URL, timestamp=timestamp(day), status=status, body=page(name, day)))
     return out
@@ -114,8 +119,12 @@ def timeline(db) -> list[tuple]:
     return [spans, windows]
 
 
+REDIRECTS = {timestamp(day) for day in (10, 11, 12)}
+
+
 def mementos(shim) -> list[str]:
-    return [r.path for r in shim.requests("/web/") if "id_/" in r.path]
+    """The captures' mementos asked for (not where their archived redirects led)."""
+    return [r.path for r in shim.requests("/web/") if "id_/" in r.path and not r.path.endswith("-old")]
 
 
 @pytest.fixture
@@ -132,7 +141,7 @@ def test_changes_find_the_timeline_every_digest_finds_for_a_fraction_of_the_fetc
     shim, targets, tmp_path, every_digest
 ):
     all_db, all_fetches = every_digest
-    assert all_fetches == DAYS - 1  # every capture but the archived 404
+    assert all_fetches == DAYS - 1  # every capture but the archived 404, each redirect for itself
     db = tmp_path / "changes.db"
     result = crawl(shim, db, targets=targets)
     assert result.returncode == 0, result.stderr
@@ -146,7 +155,7 @@ def test_changes_find_the_timeline_every_digest_finds_for_a_fraction_of_the_fetc
     states = dict(rows(db, "SELECT state, count(*) FROM captures GROUP BY state"))
     assert states["inferred"] >= DAYS // 2 and "pending" not in states
     not_policy = rows(db, "SELECT count(*) FROM captures WHERE reason LIKE 'not a policy%'")[0][0]
-    assert states["fetched"] + not_policy == fetched  # each fetch was one capture's body
+    assert states["fetched"] + not_policy + 1 == fetched  # each fetch was one capture's body (+ the redirect)
     # the soft 404, if fetched, is not a version and not a change: skipped over, its reason kept
     assert rows(
         db, "SELECT state, reason LIKE 'not a policy%' FROM captures WHERE timestamp = ?", (timestamp(55),)
@@ -216,11 +225,11 @@ def test_estimate_lists_only_and_says_what_each_strategy_costs(shim, targets, tm
     assert result.returncode == 0, result.stderr
     assert mementos(shim) == []
     (row,) = json.loads(result.stdout)
-    assert (row["company"], row["captures"], row["digests"]) == ("Zeta", DAYS, DAYS - 1)
-    assert row["fetch_all"] == DAYS - 1
+    assert (row["company"], row["captures"], row["digests"]) == ("Zeta", DAYS, DAYS - 4)  # no 404, no 301
+    assert row["fetch_all"] == DAYS - 1  # each redirect for itself
     assert 0 < row["fetch_changes"] < row["fetch_all"]
     assert row["time_all"].endswith("min") and row["time_changes"].endswith("min")
-    assert rows(db, "SELECT count(*) FROM captures WHERE state = 'pending'") == [(DAYS - 1,)]
+    assert rows(db, "SELECT count(*) FROM captures WHERE state = 'pending'") == [(DAYS - 1,)]  # the 404 skipped
     assert rows(db, "SELECT count(*) FROM snapshots") == [(0,)]
 
 

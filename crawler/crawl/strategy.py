@@ -222,16 +222,27 @@ def run_search(
 
 def estimate(listing: Listing) -> dict:
     """What CDX alone says of a document's cost: candidates, distinct digests, and the fetches of each
-    strategy (``all``: exact; ``changes``: an upper bound for the changes CDX hints at)."""
+    strategy: ``all`` exactly; ``changes`` a bound that cannot know the changes -- probes at most twice
+    the span over the grid, every length hint, and a bisection for each change the hints suggest, never
+    more than the distinct digests (on the generated histories of bench/, 1.3 to 1.6 times what the
+    search then fetched, and never less, site by site)."""
     digests = {listing.captures[i].digest for i in listing.candidates}
-    redirects = {c.digest for c in listing.captures if c.statuscode.startswith("3")}
+    # `all` fetches each archived redirect for itself, `changes` each redirect body once
+    redirects = [c.digest for c in listing.captures if c.statuscode.startswith("3")]
+    redirect_bodies = len(set(redirects))
     n = len(listing.candidates)
     if n == 0:
-        return {"captures": len(listing.captures), "candidates": 0, "digests": 0, "all": len(redirects), "changes": 0}
+        return {
+            "captures": len(listing.captures),
+            "candidates": 0,
+            "digests": 0,
+            "all": len(redirects),
+            "changes": redirect_bodies,
+        }
     days = listing.days
     span = days[listing.candidates[-1]] - days[listing.candidates[0]]
     grid = listing.settings.grid_days
-    probes = min(n, int(span / grid) + 2) if grid else 2
+    probes = min(n, int(2 * span / grid) + 2) if grid else 2  # halving leaves intervals of grid/2 to grid
     # each hinted jump costs its two captures and, if it is no change, nothing more; each real
     # change costs at most log2 of the captures between two probes
     hints = len(listing.hints)
@@ -243,5 +254,5 @@ def estimate(listing: Listing) -> dict:
         "candidates": n,
         "digests": len(digests),
         "all": len(digests) + len(redirects),
-        "changes": changes + min(len(redirects), 1),
+        "changes": changes + redirect_bodies,
     }
