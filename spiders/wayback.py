@@ -371,13 +371,13 @@ class WaybackSpider(scrapy.Spider):
         return requests
 
     def _next_fetches(self) -> list[scrapy.Request]:
-        """One round of the search for every document: derive (versions of what is fetched), then plan.
+        """One round of the search: the versions of what was fetched (``derive_versions``), then the plan.
 
         Bounded: at most ``POLICYTRAIL_PLAN_BATCH`` requests a round; what is left is planned again
         in the next round, from the store, as a rerun or a resumed run plans it."""
         import sqlite3
 
-        from crawler.derive import derive
+        from crawler.derive import derive_versions
         from crawler.extract.rules import load_rules
         from crawler.store.database import classify
 
@@ -388,7 +388,7 @@ class WaybackSpider(scrapy.Spider):
         if not companies:  # (an empty list would mean every company to derive)
             return []
         try:
-            derive(self.store, companies, load_rules(self.rules_path))
+            derive_versions(self.store, companies, load_rules(self.rules_path))
         except sqlite3.Error as exc:
             self.stop(classify(exc, self.store.path), reason="storage_error")
             return []
@@ -399,7 +399,8 @@ class WaybackSpider(scrapy.Spider):
             if len(requests) >= self.plan_batch:  # planned in the next round
                 self._to_plan.add(company)
                 continue
-            rows = [r for r in self.store.document_listing(doc_id) if r[10] in ours]
+            # this archive's captures of the targets crawled (another archive's cannot be fetched from here)
+            rows = [r for r in self.store.document_listing(doc_id) if r[10] in ours and r[12] == self.archive.key]
             listing, outcomes = self._listing(rows)
             for i in plan(listing, outcomes):
                 row = rows[i]
@@ -419,7 +420,7 @@ class WaybackSpider(scrapy.Spider):
         (the version key, or NOT_POLICY for a body that holds none, was given up on, or failed in
         this run -- skipped over now, retried by a later run)."""
         captures, outcomes = [], {}
-        for _cid, ts, digest, status, mime, length, state, attempts, _vid, key, _tid, _url in rows:
+        for _cid, ts, digest, status, mime, length, state, attempts, _vid, key, _tid, _url, _archive in rows:
             captures.append(Listed(ts, digest, status or "-", mime or "unk", length))
             if key and state in ("fetched", "duplicate"):
                 outcomes[digest] = key

@@ -49,6 +49,21 @@ def derive_document(store: Store, document_id: int, rules: Rules, extractor: str
         return store.versions_in_force(document_id), len(spans), computed
 
 
+def derive_versions(
+    store: Store, companies: list[str] | tuple[str, ...], rules: Rules | None = None, extractor: str = EXTRACTOR_VERSION
+) -> int:
+    """Only what the crawl's change-point search needs between its rounds: new bodies extracted and each
+    capture linked to its version (keys with the target's learnt furniture left out). Clauses, changes,
+    spans and inferences wait for the full ``derive`` at the end of the crawl. Returns bodies read."""
+    rules = rules or Rules()
+    extracted = extract_pending(store, rules, extractor)
+    match_skip_rules(store, rules)
+    for doc_id, _, _ in store.documents(companies):
+        with store.transaction():
+            link_versions(store, doc_id, rules, extractor)
+    return extracted
+
+
 def derive(
     store: Store,
     companies: list[str] | tuple[str, ...] = (),

@@ -523,11 +523,11 @@ class Store:
     def document_listing(self, document_id: int) -> list[tuple]:
         """Every capture of the document in timeline order, as the change-point inference reads them:
         (id, timestamp, digest, statuscode, mimetype, length, state, attempts, version_id, version key,
-        target_id, url)."""
+        target_id, url, archive)."""
         return self.query(
             """
             SELECT c.id, c.timestamp, c.digest, c.statuscode, c.mimetype, c.length, c.state, c.attempts,
-                   c.version_id, v.text_hash, c.target_id, c.url
+                   c.version_id, v.text_hash, c.target_id, c.url, c.archive
             FROM captures c JOIN targets t ON t.id = c.target_id LEFT JOIN versions v ON v.id = c.version_id
             WHERE t.document_id = ? ORDER BY c.timestamp, c.url, c.id""",
             (document_id,),
