@@ -242,3 +242,17 @@ def test_every_digest_is_fed_to_the_scheduler_in_small_batches_and_nothing_is_lo
     assert result.returncode == 0, result.stderr
     assert len(mementos(shim)) == all_fetches
     assert content(db) == content(all_db)
+
+
+def test_refine_spends_more_fetches_on_a_crawled_database_and_keeps_its_timeline(shim, targets, tmp_path):
+    db = tmp_path / "t.db"
+    assert crawl(shim, db, targets=targets).returncode == 0
+    before, first = timeline(db), len(mementos(shim))
+    shim.log.clear()
+    assert crawl(shim, db, "--refine", targets=targets).returncode == 0
+    refined = len(mementos(shim))
+    assert 0 < refined < DAYS - first  # denser probes where the fetched captures agree, not everything
+    assert timeline(db) == before
+    shim.log.clear()
+    assert crawl(shim, db, "--refine", targets=targets).returncode == 0
+    assert mementos(shim) == []  # refined once, nothing left to refine
