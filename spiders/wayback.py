@@ -156,7 +156,7 @@ class WaybackSpider(scrapy.Spider):
         self.plan_batch = max(1, settings.getint("POLICYTRAIL_PLAN_BATCH"))
         self.rules_path = settings.get("POLICYTRAIL_RULES")
         self._search_done = False
-        self._redirect_bodies: set[str] = set()  # redirect bodies asked for in this run (--strategy changes)
+        self._redirect_bodies: set[tuple] = set()  # redirects asked for in this run (--strategy changes)
         self._to_plan: set[str] | None = None  # companies to derive and plan in the next round (None: all)
         self.plan_rounds = 0
         self.store = Store(db)
@@ -327,12 +327,14 @@ class WaybackSpider(scrapy.Spider):
         # `changes` as the planner asks -- pending work waits in the database, not in memory
 
     def _redirect_once(self, record: CdxRecord, target_id: int):
-        """``--strategy changes``: an archived redirect is fetched once per body (a page answering 301
-        thousands of times costs one fetch); its other captures are skipped, saying so."""
-        if record.digest in self._redirect_bodies or self.store.has_snapshot(record.digest):
+        """``--strategy changes``: an archived redirect is fetched once per URL, status and body (a page
+        answering the same 301 thousands of times costs one fetch; another status, another URL or
+        another body is fetched for itself); its other captures are skipped, saying so."""
+        key = (record.url, record.statuscode, record.digest)
+        if key in self._redirect_bodies or self.store.redirect_fetched(self.archive.key, *key):
             yield self._outcome(record, "skipped", "redirect: the same answer was fetched through another capture")
             return
-        self._redirect_bodies.add(record.digest)
+        self._redirect_bodies.add(key)
         yield from self._fetch(record, target_id)
 
     # -- change-point search -----------------------------------------------------------

@@ -294,6 +294,17 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def redirect_fetched(self, archive: str, url: str, statuscode: str, digest: str) -> bool:
+        """True when an archived redirect of this URL, status and body was fetched (it says where it leads)."""
+        return (
+            self._x(
+                "SELECT 1 FROM captures WHERE archive = ? AND url = ? AND statuscode = ? AND digest = ?"
+                " AND redirect_to IS NOT NULL LIMIT 1",
+                (archive, url, statuscode, digest),
+            ).fetchone()
+            is not None
+        )
+
     def body_gave_up(self, archive: str, digest: str) -> bool:
         """True when fetching this body (any non-redirect capture of it) failed MAX_ATTEMPTS times."""
         body = self._body_failures(archive, digest)
