@@ -312,9 +312,10 @@ def main() -> None:
         "holds, so a false boundary could only come from the search itself (a non-policy capture taken for a",
         "version); the end-to-end rows crawl the same histories from pywb, with extraction and derive, and",
         "compare the spans with those of `--strategy all`. *Fetched* counts mementos, archived redirects",
-        "included (each for itself with `all`, once per URL, status and body otherwise); *wrongly inferred*: captures inferred",
-        "to hold a version they did not (inside a missed short-lived version); *at 480/min*: the fetches at the",
-        "default memento limit (CDX listing, about one request per 5,000 captures, aside). Peak RSS in the",
+        "included (each for itself with `all`, once per URL, status and body otherwise); *wrongly inferred*:",
+        "captures inferred to hold a version they did not (inside a missed short-lived version); *at 480/min*:",
+        "the fetches at the default memento limit (CDX listing, about one request per 5,000 captures, aside).",
+        "Peak RSS in the",
         "headings is this benchmark process's; the end-to-end rows give the crawl's own.",
         "",
     ]
