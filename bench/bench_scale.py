@@ -40,6 +40,8 @@ def crawl(archive: str, targets: Path, db: Path, kill_after: float | None = None
         "--dialect",
         "pywb",
         "--unthrottled",
+        "--strategy",
+        "all",  # every distinct body: the most work a crawl of this archive can do
         "--format",
         "json",
     ]

@@ -165,6 +165,20 @@ def _print_summary(result, fmt: str | None) -> None:
 )
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
 @click.option("--full", is_flag=True, help="List every capture again, not only those since the last run.")
+@click.option(
+    "--strategy",
+    type=click.Choice(["changes", "all"]),
+    default=d.STRATEGY,
+    show_default=True,
+    help="changes: fetch what places every policy change between two adjacent captures, infer the rest; "
+    "all: fetch every distinct body.",
+)
+@click.option("--refine", is_flag=True, help="With --strategy changes: probe four times denser (costs more fetches).")
+@click.option(
+    "--estimate",
+    is_flag=True,
+    help="List through CDX only (nothing fetched) and show, per company, what each strategy would fetch and take.",
+)
 @rules_option
 @click.option("--cdx-page-size", type=CDX_PAGE_SIZE, default=None, help=f"CDX rows per page [{d.CDX_PAGE_SIZE}].")
 @click.option("--user-agent", default=None, help="Override the User-Agent (keep it honest: name yourself).")
@@ -199,6 +213,9 @@ def crawl(
     unthrottled,
     user_agent,
     full,
+    strategy,
+    refine,
+    estimate,
     rules,
     cdx_page_size,
     verbose,
@@ -209,14 +226,17 @@ def crawl(
     overrides,
     fmt,
 ):
-    """List every archived capture of each target, fetch each distinct body once, derive versions.
+    """List every archived capture of each target, fetch what is needed, derive versions.
 
     Talks to the Internet Archive by default, at 24 CDX requests and 480 mementos per minute.
-    Run it again at any time: known captures are not fetched again.
+    By default (--strategy changes) only the captures that place each policy change between two
+    adjacent captures are fetched; the others are inferred. Run it again at any time: known
+    captures are not fetched again, new ones are searched against the newest fetched one.
 
     \b
     Example:
         policytrail crawl --company Krop --db data/krop.db
+        policytrail crawl --estimate --targets study.csv     # CDX only: what would it cost?
         policytrail crawl --archive http://127.0.0.1:8080 --dialect pywb --unthrottled
         policytrail crawl --quiet --log-file logs/crawl.log    # from cron
     """
@@ -242,6 +262,9 @@ def crawl(
         log_file=log_file,
         full=full,
         cdx_page_size=cdx_page_size,
+        strategy=strategy,
+        refine=refine,
+        estimate=estimate,
         extra={**parse_overrides(overrides), "POLICYTRAIL_PROGRESS": progress, "POLICYTRAIL_RULES": rules},
     )
     result = run_crawl(settings)

@@ -42,6 +42,8 @@ IA_CDX_MAX_ROWS = 150_000
 OVERLAP_DAYS = 30
 # Bodies whose fetch failed this many times (over all their captures and runs) are not asked for again.
 MAX_ATTEMPTS = 5
+# the crawl's default fetch strategy (crawler/crawl/strategy.py: changes | all)
+STRATEGY = "changes"
 # `policytrail query`: the bounds of --time-limit (the runaway guard cannot be switched off).
 QUERY_SECONDS = 10.0
 MIN_QUERY_SECONDS = 0.1

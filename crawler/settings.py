@@ -45,6 +45,16 @@ POLICYTRAIL_FULL = False
 # Run derive (versions, spans) when the crawl closes, also under Scrapyd.
 POLICYTRAIL_DERIVE_ON_CLOSE = True
 
+# Which captures to fetch: "changes" (the default) fetches what places every policy change between two
+# adjacent captures and infers the rest (crawler/crawl/strategy.py); "all" fetches every distinct body.
+POLICYTRAIL_STRATEGY = _d.STRATEGY
+# --refine: probe four times denser between fetched captures that agree (spends budget on what may hide).
+POLICYTRAIL_REFINE = False
+# --estimate: list through CDX only (no memento fetched, no derive) and report what each strategy costs.
+POLICYTRAIL_ESTIMATE = False
+# At most this many memento requests are handed to the scheduler per round of the change-point search.
+POLICYTRAIL_PLAN_BATCH = 1000
+
 # Per-target extraction rules (TOML, see crawler/extract/rules.py); none by default.
 POLICYTRAIL_RULES = None
 # Live progress display on a terminal (the CLI turns it on when stderr is a TTY).

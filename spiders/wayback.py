@@ -1,8 +1,13 @@
-"""List every capture of each target through CDX and fetch each distinct digest once (``id_``).
+"""List every capture of each target through CDX and fetch the raw (``id_``) bodies needed.
+
+With ``--strategy all`` each distinct digest is fetched once. With ``--strategy changes`` (the
+default) the listing is stored, and whenever the crawl runs dry the spider asks derive to bring the
+fetched captures to versions and the planner (``crawler/crawl/strategy.py``) for the next fetches,
+until every change lies between two adjacent captures; derive infers the rest.
 
 The spider records facts only: CDX rows become ``CaptureItem``s, raw bodies ``SnapshotItem``s,
 failures ``CaptureOutcome``s. It never extracts, hashes text or writes SQL; it reads the store
-only to skip what earlier runs already have.
+to skip what earlier runs already have and to plan.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import hashlib
 import logging
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 
 from crawler.archive import (
     Archive,
@@ -25,9 +31,10 @@ from crawler.archive import (
 )
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.middlewares import CONNECTION_FAILURES
+from crawler.crawl.strategy import NOT_POLICY, STRATEGIES, Listed, Listing, Settings, plan
 from crawler.crawl.targets import load_targets
 from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
-from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat
+from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat, UsageError
 from crawler.options import check_rate
 from crawler.store import TERMINAL_STATES, Store
 from crawler.store.lock import DatabaseLock, LockHeld
@@ -118,6 +125,7 @@ class WaybackSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(crawler.settings)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     def setup(self, settings) -> None:
@@ -140,6 +148,17 @@ class WaybackSpider(scrapy.Spider):
             except LockHeld as exc:  # touch nothing; start() closes the spider at once
                 self.refused, self.store, self.figures = str(exc), None, {}
                 return
+        self.strategy = settings.get("POLICYTRAIL_STRATEGY") or "changes"
+        if self.strategy not in STRATEGIES:  # `scrapy crawl -s` bypasses the CLI's choice
+            raise UsageError(f"POLICYTRAIL_STRATEGY must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+        self.estimate_only = settings.getbool("POLICYTRAIL_ESTIMATE")
+        self.plan_settings = Settings().refined() if settings.getbool("POLICYTRAIL_REFINE") else Settings()
+        self.plan_batch = max(1, settings.getint("POLICYTRAIL_PLAN_BATCH"))
+        self.rules_path = settings.get("POLICYTRAIL_RULES")
+        self._search_done = False
+        self._redirect_bodies: set[tuple] = set()  # redirects asked for in this run (--strategy changes)
+        self._to_plan: set[str] | None = None  # companies to derive and plan in the next round (None: all)
+        self.plan_rounds = 0
         self.store = Store(db)
         self.max_hops = settings.getint("POLICYTRAIL_MAX_REDIRECT_HOPS")
         self.target_ids = {t.url: self.store.upsert_target(t.company, t.url, t.document) for t in self.targets}
@@ -189,14 +208,17 @@ class WaybackSpider(scrapy.Spider):
                 since = max(since or "", min(starts))
             self.figures[target_url]["since"] = since
             yield self._cdx_request(target_url, tid, since=since)
+            if self.estimate_only or self.strategy == "all":  # `all` is fed from the store in batches
+                continue
             # what an interrupted run listed but did not settle is fetched whatever the listing says
-            # (an incremental listing no longer returns captures older than its start)
+            # (an incremental listing no longer returns captures older than its start); the change-point
+            # search plans its own fetches from the store once the listings are in, redirects aside
             for url, ts, mimetype, status, digest, length in self.store.unfinished_captures(tid, self.archive.key):
                 if not self._in_window(target_url, ts):
                     continue
-                record = CdxRecord("", ts, url, mimetype, status, digest, length)
-                for request in self._fetch(record, tid):
-                    yield request
+                if status.startswith("3"):
+                    for item in self._redirect_once(CdxRecord("", ts, url, mimetype, status, digest, length), tid):
+                        yield item
 
     def _in_window(self, target_url: str, timestamp: str) -> bool:
         """Whether a capture of ``target_url`` at ``timestamp`` belongs to its document (targets' valid_from/to)."""
@@ -311,12 +333,125 @@ class WaybackSpider(scrapy.Spider):
             state="skipped" if skip else "pending",
             reason=skip,
         )
-        if skip or (known and known[0] in TERMINAL_STATES):
+        if skip or (known and known[0] in TERMINAL_STATES) or self.estimate_only:
             return
         if known and known[0] == "failed" and known[1] >= MAX_ATTEMPTS:
             stats.inc_value("policytrail/gave_up")
             return
+        if self.strategy == "changes" and record.statuscode.startswith("3"):
+            yield from self._redirect_once(record, target_id)
+        # the rest is fetched once the crawl runs dry (spider_idle): `all` in batches from the store,
+        # `changes` as the planner asks -- pending work waits in the database, not in memory
+
+    def _redirect_once(self, record: CdxRecord, target_id: int):
+        """``--strategy changes``: an archived redirect is fetched once per URL, status and body (a page
+        answering the same 301 thousands of times costs one fetch; another status, another URL or
+        another body is fetched for itself); its other captures are skipped, saying so."""
+        key = (record.url, record.statuscode, record.digest)
+        if key in self._redirect_bodies or self.store.redirect_fetched(self.archive.key, *key):
+            yield self._outcome(record, "skipped", "redirect: the same answer was fetched through another capture")
+            return
+        self._redirect_bodies.add(key)
         yield from self._fetch(record, target_id)
+
+    # -- change-point search -----------------------------------------------------------
+    def spider_idle(self) -> None:
+        """The crawl ran dry: under ``--strategy changes``, derive what was fetched and hand the
+        scheduler the next fetches the planner asks for; the crawl closes when it asks for none."""
+        if self.estimate_only or self.store is None or self._search_done:
+            return
+        if self.stop_error is not None or self._closing is not None:
+            return
+        requests = self._next_fetches() if self.strategy == "changes" else self._next_unfinished()
+        if not requests:
+            self._search_done = True
+            return
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _next_unfinished(self) -> list[scrapy.Request]:
+        """``--strategy all``: the next batch of what is listed and not settled, taking targets in turn."""
+        self.crawler.stats.set_value("policytrail/phase", "fetching")
+        queues = []
+        for target_url in self.rows_by_url:
+            tid = self.target_ids[target_url]
+            queues.append((tid, iter(self.store.unfinished_captures(tid, self.archive.key))))
+        requests: list[scrapy.Request] = []
+        while queues and len(requests) < self.plan_batch:
+            for tid, rows in list(queues):
+                for url, ts, mimetype, status, digest, length in rows:
+                    issued = list(self._fetch(CdxRecord("", ts, url, mimetype, status, digest, length), tid))
+                    if issued:
+                        requests.extend(issued)
+                        break
+                else:
+                    queues.remove((tid, rows))
+        return requests
+
+    def _next_fetches(self) -> list[scrapy.Request]:
+        """One round of the search: the versions of what was fetched (``derive_versions``), then the plan.
+
+        Bounded: at most ``POLICYTRAIL_PLAN_BATCH`` requests a round; what is left is planned again
+        in the next round, from the store, as a rerun or a resumed run plans it."""
+        import sqlite3
+
+        from crawler.derive import derive_versions
+        from crawler.extract.rules import load_rules
+        from crawler.store.database import classify
+
+        self.plan_rounds += 1
+        self.crawler.stats.set_value("policytrail/phase", "searching for changes")
+        # only companies whose fetches came back since the last round can plan anything new
+        companies = sorted(self._to_plan if self._to_plan is not None else self.companies)
+        if not companies:  # (an empty list would mean every company to derive)
+            return []
+        try:
+            derive_versions(self.store, companies, load_rules(self.rules_path))
+        except sqlite3.Error as exc:
+            self.stop(classify(exc, self.store.path), reason="storage_error")
+            return []
+        requests: list[scrapy.Request] = []
+        ours = set(self.target_ids.values())
+        self._to_plan = set()
+        for doc_id, company, _ in self.store.documents(companies):
+            if len(requests) >= self.plan_batch:  # planned in the next round
+                self._to_plan.add(company)
+                continue
+            # this archive's captures of the targets crawled (another archive's cannot be fetched from here)
+            rows = [r for r in self.store.document_listing(doc_id) if r[10] in ours and r[12] == self.archive.key]
+            listing, outcomes = self._listing(rows)
+            for i in plan(listing, outcomes):
+                row = rows[i]
+                if row[6] == "failed":  # retries rotate through the body's captures: another may replay
+                    same = [r for r in rows if r[2] == row[2] and not (r[3] or "").startswith("3")]
+                    row = same[row[7] % len(same)]
+                record = CdxRecord("", row[1], row[11], row[4], row[3], row[2], row[5])
+                issued = list(self._fetch(record, row[10]))
+                requests.extend(issued)
+                if issued:
+                    self._to_plan.add(company)
+        self.crawler.stats.set_value("policytrail/plan_rounds", self.plan_rounds)
+        return requests
+
+    def _listing(self, rows: list[tuple]) -> tuple[Listing, dict[str, str]]:
+        """The planner's view of one document's captures: the listing, and per digest what is known
+        (the version key, or NOT_POLICY for a body that holds none, was given up on, or failed in
+        this run -- skipped over now, retried by a later run)."""
+        captures, outcomes = [], {}
+        for _cid, ts, digest, status, mime, length, state, attempts, _vid, key, _tid, _url, _archive in rows:
+            captures.append(Listed(ts, digest, status or "-", mime or "unk", length))
+            if key and state in ("fetched", "duplicate"):
+                outcomes[digest] = key
+            elif digest in outcomes:
+                continue
+            elif state in ("fetched", "duplicate", "skipped"):
+                outcomes[digest] = NOT_POLICY
+            elif state == "failed" and (attempts >= MAX_ATTEMPTS or digest in self.requested):
+                outcomes[digest] = NOT_POLICY
+            elif digest in self.requested:  # asked for in this run and still unread: do not ask again
+                outcomes[digest] = NOT_POLICY
+        return Listing(captures, self.plan_settings), outcomes
 
     def _fetch(self, record: CdxRecord, target_id: int):
         """A memento request for this capture, unless its body is stored or already asked for."""

@@ -40,6 +40,9 @@ def test_report_has_an_index_and_a_page_per_company_with_citations(hostile_db, t
     assert "/web/20180101000000/https://a.example/privacy" in acme  # replay of the last capture of the old
     assert re.search(r"snapshot sha256 <span class=\"hash\">s</span>", acme)
     assert EXTRACTOR_VERSION in acme
+    # how the timeline was made: Acme's three captures read, none inferred, none unresolved
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "Captures read / inferred / unresolved" in index and '<td class="n">3 / 0 / 0</td>' in index
 
 
 def test_report_opens_from_disk_with_no_external_resources(hostile_db, tmp_path):

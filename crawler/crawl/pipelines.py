@@ -53,6 +53,7 @@ class StoragePipeline:
                 "collection": spider.archive.collection,
                 "companies": spider.companies,
                 "full": spider.full,
+                "strategy": "estimate" if spider.estimate_only else spider.strategy,
                 "targets": len(spider.targets),
             },
         )

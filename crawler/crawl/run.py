@@ -146,6 +146,9 @@ def crawl_settings(
     log_file: str | None = None,
     full: bool = False,
     cdx_page_size: int | None = None,
+    strategy: str | None = None,
+    refine: bool = False,
+    estimate: bool = False,
     extra: dict | None = None,
 ) -> Settings:
     settings = Settings()
@@ -170,6 +173,10 @@ def crawl_settings(
         "LOG_FILE": log_file,
         "POLICYTRAIL_FULL": full,
         "POLICYTRAIL_CDX_PAGE_SIZE": cdx_page_size,
+        "POLICYTRAIL_STRATEGY": strategy,
+        "POLICYTRAIL_REFINE": refine or None,
+        "POLICYTRAIL_ESTIMATE": estimate or None,
+        **({"POLICYTRAIL_DERIVE_ON_CLOSE": False} if estimate else {}),
         **(extra or {}),
     }.items():
         if value is not None:
@@ -215,10 +222,57 @@ def run_crawl(settings: Settings) -> CrawlResult:
     store = Store.open_readonly(db)  # the lock is released: read, never write
     summary = store.company_summary(sorted({t.company for t in targets}))
     store.close()
+    if settings.getbool("POLICYTRAIL_ESTIMATE"):
+        summary = estimate_rows(db, sorted({t.company for t in targets}), settings)
     error = crawl_error(crawler, process, stats.get("finish_reason"), interrupts.received)
     if error is None:
         return CrawlResult(EXIT_OK, "Finished.", stats=stats, summary=summary)
     return CrawlResult(error.exit_code, str(error), stats=stats, summary=summary, error=error)
+
+
+def estimate_rows(db: str | Path, companies: list[str], settings: Settings) -> list[dict]:
+    """Per company, from the stored listing only: captures, distinct digests, the fetches each strategy
+    would make (``all`` exactly, counting what is stored already; ``changes`` an upper bound) and the
+    time each takes at the configured limits (CDX pages included)."""
+    from crawler.crawl.strategy import Listed, Listing, estimate
+    from crawler.crawl.strategy import Settings as PlanSettings
+
+    plan_settings = PlanSettings().refined() if settings.getbool("POLICYTRAIL_REFINE") else PlanSettings()
+    mementos = settings.getfloat("POLICYTRAIL_MEMENTOS_PER_MINUTE")
+    cdx = settings.getfloat("POLICYTRAIL_CDX_PER_MINUTE")
+    page = settings.getint("POLICYTRAIL_CDX_PAGE_SIZE")
+    unthrottled = settings.getbool("POLICYTRAIL_UNTHROTTLED")
+    store = Store.open_readonly(db)
+    out = []
+    try:
+        for company in companies:
+            row = {"company": company, "captures": 0, "digests": 0, "fetch_all": 0, "fetch_changes": 0}
+            for doc_id, _, _ in store.documents([company]):
+                listing = Listing(
+                    [Listed(r[1], r[2], r[3] or "-", r[4] or "unk", r[5]) for r in store.document_listing(doc_id)],
+                    plan_settings,
+                )
+                figures = estimate(listing)
+                row["captures"] += figures["captures"]
+                row["digests"] += figures["digests"]
+                row["fetch_all"] += figures["all"]
+                row["fetch_changes"] += figures["changes"]
+            pages = -(-row["captures"] // page) if row["captures"] else 1
+            for name in ("all", "changes"):
+                minutes = row[f"fetch_{name}"] / mementos + pages / cdx
+                row[f"time_{name}"] = "unthrottled" if unthrottled else _minutes(minutes)
+            out.append(row)
+    finally:
+        store.close()
+    return out
+
+
+def _minutes(minutes: float) -> str:
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} d"
 
 
 def crawl_error(crawler, process, finish_reason: str | None, signals: list[int]) -> PolicytrailError | None:

@@ -62,9 +62,11 @@ def change_key(from_hash: str, to_hash: str, occurrence: int) -> str:
     return f"{from_hash[:12]}-{to_hash[:12]}" + (f"-{occurrence}" if occurrence > 1 else "")
 
 
-def _window(old: Span, new: Span, key: str) -> dict:
-    """What a change takes from the spans around it: the bracketing captures and the stable key."""
+def _window(old: Span, new: Span, key: str, unread: int = 0) -> dict:
+    """What a change takes from the spans around it: the bracketing captures, how many captures between
+    them were not read (0: exact) and the stable key."""
     return {
+        "window_unread": unread,
         "window_start": old.end_ts,
         "window_end": new.start_ts,
         "window_start_capture_id": old.last_capture_id,
@@ -131,7 +133,10 @@ def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy) -> int:
     for old, new in zip(spans, spans[1:]):
         occurrences[(old.text_hash, new.text_hash)] += 1
         window = _window(
-            old, new, change_key(old.text_hash, new.text_hash, occurrences[(old.text_hash, new.text_hash)])
+            old,
+            new,
+            change_key(old.text_hash, new.text_hash, occurrences[(old.text_hash, new.text_hash)]),
+            store.unread_between(document_id, old.end_ts, new.start_ts),
         )
         have = stored.get(old.position)
         if _reusable(have, old, new, differ):

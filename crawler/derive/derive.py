@@ -4,7 +4,8 @@ It runs at the end of every crawl, after a resume, for ``reextract`` and after a
 whole flow for one document, in one transaction:
 
     captures (+ judgements, skip rules) -> readings (cached extractions) -> versions (+ stated date, length,
-    readability) -> spans -> clauses -> changes -> lineage -> judged changes and the judged timeline
+    readability) -> captures not fetched, inferred between fetched ones that agree -> spans -> clauses ->
+    changes -> lineage -> judged changes and the judged timeline
 
 Re-running it is safe and its result never depends on the order captures arrived in: extractions
 are cached per (digest, extractor), versions keyed by (document, text hash), spans rebuilt whole,
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from crawler.derive.changes import derive_changes, retag_clauses, segment_versions
 from crawler.derive.extractions import extract_pending
+from crawler.derive.inference import infer_unread
 from crawler.derive.judgements import SkipRuleStatus, judge_timeline, match_skip_rules, skip_rule_status
 from crawler.derive.timeline import link_versions, record_readability, record_stated_dates, spans_of
 from crawler.diff import Taxonomy, load_taxonomy
@@ -38,7 +40,7 @@ class DeriveReport:
 def derive_document(store: Store, document_id: int, rules: Rules, extractor: str, taxonomy: Taxonomy) -> tuple:
     """Bring one document's derived rows up to date; returns (versions in force, spans, diffs computed)."""
     with store.transaction():
-        spans = spans_of(link_versions(store, document_id, rules, extractor))
+        spans = spans_of(infer_unread(store, document_id, link_versions(store, document_id, rules, extractor)))
         record_stated_dates(store, document_id)
         record_readability(store, document_id)
         store.replace_spans(document_id, spans)
@@ -46,6 +48,21 @@ def derive_document(store: Store, document_id: int, rules: Rules, extractor: str
         computed = derive_changes(store, document_id, taxonomy)
         judge_timeline(store, document_id)
         return store.versions_in_force(document_id), len(spans), computed
+
+
+def derive_versions(
+    store: Store, companies: list[str] | tuple[str, ...], rules: Rules | None = None, extractor: str = EXTRACTOR_VERSION
+) -> int:
+    """Only what the crawl's change-point search needs between its rounds: new bodies extracted and each
+    capture linked to its version (keys with the target's learnt furniture left out). Clauses, changes,
+    spans and inferences wait for the full ``derive`` at the end of the crawl. Returns bodies read."""
+    rules = rules or Rules()
+    extracted = extract_pending(store, rules, extractor)
+    match_skip_rules(store, rules)
+    for doc_id, _, _ in store.documents(companies):
+        with store.transaction():
+            link_versions(store, doc_id, rules, extractor)
+    return extracted
 
 
 def derive(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.archive import archive_key_parts, parse_time
 from crawler.errors import UnknownCompany, UsageError
@@ -201,6 +201,8 @@ class DocumentRecord:
     slug: str
     spans: list[InForce]
     changes: list[ChangeRecord]
+    # captures read (fetched or duplicate), inferred from the captures around them, unresolved
+    captures: dict[str, int] = field(default_factory=dict)
 
     @property
     def review_counts(self) -> dict[str, int]:
@@ -335,5 +337,6 @@ def load_documents(
                     judgement_topics=json.loads(r[31]),
                 )
             )
-        docs.append(DocumentRecord(company, name, slug, judged_timeline(store, doc_id), changes))
+        captures = store.document_capture_states(doc_id)
+        docs.append(DocumentRecord(company, name, slug, judged_timeline(store, doc_id), changes, captures))
     return docs

@@ -1,4 +1,4 @@
-""""Why is this a new version?": one capture's policy text with everything left out of it and why
+""" "Why is this a new version?": one capture's policy text with everything left out of it and why
 (``policytrail inspect``), and the text-level difference between two captures (``policytrail diff
 --captures``), also when they share a version -- then it is what the version key ignored.
 

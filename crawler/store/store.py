@@ -249,7 +249,7 @@ class Store:
         on the order of a crawl, an interruption or a resume. Redirects are settled one by one."""
         self._x(
             "UPDATE captures SET state='duplicate', reason=NULL, updated_at=? WHERE digest=?"
-            " AND state IN ('pending','failed','fetched','duplicate')"
+            " AND state IN ('pending','failed','fetched','duplicate','inferred')"
             " AND (statuscode NOT LIKE '3%' OR statuscode IS NULL)",
             (now, digest),
         )
@@ -274,14 +274,14 @@ class Store:
                 attempts = (self._body_failures(archive, digest) or (0, None))[0]
                 self._x(
                     "UPDATE captures SET state='failed', reason=?, attempts=?, updated_at=? WHERE archive=?"
-                    " AND digest=? AND state IN ('pending','failed') AND (statuscode NOT LIKE '3%' OR statuscode"
-                    " IS NULL)",
+                    " AND digest=? AND state IN ('pending','failed','inferred') AND (statuscode NOT LIKE '3%'"
+                    " OR statuscode IS NULL)",
                     (reason, attempts + 1, now, archive, digest),
                 )
                 return
             self._x(
                 "UPDATE captures SET state='failed', reason=?, attempts=attempts+1, updated_at=? "
-                "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
+                "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed','inferred')",
                 (reason, now, archive, url, timestamp, digest),
             )
 
@@ -294,6 +294,17 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def redirect_fetched(self, archive: str, url: str, statuscode: str, digest: str) -> bool:
+        """True when an archived redirect of this URL, status and body was fetched (it says where it leads)."""
+        return (
+            self._x(
+                "SELECT 1 FROM captures WHERE archive = ? AND url = ? AND statuscode = ? AND digest = ?"
+                " AND redirect_to IS NOT NULL LIMIT 1",
+                (archive, url, statuscode, digest),
+            ).fetchone()
+            is not None
+        )
+
     def body_gave_up(self, archive: str, digest: str) -> bool:
         """True when fetching this body (any non-redirect capture of it) failed MAX_ATTEMPTS times."""
         body = self._body_failures(archive, digest)
@@ -302,13 +313,13 @@ class Store:
     def mark_skipped(self, *, archive: str, url: str, timestamp: str, digest: str, reason: str) -> None:
         with self.transaction():
             self._x(
-                "UPDATE captures SET state='skipped', reason=?, updated_at=? "
-                "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed')",
+                "UPDATE captures SET state='skipped', reason=?, version_id=NULL, updated_at=? "
+                "WHERE archive=? AND url=? AND timestamp=? AND digest=? AND state IN ('pending','failed','inferred')",
                 (reason, utcnow(), archive, url, timestamp, digest),
             )
 
     def unfinished_captures(self, target_id: int, archive: str) -> list[tuple]:
-        """Captures a previous run listed but did not settle (pending, or failed under the retry cap):
+        """Captures a previous run listed but did not fetch (pending, inferred, or failed under the retry cap):
         (url, timestamp, mimetype, statuscode, digest, length).
 
         A body is fetched through one of its captures (the first asked for). Retries rotate through
@@ -319,7 +330,7 @@ class Store:
             SELECT url, timestamp, mimetype, statuscode, digest, length FROM (
                 SELECT *, row_number() OVER body - 1 AS k, count(*) OVER whole AS n
                 FROM captures WHERE target_id = ? AND archive = ?
-                  AND (state = 'pending' OR (state = 'failed' AND attempts < ?))
+                  AND (state IN ('pending', 'inferred') OR (state = 'failed' AND attempts < ?))
                 WINDOW body AS (PARTITION BY digest ORDER BY timestamp, url),
                        whole AS (PARTITION BY digest))
             ORDER BY (k - attempts % n + n) % n, timestamp, url""",
@@ -370,7 +381,8 @@ class Store:
     # ================================================================== summaries
 
     def company_summary(self, companies: Iterable[str] = ()) -> list[dict]:
-        """Per company: captures by state and versions."""
+        """Per company: captures by state and versions. ``pending`` captures are unresolved: not read, and
+        not between fetched captures that agree (``inferred``)."""
         companies = list(companies)
         where = f"WHERE d.company IN ({self._in(companies)})" if companies else ""
         rows = self.query(
@@ -378,7 +390,7 @@ class Store:
             SELECT d.company,
                    count(c.id),
                    sum(c.state = 'fetched'), sum(c.state = 'duplicate'), sum(c.state = 'skipped'),
-                   sum(c.state = 'failed'), sum(c.state = 'pending'),
+                   sum(c.state = 'failed'), sum(c.state = 'pending'), sum(c.state = 'inferred'),
                    (SELECT count(*) FROM versions v JOIN documents d2 ON v.document_id = d2.id
                      WHERE d2.company = d.company AND v.capture_count > 0)
             FROM documents d JOIN targets t ON t.document_id = d.id
@@ -386,7 +398,7 @@ class Store:
             {where} GROUP BY d.company ORDER BY d.company""",
             companies,
         )
-        keys = ("company", "captures", "fetched", "duplicate", "skipped", "failed", "pending", "versions")
+        keys = ("company", "captures", "fetched", "duplicate", "skipped", "failed", "pending", "inferred", "versions")
         return [{k: (v or 0) if k != "company" else v for k, v in zip(keys, row)} for row in rows]
 
     def work_summary(self) -> list[dict]:
@@ -518,6 +530,58 @@ class Store:
         self._x(
             "UPDATE captures SET version_id = ?, state = ?, reason = NULL WHERE id = ?", (version_id, state, capture_id)
         )
+
+    def document_listing(self, document_id: int) -> list[tuple]:
+        """Every capture of the document in timeline order, as the change-point inference reads them:
+        (id, timestamp, digest, statuscode, mimetype, length, state, attempts, version_id, version key,
+        target_id, url, archive)."""
+        return self.query(
+            """
+            SELECT c.id, c.timestamp, c.digest, c.statuscode, c.mimetype, c.length, c.state, c.attempts,
+                   c.version_id, v.text_hash, c.target_id, c.url, c.archive
+            FROM captures c JOIN targets t ON t.id = c.target_id LEFT JOIN versions v ON v.id = c.version_id
+            WHERE t.document_id = ? ORDER BY c.timestamp, c.url, c.id""",
+            (document_id,),
+        )
+
+    def set_inferred(self, rows: Iterable[tuple[int, int]], unresolved: Iterable[int]) -> None:
+        """Captures not fetched: ``rows`` (capture id, version id) hold the version of the fetched captures
+        around them (``inferred``); ``unresolved`` ones, inferred before, no longer do (``pending`` again)."""
+        now = utcnow()
+        self.conn.executemany(
+            "UPDATE captures SET state = 'inferred', version_id = ?, reason = NULL, updated_at = ?"
+            " WHERE id = ? AND state IN ('pending', 'inferred') AND version_id IS NOT ?",
+            [(vid, now, cid, vid) for cid, vid in rows],
+        )
+        self.conn.executemany(
+            "UPDATE captures SET state = 'pending', version_id = NULL, updated_at = ?"
+            " WHERE id = ? AND state = 'inferred'",
+            [(now, cid) for cid in unresolved],
+        )
+
+    def document_capture_states(self, document_id: int) -> dict[str, int]:
+        """The document's captures read (fetched or duplicate), inferred, and unresolved (pending, or
+        failed under the retry cap): what a reader of the report should know of how it was made."""
+        read, inferred, unresolved = self._x(
+            """
+            SELECT coalesce(sum(c.state IN ('fetched', 'duplicate')), 0), coalesce(sum(c.state = 'inferred'), 0),
+                   coalesce(sum(c.state = 'pending' OR (c.state = 'failed' AND c.attempts < ?)), 0)
+            FROM captures c JOIN targets t ON t.id = c.target_id WHERE t.document_id = ?""",
+            (MAX_ATTEMPTS, document_id),
+        ).fetchone()
+        return {"read": read, "inferred": inferred, "unresolved": unresolved}
+
+    def unread_between(self, document_id: int, start_ts: str, end_ts: str) -> int:
+        """Captures of the document strictly between two timestamps that may hold the policy but were
+        neither read nor inferred (pending, or failed under the retry cap): 0 when a change's window is exact."""
+        return self._x(
+            """
+            SELECT count(*) FROM captures c JOIN targets t ON t.id = c.target_id
+            WHERE t.document_id = ? AND c.timestamp > ? AND c.timestamp < ?
+              AND (c.state = 'pending' OR (c.state = 'failed' AND c.attempts < ?))
+              AND (c.statuscode NOT LIKE '3%' OR c.statuscode IS NULL)""",
+            (document_id, start_ts, end_ts, MAX_ATTEMPTS),
+        ).fetchone()[0]
 
     def unlink_capture(self, capture_id: int, reason: str) -> None:
         """The capture holds no policy text: skipped, with why."""
