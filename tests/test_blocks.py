@@ -91,3 +91,8 @@ def test_a_link_to_a_section_inside_a_sentence_is_kept():
 def test_a_link_within_the_page_wrapped_in_inline_markup_inside_a_sentence_is_kept():
     text, _ = read(page(inside='<ul><li>You can ask for it <u><a href="#s13">here</a></u>.</li></ul>'))
     assert "- You can ask for it here." in text
+
+
+def test_a_link_within_the_page_after_a_line_break_in_a_sentence_is_kept():
+    text, _ = read(page(inside='<p>We may collect more, as described below in<br><a href="#t">Third-Party Sites</a></p>'))
+    assert "as described below in Third-Party Sites" in " ".join(text.split())

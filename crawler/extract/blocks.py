@@ -255,22 +255,27 @@ def _layout_row(tr, chain: set) -> bool:
 
 
 def _standalone(el) -> bool:
-    """Whether an inline element stands apart from running text: only white space, blocks and elements
-    without text (icons) around it, and around the inline elements wrapping it (so not the link in
-    ``… a request <u><a href="#s13">here</a></u>.``)."""
-    while el.getparent() is not None and el.getparent().tag in _INLINE:
-        el = el.getparent()
-    prev, nxt = el.getprevious(), el.getnext()
-    before = prev.tail if prev is not None else el.getparent().text
-    return (
-        not (before or "").strip()
-        and not (el.tail or "").strip()
-        and all(x is None or _is_block(x) or not "".join(x.itertext()).strip() for x in (prev, nxt))
-    )
+    """Whether an inline element stands apart from running text: nothing but white space, blocks and
+    elements without text (icons, not line breaks) around it, and around each inline element that
+    wraps it alone (so not the link in ``… a request <u><a href="#s13">here</a></u>.``)."""
+    while True:
+        prev, nxt, parent = el.getprevious(), el.getnext(), el.getparent()
+        before = prev.tail if prev is not None else parent.text
+        if (before or "").strip() or (el.tail or "").strip():
+            return False
+        if not all(x is None or _is_block(x) or _is_icon(x) for x in (prev, nxt)):
+            return False
+        if not isinstance(parent.tag, str) or parent.tag.lower() not in _INLINE:
+            return True
+        el = parent
+
+
+def _is_icon(el) -> bool:
+    return isinstance(el.tag, str) and el.tag.lower() != "br" and not "".join(el.itertext()).strip()
 
 
 def _is_block(el) -> bool:
-    return isinstance(el.tag, str) and (el.tag.lower() in BLOCK_TAGS or el.tag.lower() in _HEADINGS or el.tag == "br")
+    return isinstance(el.tag, str) and (el.tag.lower() in BLOCK_TAGS or el.tag.lower() in _HEADINGS)
 
 
 class _Walker:
