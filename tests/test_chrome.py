@@ -152,3 +152,8 @@ def test_a_soft_404_in_the_site_s_template_is_not_a_policy(tmp_path):
 def test_the_policy_s_own_date_changing_with_each_version_is_never_furniture(tmp_path):
     store = history(tmp_path, "dated-1.html", "dated-2.html", "dated-3.html")
     assert len(set(versions(store))) == 3 and store.query("SELECT count(*) FROM template_chrome") == [(0,)]
+
+
+def test_the_policy_s_contact_address_changing_again_and_again_is_never_furniture(tmp_path):
+    store = history(tmp_path, "contact-1.html", "contact-2.html", "contact-3.html", "contact-1.html")
+    assert len(set(versions(store))) == 3 and store.query("SELECT count(*) FROM template_chrome") == [(0,)]

@@ -16,6 +16,7 @@ depends on the order captures arrived in.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from crawler.extract import MAIN_SLOT, key_text, stated_date, version_key
@@ -32,6 +33,7 @@ EDGE_CHARS = 300
 EDGE_PAIRS = 2
 EDGE_VALUES = 3
 _EVIDENCE_CHARS = 300
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&nbsp;|\s)protected\]", re.I)
 
 
 @dataclass
@@ -122,6 +124,8 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         small = max(map(len, texts)) <= (EDGE_CHARS if _is_main(slot) else limit)
         if (_is_main(slot) and not _at_edge(slot)) or not small:
             return  # the policy's own words changed, or a large region: maybe the policy did
+        if _is_main(slot) and any(_CONTACT.search(t) for t in texts):
+            return  # the policy's contact details (an address to write to) are the policy's words
         if any(stated_date(t) for t in texts if t):
             if _is_main(slot):
                 return  # the policy's own date, which changes with the policy
