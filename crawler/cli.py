@@ -806,6 +806,51 @@ def reextract(companies, rules, force, db, fmt):
     _say_what_judgements_missed(report, orphans)
 
 
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@rules_option
+@db_option()
+@format_option
+@clean_errors
+def merge(shards, rules, db, fmt):
+    """Fold shard databases written by several workers into one database, then derive. No network.
+
+    Facts only (targets, captures, snapshots, crawl runs, judgements), matched by content
+    (URL, archive/url/timestamp/digest, digest), never by ids; conflicts resolved as one crawl
+    would. Merging a shard again changes nothing. Every shard is checked first: a foreign or
+    damaged one stops the merge (exit 2) before the database is touched.
+
+    \b
+    Example:
+        policytrail merge shards/worker-*.db --db data/policytrail.db
+    """
+    from crawler.derive import derive
+    from crawler.extract import load_rules
+    from crawler.scale.merge import check_shards, merge_shards
+    from crawler.store import DatabaseLock, Store
+
+    loaded = load_rules(rules)
+    check_shards(list(shards), db)
+    with DatabaseLock(db):
+        store = Store(db)
+        try:
+            reports = merge_shards(store, list(shards))
+            companies = sorted(set().union(*(r.companies for r in reports)))
+            if companies:
+                derive(store, companies, loaded)
+            orphans = orphaned(store)
+        finally:
+            store.close()
+    emit_rows([r.row() for r in reports], fmt)
+    click.echo(
+        f"Merged {len(reports)} shard(s) into {db}: {sum(r.captures_added for r in reports)} new capture(s), "
+        f"{sum(r.snapshots for r in reports)} new snapshot(s); {len(companies)} company(ies) derived again.",
+        err=True,
+    )
+    if orphans:
+        click.echo(f"Note: {orphans} judgement(s) apply to no capture or change of this database (kept).", err=True)
+
+
 def orphaned(store) -> int:
     """How many judgements apply to no capture or change of the database."""
     from crawler.annotate import orphaned as count
