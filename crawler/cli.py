@@ -775,10 +775,17 @@ def export(fmt, out, companies, since, feed_id, force, db):
 @companies_option
 @rules_option
 @click.option("--force", is_flag=True, help="Extract every snapshot again, even those already read by this version.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes for extraction and clause diffs (the database is written by one; the result is the same).",
+)
 @db_option()
 @format_option
 @clean_errors
-def reextract(companies, rules, force, db, fmt):
+def reextract(companies, rules, force, jobs, db, fmt):
     """Derive versions again from the stored snapshots, after an extractor or rules change. No network.
 
     Versions that change only because of the new extraction are recorded in the
@@ -788,11 +795,12 @@ def reextract(companies, rules, force, db, fmt):
     \b
     Example:
         policytrail reextract --rules data/rules.toml --company Match
+        policytrail reextract --force --jobs 4
     """
     from crawler.derive import reextract as run
 
     def work(store, loaded):
-        return (*run(store, tuple(companies), loaded, force), orphaned(store))
+        return (*run(store, tuple(companies), loaded, force, jobs), orphaned(store))
 
     rows, report, orphans = _writing(db, rules, work)
     emit_rows(rows, fmt)
