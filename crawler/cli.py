@@ -426,9 +426,10 @@ Demo database: {db}. Try next:
     help=f"Save requests per minute, at most {d.SAVE_PER_MINUTE_LIMIT} for the Wayback Machine "
     "(Save Page Now allows about 15).",
 )
+@click.option("--redis", "redis_url", default=None, help="Share this rate with every worker saving through this Redis.")
 @format_option
 @clean_errors
-def save(targets, archive, companies, per_minute, fmt):
+def save(targets, archive, companies, per_minute, redis_url, fmt):
     """Ask the Wayback Machine's Save Page Now to capture today's policy pages.
 
     Scheduled jobs run it so that later crawls have fresh captures to diff.
@@ -439,7 +440,14 @@ def save(targets, archive, companies, per_minute, fmt):
     """
     from crawler.crawl.save import save_targets
 
-    result = save_targets(targets=targets, archive=Archive(archive, "ia"), companies=companies, per_minute=per_minute)
+    budget = None
+    if redis_url:
+        from crawler.scale.limiter import SharedBudget
+
+        budget = SharedBudget(redis_url, archive, {"save": per_minute})
+    result = save_targets(
+        targets=targets, archive=Archive(archive, "ia"), companies=companies, per_minute=per_minute, budget=budget
+    )
     emit_rows(result.rows, fmt)
     click.echo(result.message, err=True)
     sys.exit(result.exit_code)

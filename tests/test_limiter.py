@@ -117,3 +117,34 @@ def test_a_429_seen_by_one_worker_pauses_them_all(pywb_archive, redis_url, tmp_p
     (hit,) = [r for r in log if r.status == 429]
     after = [r.at for r in log if r.at > hit.answered]
     assert after and min(after) - hit.answered >= 4 - JITTER  # no worker asked anything during Retry-After
+
+
+def test_save_page_now_is_one_budget_for_every_saving_worker(ia_shim, redis_url):
+    """Two workers saving at 30 a minute each: together still one save every 2 s at the archive."""
+    import threading
+
+    from crawler.archive import Archive
+    from crawler.crawl.save import save_targets
+
+    results = []
+
+    def worker():
+        budget = SharedBudget(redis_url, ia_shim.url, {"save": 30}, window=2)
+        results.append(
+            save_targets(
+                targets=str(FIXTURES / "archive" / "targets.csv"),
+                archive=Archive(ia_shim.url, "ia"),
+                per_minute=30,
+                budget=budget,
+            )
+        )
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.exit_code for r in results] == [0, 0]
+    saves = [r.at for r in ia_shim.requests("/save/")]
+    assert len(saves) == 6
+    assert most_in_any(saves, 2) == 1
