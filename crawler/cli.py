@@ -867,6 +867,103 @@ def merge(shards, rules, db, fmt):
         click.echo(f"Note: {orphans} judgement(s) apply to no capture or change of this database (kept).", err=True)
 
 
+redis_option = click.option("--redis", "redis_url", required=True, help="Redis URL shared by every worker.")
+queue_option = click.option(
+    "--queue", default="default", show_default=True, help="Name of the work queue (one per study)."
+)
+
+
+@cli.command()
+@targets_option
+@companies_option
+@redis_option
+@queue_option
+@clean_errors
+def enqueue(targets, companies, redis_url, queue):
+    """Put targets in the shared work queue for `policytrail worker` processes. Targets queued before
+    (even done) are not queued again.
+
+    \b
+    Example:
+        policytrail enqueue --targets data/targets.csv --redis redis://queue.lan:6379/0
+    """
+    from crawler.crawl.targets import load_targets
+    from crawler.scale.queue import TargetQueue
+
+    loaded = load_targets(targets, tuple(companies))
+    work = TargetQueue(redis_url, queue)
+    added = work.enqueue(loaded)
+    counts = work.counts()
+    click.echo(
+        f"Queued {added} new target(s) of {len(loaded)}; the queue holds {counts['queued']} waiting, "
+        f"{counts['leased']} being crawled, {counts['done']} done, {counts['failed']} set aside.",
+        err=True,
+    )
+
+
+@cli.command()
+@redis_option
+@queue_option
+@db_option()
+@click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the web archive.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True)
+@click.option("--collection", default=DEFAULT_COLLECTION, show_default=True, help="Collection name (pywb archives).")
+@click.option("--cdx-per-minute", type=CDX_RATE, default=None, help=f"Shared by all workers [{d.CDX_PER_MINUTE}].")
+@click.option(
+    "--mementos-per-minute", type=MEMENTO_RATE, default=None, help=f"Shared by all workers [{d.MEMENTOS_PER_MINUTE}]."
+)
+@click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
+@click.option("--lease", type=click.FloatRange(1, 86400), default=None, help="Lease of a target, seconds [120].")
+@click.option(
+    "--budget-window",
+    type=click.IntRange(1, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds over which the shared budget counts the per-minute rates.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log every request of the crawls (Scrapy INFO level).")
+@format_option
+@clean_errors
+def worker(
+    redis_url,
+    queue,
+    db,
+    archive,
+    dialect,
+    collection,
+    cdx_per_minute,
+    mementos_per_minute,
+    unthrottled,
+    lease,
+    budget_window,
+    verbose,
+    fmt,
+):
+    """Take targets from the shared queue until it is empty, crawling each into this worker's shard
+    (--db); every request takes a token of the budget all workers share in Redis. Then fold the
+    shards into one database with `policytrail merge`.
+
+    \b
+    Example:
+        policytrail worker --redis redis://queue.lan:6379/0 --db shards/$(hostname).db
+    """
+    from crawler.scale.worker import run_worker
+
+    settings = {
+        "POLICYTRAIL_ARCHIVE": archive,
+        "POLICYTRAIL_DIALECT": dialect,
+        "POLICYTRAIL_COLLECTION": collection,
+        "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute,
+        "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
+        "POLICYTRAIL_UNTHROTTLED": unthrottled,
+        "POLICYTRAIL_BUDGET_WINDOW": budget_window,
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+    }
+    report = run_worker(redis_url, db, settings, queue, lease)
+    emit_rows([report.row()], fmt)
+    click.echo(f"Queue empty: {report.completed} target(s) crawled into {db}; merge the shards next.", err=True)
+
+
 def orphaned(store) -> int:
     """How many judgements apply to no capture or change of the database."""
     from crawler.annotate import orphaned as count
