@@ -915,6 +915,13 @@ def enqueue(targets, companies, redis_url, queue):
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
 @click.option("--lease", type=click.FloatRange(1, 86400), default=None, help="Lease of a target, seconds [120].")
 @click.option(
+    "--batch",
+    type=click.IntRange(1, 1000),
+    default=8,
+    show_default=True,
+    help="Targets taken at a time (each with its own lease), crawled by one child process.",
+)
+@click.option(
     "--budget-window",
     type=click.IntRange(1, 3600),
     default=60,
@@ -935,6 +942,7 @@ def worker(
     mementos_per_minute,
     unthrottled,
     lease,
+    batch,
     budget_window,
     verbose,
     fmt,
@@ -959,7 +967,7 @@ def worker(
         "POLICYTRAIL_BUDGET_WINDOW": budget_window,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
     }
-    report = run_worker(redis_url, db, settings, queue, lease)
+    report = run_worker(redis_url, db, settings, queue, lease, batch=batch)
     emit_rows([report.row()], fmt)
     click.echo(f"Queue empty: {report.completed} target(s) crawled into {db}; merge the shards next.", err=True)
 

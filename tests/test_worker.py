@@ -21,8 +21,8 @@ LEASE = 3
 def start_worker(redis_url, shim, db) -> subprocess.Popen:
     args = [
         "worker", "--redis", redis_url, "--db", str(db), "--archive", shim.url, "--dialect", "pywb",
-        "--lease", str(LEASE), "--budget-window", "5", "--cdx-per-minute", "60", "--mementos-per-minute", "60",
-        "--format", "json",
+        "--lease", str(LEASE), "--batch", "1", "--budget-window", "5", "--cdx-per-minute", "60",
+        "--mementos-per-minute", "60", "--format", "json",
     ]  # fmt: skip
     return subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", *args],

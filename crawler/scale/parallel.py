@@ -15,6 +15,7 @@ need every derived table (versions, clauses, spans, changes, lineage) merged bac
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -29,7 +30,10 @@ BATCHES_PER_JOB = 4
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
-    # spawn: a forked child would inherit the parent's open SQLite connection, which SQLite forbids using
+    # spawn: a forked child would inherit the parent's open SQLite connection, which SQLite forbids using.
+    # No more processes than cores: a clause diff has a time budget (wall clock), and one that hits it
+    # is marked (and made again by the next derive); oversubscribed cores would make more of them.
+    jobs = max(1, min(jobs, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
 
