@@ -17,16 +17,16 @@ from .conftest import FIXTURES, ROOT, rows
 # small budgets counted over 5 s, so that three workers are held back within ~30 s
 WINDOW = 5
 CDX_PER_MINUTE, MEMENTOS_PER_MINUTE = 24, 60  # 2 CDX and 5 mementos a window; 1 per 3 s and 1 per 1 s
-# arrival times at the archive differ from token times by the loopback's and the shim's jitter
+# between a token (or the end of a pause) in Redis and the request's arrival at the archive
 JITTER = 0.15
 
 
 def most_in_any(times: list[float], seconds: float) -> int:
-    """The most requests that arrived within any ``seconds`` (less the jitter) of one another."""
+    """The most requests that arrived within any ``seconds`` of one another, at the archive."""
     times = sorted(times)
     best, start = 0, 0
     for end, t in enumerate(times):
-        while t - times[start] >= seconds - JITTER:
+        while t - times[start] >= seconds:
             start += 1
         best = max(best, end - start + 1)
     return best
@@ -38,7 +38,7 @@ def test_tokens_are_shared_between_budgets_of_the_same_archive(redis_url):
     other = SharedBudget(redis_url, "http://127.0.0.2:1", {"cdx": 12}, window=WINDOW)
     assert a.take("cdx") == 0  # 12 a minute: 1 per 5 s
     wait = b.take("cdx")
-    assert 4 < wait <= 5  # the other worker's token counts
+    assert 4 < wait <= 6  # the other worker's token counts (over the window and its margin)
     assert other.take("cdx") == 0  # another archive, another budget
 
 
@@ -103,8 +103,9 @@ def test_three_workers_never_exceed_the_configured_rate_together(pywb_archive, r
     assert most_in_any(cdx, WINDOW) <= CDX_PER_MINUTE * WINDOW // 60
     assert most_in_any(mementos, WINDOW) <= MEMENTOS_PER_MINUTE * WINDOW // 60
     assert most_in_any(cdx, 60) <= CDX_PER_MINUTE and most_in_any(mementos, 60) <= MEMENTOS_PER_MINUTE
-    # spread, never a window's budget at once: 1 CDX in 3 s, 1 memento a second
-    assert most_in_any(cdx, 3) == 1 and most_in_any(mementos, 1) == 1
+    # spread, never a window's budget at once: 1 CDX in 3 s, 1 memento a second (give or take the jitter
+    # between a token and its request's arrival: the spread has no margin, unlike the window)
+    assert most_in_any(cdx, 3 - JITTER) == 1 and most_in_any(mementos, 1 - JITTER) == 1
 
 
 def test_a_429_seen_by_one_worker_pauses_them_all(pywb_archive, redis_url, tmp_path):

@@ -35,6 +35,8 @@ RATE_SETTINGS = {
     "mementos": "POLICYTRAIL_MEMENTOS_PER_MINUTE",
     "save": "POLICYTRAIL_SAVE_PER_MINUTE",
 }
+# Added to the window the budget counts over (see SharedBudget): the archive counts arrivals, not tokens.
+MARGIN_SECONDS = 1
 # The longest a worker sleeps before asking Redis again (a pause may be extended meanwhile).
 POLL_SECONDS = 1.0
 
@@ -69,7 +71,9 @@ class SharedBudget:
             amount, seconds = _spread(rate)
             per_window = max(1, math.floor(rate * window / 60.0))
             self.items[endpoint] = (
-                RateLimitItemPerSecond(per_window, window, namespace="policytrail-window"),
+                # counted over one second more than the window: a token is taken a few milliseconds
+                # before its request reaches the archive, and those delays differ from request to request
+                RateLimitItemPerSecond(per_window, window + MARGIN_SECONDS, namespace="policytrail-window"),
                 RateLimitItemPerSecond(amount, seconds, namespace="policytrail-spread"),
             )
 
