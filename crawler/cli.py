@@ -32,8 +32,12 @@ from crawler.defaults import (
 )
 from crawler.errors import EXIT_FAILURES, EXIT_INTERRUPTED, PolicytrailError
 from crawler.options import (
+    BATCH,
+    BUDGET_WINDOW,
     CDX_PAGE_SIZE,
     CDX_RATE,
+    JOBS,
+    LEASE,
     MEMENTO_RATE,
     PORT,
     REVIEW_CLAUSES,
@@ -785,7 +789,7 @@ def export(fmt, out, companies, since, feed_id, force, db):
 @click.option("--force", is_flag=True, help="Extract every snapshot again, even those already read by this version.")
 @click.option(
     "--jobs",
-    type=click.IntRange(1, 64),
+    type=JOBS,
     default=1,
     show_default=True,
     help="Processes for extraction and clause diffs (the database is written by one; the result is the same).",
@@ -913,17 +917,17 @@ def enqueue(targets, companies, redis_url, queue):
     "--mementos-per-minute", type=MEMENTO_RATE, default=None, help=f"Shared by all workers [{d.MEMENTOS_PER_MINUTE}]."
 )
 @click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
-@click.option("--lease", type=click.FloatRange(1, 86400), default=None, help="Lease of a target, seconds [120].")
+@click.option("--lease", type=LEASE, default=None, help="Lease of a target, seconds [120].")
 @click.option(
     "--batch",
-    type=click.IntRange(1, 1000),
+    type=BATCH,
     default=8,
     show_default=True,
     help="Targets taken at a time (each with its own lease), crawled by one child process.",
 )
 @click.option(
     "--budget-window",
-    type=click.IntRange(1, 3600),
+    type=BUDGET_WINDOW,
     default=60,
     show_default=True,
     help="Seconds over which the shared budget counts the per-minute rates.",
@@ -955,8 +959,16 @@ def worker(
     Example:
         policytrail worker --redis redis://queue.lan:6379/0 --db shards/$(hostname).db
     """
+    from crawler.options import check_rate
     from crawler.scale.worker import run_worker
 
+    where = Archive(archive, dialect, collection)
+    for value, name, kind in (
+        (cdx_per_minute, "--cdx-per-minute", "cdx"),
+        (mementos_per_minute, "--mementos-per-minute", "mementos"),
+    ):
+        if value is not None:  # as `crawl` checks them: above the archive's hard limits only on 127.0.0.1
+            check_rate(value, name=name, kind=kind, is_local=where.is_local, archive=where.base)
     settings = {
         "POLICYTRAIL_ARCHIVE": archive,
         "POLICYTRAIL_DIALECT": dialect,
