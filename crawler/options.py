@@ -85,7 +85,7 @@ REVIEW_CLAUSES = Number(1, d.MAX_REVIEW_CLAUSES, integer=True)
 # targets per child crawl, a target's lease and the window the shared budget counts over (seconds)
 JOBS = Number(1, 64, integer=True)
 BATCH = Number(1, 1000, integer=True)
-LEASE = Number(5, 86400)
+LEASE = Number(1, 86400)
 BUDGET_WINDOW = Number(1, 3600, integer=True)
 
 # What a remote archive may be asked for, at most (the Wayback Machine's own limits)
