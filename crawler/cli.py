@@ -32,8 +32,12 @@ from crawler.defaults import (
 )
 from crawler.errors import EXIT_FAILURES, EXIT_INTERRUPTED, PolicytrailError
 from crawler.options import (
+    BATCH,
+    BUDGET_WINDOW,
     CDX_PAGE_SIZE,
     CDX_RATE,
+    JOBS,
+    LEASE,
     MEMENTO_RATE,
     PORT,
     REVIEW_CLAUSES,
@@ -449,9 +453,10 @@ Demo database: {db}. Try next:
     help=f"Save requests per minute, at most {d.SAVE_PER_MINUTE_LIMIT} for the Wayback Machine "
     "(Save Page Now allows about 15).",
 )
+@click.option("--redis", "redis_url", default=None, help="Share this rate with every worker saving through this Redis.")
 @format_option
 @clean_errors
-def save(targets, archive, companies, per_minute, fmt):
+def save(targets, archive, companies, per_minute, redis_url, fmt):
     """Ask the Wayback Machine's Save Page Now to capture today's policy pages.
 
     Scheduled jobs run it so that later crawls have fresh captures to diff.
@@ -462,7 +467,14 @@ def save(targets, archive, companies, per_minute, fmt):
     """
     from crawler.crawl.save import save_targets
 
-    result = save_targets(targets=targets, archive=Archive(archive, "ia"), companies=companies, per_minute=per_minute)
+    budget = None
+    if redis_url:
+        from crawler.scale.limiter import SharedBudget
+
+        budget = SharedBudget(redis_url, archive, {"save": per_minute})
+    result = save_targets(
+        targets=targets, archive=Archive(archive, "ia"), companies=companies, per_minute=per_minute, budget=budget
+    )
     emit_rows(result.rows, fmt)
     click.echo(result.message, err=True)
     sys.exit(result.exit_code)
@@ -798,10 +810,17 @@ def export(fmt, out, companies, since, feed_id, force, db):
 @companies_option
 @rules_option
 @click.option("--force", is_flag=True, help="Extract every snapshot again, even those already read by this version.")
+@click.option(
+    "--jobs",
+    type=JOBS,
+    default=1,
+    show_default=True,
+    help="Processes for extraction and clause diffs (the database is written by one; the result is the same).",
+)
 @db_option()
 @format_option
 @clean_errors
-def reextract(companies, rules, force, db, fmt):
+def reextract(companies, rules, force, jobs, db, fmt):
     """Derive versions again from the stored snapshots, after an extractor or rules change. No network.
 
     Versions that change only because of the new extraction are recorded in the
@@ -811,11 +830,12 @@ def reextract(companies, rules, force, db, fmt):
     \b
     Example:
         policytrail reextract --rules data/rules.toml --company Match
+        policytrail reextract --force --jobs 4
     """
     from crawler.derive import reextract as run
 
     def work(store, loaded):
-        return (*run(store, tuple(companies), loaded, force), orphaned(store))
+        return (*run(store, tuple(companies), loaded, force, jobs), orphaned(store))
 
     rows, report, orphans = _writing(db, rules, work)
     emit_rows(rows, fmt)
@@ -827,6 +847,164 @@ def reextract(companies, rules, force, db, fmt):
         err=True,
     )
     _say_what_judgements_missed(report, orphans)
+
+
+@cli.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@rules_option
+@db_option()
+@format_option
+@clean_errors
+def merge(shards, rules, db, fmt):
+    """Fold shard databases written by several workers into one database, then derive. No network.
+
+    Facts only (targets, captures, snapshots, crawl runs, judgements), matched by content
+    (URL, archive/url/timestamp/digest, digest), never by ids; conflicts resolved as one crawl
+    would. Merging a shard again changes nothing. Every shard is checked first: a foreign or
+    damaged one stops the merge (exit 2) before the database is touched.
+
+    \b
+    Example:
+        policytrail merge shards/worker-*.db --db data/policytrail.db
+    """
+    from crawler.derive import derive
+    from crawler.extract import load_rules
+    from crawler.scale.merge import check_shards, merge_shards
+    from crawler.store import DatabaseLock, Store
+
+    loaded = load_rules(rules)
+    check_shards(list(shards), db)
+    with DatabaseLock(db):
+        store = Store(db)
+        try:
+            reports = merge_shards(store, list(shards))
+            companies = sorted(set().union(*(r.companies for r in reports)))
+            if companies:
+                derive(store, companies, loaded)
+            orphans = orphaned(store)
+        finally:
+            store.close()
+    emit_rows([r.row() for r in reports], fmt)
+    click.echo(
+        f"Merged {len(reports)} shard(s) into {db}: {sum(r.captures_added for r in reports)} new capture(s), "
+        f"{sum(r.snapshots for r in reports)} new snapshot(s); {len(companies)} company(ies) derived again.",
+        err=True,
+    )
+    if orphans:
+        click.echo(f"Note: {orphans} judgement(s) apply to no capture or change of this database (kept).", err=True)
+
+
+redis_option = click.option("--redis", "redis_url", required=True, help="Redis URL shared by every worker.")
+queue_option = click.option(
+    "--queue", default="default", show_default=True, help="Name of the work queue (one per study)."
+)
+
+
+@cli.command()
+@targets_option
+@companies_option
+@redis_option
+@queue_option
+@clean_errors
+def enqueue(targets, companies, redis_url, queue):
+    """Put targets in the shared work queue for `policytrail worker` processes. Targets queued before
+    (even done) are not queued again.
+
+    \b
+    Example:
+        policytrail enqueue --targets data/targets.csv --redis redis://queue.lan:6379/0
+    """
+    from crawler.crawl.targets import load_targets
+    from crawler.scale.queue import TargetQueue
+
+    loaded = load_targets(targets, tuple(companies))
+    work = TargetQueue(redis_url, queue)
+    added = work.enqueue(loaded)
+    counts = work.counts()
+    click.echo(
+        f"Queued {added} new target(s) of {len(loaded)}; the queue holds {counts['queued']} waiting, "
+        f"{counts['leased']} being crawled, {counts['done']} done, {counts['failed']} set aside.",
+        err=True,
+    )
+
+
+@cli.command()
+@redis_option
+@queue_option
+@db_option()
+@click.option("--archive", default=DEFAULT_ARCHIVE, show_default=True, help="Base URL of the web archive.")
+@click.option("--dialect", type=click.Choice(DIALECTS), default=DEFAULT_DIALECT, show_default=True)
+@click.option("--collection", default=DEFAULT_COLLECTION, show_default=True, help="Collection name (pywb archives).")
+@click.option("--cdx-per-minute", type=CDX_RATE, default=None, help=f"Shared by all workers [{d.CDX_PER_MINUTE}].")
+@click.option(
+    "--mementos-per-minute", type=MEMENTO_RATE, default=None, help=f"Shared by all workers [{d.MEMENTOS_PER_MINUTE}]."
+)
+@click.option("--unthrottled", is_flag=True, help="Lift the rate limits; allowed only for an archive on 127.0.0.1.")
+@click.option("--lease", type=LEASE, default=None, help="Lease of a target, seconds [120].")
+@click.option(
+    "--batch",
+    type=BATCH,
+    default=8,
+    show_default=True,
+    help="Targets taken at a time (each with its own lease), crawled by one child process.",
+)
+@click.option(
+    "--budget-window",
+    type=BUDGET_WINDOW,
+    default=60,
+    show_default=True,
+    help="Seconds over which the shared budget counts the per-minute rates.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log every request of the crawls (Scrapy INFO level).")
+@format_option
+@clean_errors
+def worker(
+    redis_url,
+    queue,
+    db,
+    archive,
+    dialect,
+    collection,
+    cdx_per_minute,
+    mementos_per_minute,
+    unthrottled,
+    lease,
+    batch,
+    budget_window,
+    verbose,
+    fmt,
+):
+    """Take targets from the shared queue until it is empty, crawling each into this worker's shard
+    (--db); every request takes a token of the budget all workers share in Redis. Then fold the
+    shards into one database with `policytrail merge`.
+
+    \b
+    Example:
+        policytrail worker --redis redis://queue.lan:6379/0 --db shards/$(hostname).db
+    """
+    from crawler.options import check_rate
+    from crawler.scale.worker import run_worker
+
+    where = Archive(archive, dialect, collection)
+    for value, name, kind in (
+        (cdx_per_minute, "--cdx-per-minute", "cdx"),
+        (mementos_per_minute, "--mementos-per-minute", "mementos"),
+    ):
+        if value is not None:  # as `crawl` checks them: above the archive's hard limits only on 127.0.0.1
+            check_rate(value, name=name, kind=kind, is_local=where.is_local, archive=where.base)
+    settings = {
+        "POLICYTRAIL_ARCHIVE": archive,
+        "POLICYTRAIL_DIALECT": dialect,
+        "POLICYTRAIL_COLLECTION": collection,
+        "POLICYTRAIL_CDX_PER_MINUTE": cdx_per_minute,
+        "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
+        "POLICYTRAIL_UNTHROTTLED": unthrottled,
+        "POLICYTRAIL_BUDGET_WINDOW": budget_window,
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+    }
+    report = run_worker(redis_url, db, settings, queue, lease, batch=batch)
+    emit_rows([report.row()], fmt)
+    click.echo(f"Queue empty: {report.completed} target(s) crawled into {db}; merge the shards next.", err=True)
 
 
 def orphaned(store) -> int:

@@ -79,8 +79,15 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 HTTPERROR_ALLOW_ALL = True
 # The guard first (archive host only, 429s); reachability right after RetryMiddleware (550), next to
 # the downloader, so that it sees every attempt before a retry and can stop retries once the verdict is in.
+# Several workers (docs/scaling.md): the Redis that holds their shared rate budget and work queue,
+# and the window (seconds) over which the budget counts each endpoint's per-minute rate.
+POLICYTRAIL_REDIS_URL = None
+POLICYTRAIL_BUDGET_WINDOW = 60
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.ArchiveGuardMiddleware": 50,
+    # more than one worker: every request takes a token of the shared budget in Redis (off without
+    # POLICYTRAIL_REDIS_URL; crawler/scale/limiter.py)
+    "crawler.scale.limiter.SharedBudgetMiddleware": 60,
     "crawler.crawl.middlewares.ArchiveReachabilityMiddleware": 560,
 }
 ITEM_PIPELINES = {"crawler.crawl.pipelines.StoragePipeline": 300}

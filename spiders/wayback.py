@@ -67,6 +67,11 @@ def politeness_slots(settings) -> dict:
         check_rate(settings.get(key), name=key, kind=kind, is_local=archive.is_local, archive=archive.base)
         for key, kind in (("POLICYTRAIL_CDX_PER_MINUTE", "cdx"), ("POLICYTRAIL_MEMENTOS_PER_MINUTE", "mementos"))
     )
+    if settings.get("POLICYTRAIL_REDIS_URL"):  # the shared budget paces every worker (crawler/scale/limiter.py)
+        return {
+            CDX_SLOT: {"concurrency": 1, "delay": 0, "jitter": 0},
+            MEMENTO_SLOT: {"concurrency": 1, "delay": 0, "jitter": 0},
+        }
     return {
         CDX_SLOT: {"concurrency": 1, "delay": 60.0 / cdx, "jitter": 0},
         MEMENTO_SLOT: {"concurrency": 4, "delay": 60.0 / mementos, "jitter": 0},

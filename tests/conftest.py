@@ -17,6 +17,7 @@ from crawler.localarchive.pywb import LocalArchive
 from crawler.localarchive.warc import read_manifest, write_warc
 
 from .archive_shim import ArchiveShim
+from .redis_server import RedisServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,21 @@ def ia_shim(pywb_archive):
 def pywb_shim(pywb_archive):
     with ArchiveShim(pywb_archive.url, mode="pywb") as shim:
         yield shim
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real Redis on 127.0.0.1 (the shared rate budget and work queue of several workers)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The test Redis, emptied for each test."""
+    redis_server.flush()
+    return redis_server.url
 
 
 def free_port() -> int:

@@ -40,6 +40,12 @@ def stubbed(monkeypatch):
     monkeypatch.setattr(run, "run_crawl", fake_run_crawl)
     monkeypatch.setattr(save, "_save_one", lambda url, archive, user_agent: f"{archive.base}/web/20260101000000/{url}")
     monkeypatch.setattr(os, "execv", lambda *args: seen.append(args))
+    import crawler.derive
+    import crawler.scale.worker as worker
+    from crawler.derive import DeriveReport
+
+    monkeypatch.setattr(crawler.derive, "reextract", lambda *args: seen.append(args) or ([], DeriveReport()))
+    monkeypatch.setattr(worker, "run_worker", lambda *args, **kw: seen.append(args) or worker.WorkerReport())
     return seen
 
 
@@ -191,6 +197,9 @@ def _base_args(tmp_path: Path, db: Path) -> dict[str, tuple[str, ...]]:
         "search": ("policy", "--db", str(db)),
         "browse": ("--db", str(db)),
         "review": ("Acme", "--db", str(db)),  # no key to read: it shows the first change and ends
+        "reextract": ("--db", str(db)),
+        "worker": ("--redis", "redis://127.0.0.1:9/0", "--db", str(tmp_path / "shard.db")),
+        "worker@local": ("--redis", "redis://127.0.0.1:9/0", "--db", str(tmp_path / "shard.db"), "--archive", LOCAL),
     }
 
 

@@ -85,8 +85,10 @@ def save_targets(
     per_minute: float = SAVE_PER_MINUTE,
     user_agent: str = USER_AGENT,
     sleep=time.sleep,
+    budget=None,
 ) -> SaveResult:
-    """Request one capture per target URL, politely; one row per URL says what happened."""
+    """Request one capture per target URL, politely; one row per URL says what happened. ``budget``:
+    a ``crawler.scale.limiter.SharedBudget`` that every saving worker takes a token from."""
     per_minute = check_rate(
         per_minute, name="--per-minute", kind="save", is_local=archive.is_local, archive=archive.base
     )
@@ -103,6 +105,8 @@ def save_targets(
         for attempt in (1, 2):
             if last is not None:
                 sleep(max(0.0, gap - (time.monotonic() - last)))
+            if budget is not None:
+                budget.wait("save")
             last = time.monotonic()
             try:
                 saved = _save_one(target.url, archive, user_agent)
@@ -117,6 +121,8 @@ def save_targets(
                         f"{len(rows) - 1} of {len(chosen)} pages. Try again in an hour.",
                         rows,
                     )
+                if budget is not None:
+                    budget.pause(exc.retry_after)  # every saving worker waits it out
                 sleep(exc.retry_after)
             except ArchiveUnreachable as exc:
                 rows.append({"company": target.company, "url": target.url, "status": "unreachable", "capture": ""})

@@ -114,9 +114,10 @@ def _reusable(stored, old: Span, new: Span, differ: str) -> bool:
     return not any(f in (stored.fallback or "") for f in TIME_BUDGET_FALLBACKS)
 
 
-def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy) -> int:
+def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy, diff=diff_clauses) -> int:
     """One change per consecutive pair of spans, with its clause changes; then lineage. Returns how
-    many clause diffs were computed (the others were kept, with their windows refreshed)."""
+    many clause diffs were computed (the others were kept, with their windows refreshed). ``diff``:
+    ``diff_clauses``, or the same function answered from diffs computed beforehand (``reextract --jobs``)."""
     spans = store.spans(document_id)
     stored = store.stored_changes(document_id)
     differ = differ_key(taxonomy)
@@ -143,9 +144,9 @@ def derive_changes(store: Store, document_id: int, taxonomy: Taxonomy) -> int:
             store.refresh_change_window(document_id, old.position, window)
             sources.append(json.loads(have.sources))
             continue
-        diff = diff_clauses(clauses_of(old.version_id), clauses_of(new.version_id), taxonomy=taxonomy)
-        store.save_change(document_id, old.position, *_change_row(diff, old.version_id, new.version_id, window, differ))
-        sources.append([[how, olds] for how, olds, _ in diff.sources])
+        made = diff(clauses_of(old.version_id), clauses_of(new.version_id), taxonomy=taxonomy)
+        store.save_change(document_id, old.position, *_change_row(made, old.version_id, new.version_id, window, differ))
+        sources.append([[how, olds] for how, olds, _ in made.sources])
         computed += 1
     store.drop_changes_from(document_id, max(len(spans) - 1, 0))
     _set_lineage(store, spans, sources, clauses_of)

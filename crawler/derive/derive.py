@@ -21,7 +21,7 @@ from crawler.derive.extractions import extract_pending
 from crawler.derive.inference import infer_unread
 from crawler.derive.judgements import SkipRuleStatus, judge_timeline, match_skip_rules, skip_rule_status
 from crawler.derive.timeline import link_versions, record_readability, record_stated_dates, spans_of
-from crawler.diff import Taxonomy, load_taxonomy
+from crawler.diff import Taxonomy, diff_clauses, load_taxonomy
 from crawler.extract import EXTRACTOR_VERSION, Rules
 from crawler.store import Store
 
@@ -37,7 +37,9 @@ class DeriveReport:
     skip_rules: list[SkipRuleStatus] = field(default_factory=list)  # how each skip rule fares
 
 
-def derive_document(store: Store, document_id: int, rules: Rules, extractor: str, taxonomy: Taxonomy) -> tuple:
+def derive_document(
+    store: Store, document_id: int, rules: Rules, extractor: str, taxonomy: Taxonomy, diff=diff_clauses
+) -> tuple:
     """Bring one document's derived rows up to date; returns (versions in force, spans, diffs computed)."""
     with store.transaction():
         spans = spans_of(infer_unread(store, document_id, link_versions(store, document_id, rules, extractor)))
@@ -45,7 +47,7 @@ def derive_document(store: Store, document_id: int, rules: Rules, extractor: str
         record_readability(store, document_id)
         store.replace_spans(document_id, spans)
         segment_versions(store, document_id, taxonomy)
-        computed = derive_changes(store, document_id, taxonomy)
+        computed = derive_changes(store, document_id, taxonomy, diff)
         judge_timeline(store, document_id)
         return store.versions_in_force(document_id), len(spans), computed
 
@@ -71,15 +73,17 @@ def derive(
     rules: Rules | None = None,
     extractor: str = EXTRACTOR_VERSION,
     taxonomy: Taxonomy | None = None,
+    diff=diff_clauses,
 ) -> DeriveReport:
-    """Bring every derived table up to date with the stored captures and snapshots."""
+    """Bring every derived table up to date with the stored captures and snapshots (``diff``: how
+    clause diffs are made; ``crawler.scale.parallel`` answers them from diffs computed in parallel)."""
     rules = rules or Rules()
     taxonomy = taxonomy or load_taxonomy()
     report = DeriveReport(extracted=extract_pending(store, rules, extractor))
     match_skip_rules(store, rules)
     retag_clauses(store, taxonomy)
     for doc_id, company, _ in store.documents(companies):
-        versions, spans, computed = derive_document(store, doc_id, rules, extractor, taxonomy)
+        versions, spans, computed = derive_document(store, doc_id, rules, extractor, taxonomy, diff)
         report.documents += 1
         report.versions += versions
         report.spans += spans

@@ -19,10 +19,11 @@ from crawler.store import Store
 
 
 def reextract(
-    store: Store, companies: tuple[str, ...] = (), rules: Rules | None = None, force: bool = False
+    store: Store, companies: tuple[str, ...] = (), rules: Rules | None = None, force: bool = False, jobs: int = 1
 ) -> tuple[list[dict], DeriveReport]:
     """Re-derive the companies' documents; per company, what changed because of it (and derive's
-    report: how the skip rules fare)."""
+    report: how the skip rules fare). ``jobs`` > 1: extraction and clause diffs on that many
+    processes (``crawler.scale.parallel``), with the same result."""
     if companies:  # before anything is extracted again
         known = [r[0] for r in store.query("SELECT DISTINCT company FROM documents")]
         UnknownCompany.check(companies, known, str(store.path))
@@ -33,7 +34,14 @@ def reextract(
         ids = [EXTRACTOR_VERSION] + [rules.extractor_id(EXTRACTOR_VERSION, r) for r in rules.rules]
         store.forget_extractions(ids + [i + AS_POLICY for i in ids], companies)
         store.forget_skip_matches([s.id for s in rules.skips], companies)
-    report = derive(store, companies, rules)
+    if jobs > 1:
+        from crawler.scale.parallel import diffs_parallel, extract_parallel
+
+        extracted = extract_parallel(store, rules, jobs)
+        report = derive(store, companies, rules, diff=diffs_parallel(store, companies, rules, jobs))
+        report.extracted += extracted
+    else:
+        report = derive(store, companies, rules)
     after = store.document_figures(companies)
     reread = store.reextracted_captures_since(first_new)
     return [

@@ -1,0 +1,134 @@
+"""A queue of targets in Redis with leases that expire: any number of workers take work until none is left.
+
+A worker takes a target with a lease (``POLICYTRAIL_LEASE_SECONDS``) and renews it while it works;
+a worker that dies (kill -9, a machine lost) stops renewing, and once its lease expires the next
+worker to ask takes the target again. A target is completed once: completion is recorded
+only by the worker holding the lease (each lease has its own token), and a completed target is
+never queued again (enqueueing the same file twice adds nothing). Taking, renewing and
+completing are each one Lua script, so they are atomic in Redis; lease times are Redis's own
+clock, so workers' clocks need not agree.
+
+Why not scrapy-redis: its released version (0.9.1) predates Scrapy 2.13's ``async start()``, and it
+shares Scrapy *requests*, popped without a lease: a worker killed mid-crawl loses the requests it
+held. The unit of work here is a target, whose crawl state lives in the worker's shard and is
+merged by content, so a lease over a target is what makes a lost worker's work come back.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict
+
+from crawler.crawl.targets import Target
+
+LEASE_SECONDS = 120
+# a target whose crawl failed this many times (archive unreachable, stopped on rate limits) is set aside
+MAX_ATTEMPTS = 3
+
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  if redis.call('ZREM', KEYS[2], m) == 1 then redis.call('RPUSH', KEYS[1], m) end
+end
+local item = redis.call('LPOP', KEYS[1])
+if item then
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), item)
+  redis.call('HSET', KEYS[3], item, ARGV[2])
+end
+return item
+"""
+# the lease is the holder's only while the owners hash names its token
+_RENEW = """
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[3] then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+return 1
+"""
+_COMPLETE = """
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+_RELEASE = """
+if redis.call('HGET', KEYS[5], ARGV[1]) ~= ARGV[3] then return -1 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
+local n = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+if n >= tonumber(ARGV[2]) then redis.call('SADD', KEYS[4], ARGV[1]) else redis.call('RPUSH', KEYS[2], ARGV[1]) end
+return n
+"""
+
+
+def encode(target: Target) -> str:
+    row = {k: v for k, v in asdict(target).items() if k != "line" and v is not None}
+    return json.dumps(row, sort_keys=True)
+
+
+def decode(item: str | bytes) -> Target:
+    return Target(**json.loads(item))
+
+
+class TargetQueue:
+    """The targets of one study (``name``) in one Redis."""
+
+    def __init__(self, redis_url: str, name: str = "default", lease_seconds: float = LEASE_SECONDS):
+        import redis
+
+        self.redis = redis.Redis.from_url(redis_url)
+        self.lease = lease_seconds
+        p = f"policytrail:queue:{name}"
+        self.todo, self.leased, self.done, self.known = f"{p}:todo", f"{p}:leased", f"{p}:done", f"{p}:known"
+        self.attempts, self.failed, self.owners = f"{p}:attempts", f"{p}:failed", f"{p}:owners"
+        self.tokens: dict[str, str] = {}  # item -> this worker's lease token
+        self._take = self.redis.register_script(_TAKE)
+        self._renew = self.redis.register_script(_RENEW)
+        self._complete = self.redis.register_script(_COMPLETE)
+        self._release = self.redis.register_script(_RELEASE)
+
+    def enqueue(self, targets: list[Target]) -> int:
+        """Queue the targets never queued before; returns how many were new."""
+        added = 0
+        for target in targets:
+            item = encode(target)
+            if self.redis.sadd(self.known, item):
+                self.redis.rpush(self.todo, item)
+                added += 1
+        return added
+
+    def take(self) -> str | None:
+        """A target with a fresh lease (expired leases go back to the queue first), or None."""
+        token = secrets.token_hex(8)
+        item = self._take(keys=[self.todo, self.leased, self.owners], args=[self.lease, token])
+        if item is None:
+            return None
+        self.tokens[item.decode()] = token
+        return item.decode()
+
+    def renew(self, item: str) -> bool:
+        """Extend the lease; False when it was lost (expired and taken by another worker)."""
+        return bool(self._renew(keys=[self.leased, self.owners], args=[item, self.lease, self.tokens.get(item, "")]))
+
+    def complete(self, item: str) -> bool:
+        """Record the target as done; False when this worker no longer holds its lease."""
+        token = self.tokens.pop(item, "")
+        return bool(self._complete(keys=[self.leased, self.done, self.owners], args=[item, token]))
+
+    def release(self, item: str) -> int:
+        """Give a target back after a failed crawl: queued again, or set aside after MAX_ATTEMPTS
+        (returns its failures so far; -1 when this worker no longer held the lease)."""
+        token = self.tokens.pop(item, "")
+        keys = [self.leased, self.todo, self.attempts, self.failed, self.owners]
+        return int(self._release(keys=keys, args=[item, MAX_ATTEMPTS, token]))
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "queued": self.redis.llen(self.todo),
+            "leased": self.redis.zcard(self.leased),
+            "done": self.redis.scard(self.done),
+            "failed": self.redis.scard(self.failed),
+        }

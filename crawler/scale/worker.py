@@ -1,0 +1,137 @@
+"""``policytrail worker``: take targets from the shared queue until none is left, crawling each into
+this worker's own shard database.
+
+Targets are taken a few at a time (``--batch``, each with its own lease) and crawled by the
+project's spider in one child process (``scrapy crawl wayback``, as Scrapyd runs it: Scrapy's
+reactor runs once per process), with the shared budget of ``crawler.scale.limiter`` when a Redis
+URL is given; the leases are renewed while the child runs. The
+child dies with its worker (``PR_SET_PDEATHSIG`` on Linux), so a worker killed with -9 leaves
+nothing running: its lease expires and another worker takes the target again. A target is
+completed when its crawl finished; otherwise it goes back to the queue (set aside after
+``queue.MAX_ATTEMPTS``).
+"""
+
+from __future__ import annotations
+
+import csv
+import ctypes
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.crawl.targets import Target
+from crawler.scale.queue import TargetQueue, decode
+
+POLL_SECONDS = 1.0
+# targets crawled by one child process: a child costs about a second to start (Scrapy, the project)
+BATCH = 8
+
+
+def _die_with_parent() -> None:  # in the child, before exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+@dataclass
+class WorkerReport:
+    completed: int = 0
+    released: int = 0
+    lost_leases: int = 0
+
+    def row(self) -> dict:
+        return {"completed": self.completed, "released": self.released, "lost_leases": self.lost_leases}
+
+
+def _targets_file(targets: list[Target], folder: Path) -> Path:
+    path = folder / "targets.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["company", "url", "document", "valid_from", "valid_to"])
+        for t in targets:
+            out.writerow([t.company, t.url, t.document, t.valid_from or "", t.valid_to or ""])
+    return path
+
+
+def _last_run(db: Path) -> str | None:
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def crawl_batch(targets: list[Target], db: Path, settings: dict, renew, lease_seconds: float, log) -> bool:
+    """Crawl targets into ``db`` in one child process, renewing their leases; True when it finished."""
+    with tempfile.TemporaryDirectory(prefix="policytrail-worker-") as tmp:
+        args = [sys.executable, "-m", "scrapy", "crawl", "wayback"]
+        for key, value in {
+            **settings,
+            "POLICYTRAIL_DB": db,
+            "POLICYTRAIL_TARGETS": _targets_file(targets, Path(tmp)),
+        }.items():
+            if value is not None:
+                args += ["-s", f"{key}={value}"]
+        env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+        child = subprocess.Popen(
+            args, cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent
+        )
+        while True:
+            try:
+                child.wait(timeout=max(lease_seconds / 3, 0.2))
+                break
+            except subprocess.TimeoutExpired:
+                renew()
+    return child.returncode == 0 and _last_run(db) == "finished"
+
+
+def run_worker(
+    redis_url: str,
+    db: str | Path,
+    settings: dict,
+    queue_name: str = "default",
+    lease_seconds: float | None = None,
+    log=None,
+    batch: int = BATCH,
+) -> WorkerReport:
+    """Take targets (up to ``batch`` at a time, each with its own lease, crawled by one child
+    process) until the queue is empty and no other worker holds a lease that could expire."""
+    queue = TargetQueue(redis_url, queue_name, **({"lease_seconds": lease_seconds} if lease_seconds else {}))
+    db = Path(db).resolve()
+    report = WorkerReport()
+    settings = {**settings, "POLICYTRAIL_REDIS_URL": settings.get("POLICYTRAIL_REDIS_URL", redis_url)}
+    while True:
+        items = []
+        while len(items) < batch and (item := queue.take()) is not None:
+            items.append(item)
+        if not items:
+            if not queue.counts()["leased"]:
+                return report
+            time.sleep(POLL_SECONDS)  # another worker's lease: finished soon, or expiring if it died
+            continue
+
+        def renew(items=items):
+            for item in items:
+                queue.renew(item)
+
+        if crawl_batch([decode(i) for i in items], db, settings, renew, queue.lease, log or sys.stderr):
+            for item in items:
+                if queue.complete(item):
+                    report.completed += 1
+                else:
+                    report.lost_leases += 1  # held too long: another worker has it (its shard merges the same)
+        else:
+            for item in items:
+                queue.release(item)
+                report.released += 1
