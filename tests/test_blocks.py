@@ -94,5 +94,6 @@ def test_a_link_within_the_page_wrapped_in_inline_markup_inside_a_sentence_is_ke
 
 
 def test_a_link_within_the_page_after_a_line_break_in_a_sentence_is_kept():
-    text, _ = read(page(inside='<p>We may collect more, as described below in<br><a href="#t">Third-Party Sites</a></p>'))
+    sentence = '<p>We may collect more, as described below in<br><a href="#t">Third-Party Sites</a></p>'
+    text, _ = read(page(inside=sentence))
     assert "as described below in Third-Party Sites" in " ".join(text.split())
