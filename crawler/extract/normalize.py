@@ -70,8 +70,7 @@ def key_text(text: str) -> str:
     indentation, table cell separators (`` | ``), line and paragraph breaks, and U+FFFD
     replacement characters (bytes the page's encoding could not give). Everything else stays.
     """
-    lines = (_CELL.sub(" ", _MARKER.sub("", line)) for line in text.split("\n"))
-    return " ".join(" ".join(lines).replace(REPLACEMENT, "").split())
+    return " ".join(key_text_with_replacements(text).replace(REPLACEMENT, "").split())
 
 
 def version_key(text: str) -> str:

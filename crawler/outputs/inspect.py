@@ -110,15 +110,10 @@ def read_capture(store: Store, company: str, when: str, url: str | None = None) 
     if not result.is_policy:
         out.left_out.insert(0, Left(f"the whole page: {result.reason}", "", "page"))
         return out
-    furniture = store.template_chrome(document_id).get(target_id, set())
-    learnt = dict(
-        store.query(
-            "SELECT slot, first_from_ts || ' -> ' || first_to_ts FROM template_chrome WHERE target_id = ?", (target_id,)
-        )
-    )
+    learnt = store.template_chrome(document_id).get(target_id, {})
     kept = []
     for slot, line in lines_of(result.text, json.dumps(result.regions) if result.regions else None):
-        if slot in furniture:
+        if slot in learnt:
             why = f"changes on its own on this page (learnt from the captures {learnt[slot]}; see learnt_chrome)"
             out.left_out.append(Left(why, line, slot))
         else:

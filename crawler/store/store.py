@@ -642,15 +642,16 @@ class Store:
         self._x(f"DELETE FROM clause_changes WHERE change_id IN ({changes})", {"v": version_id})
         self._x("DELETE FROM changes WHERE from_version_id = :v OR to_version_id = :v", {"v": version_id})
 
-    def template_chrome(self, document_id: int) -> dict[int, set[str]]:
-        """Per target of the document, the slots learnt to be page furniture."""
-        out: dict[int, set[str]] = {}
-        for target_id, slot in self.query(
-            "SELECT tc.target_id, tc.slot FROM template_chrome tc JOIN targets t ON t.id = tc.target_id"
-            " WHERE t.document_id = ?",
+    def template_chrome(self, document_id: int) -> dict[int, dict[str, str]]:
+        """Per target of the document, the slots learnt to be page furniture, each with the first pair of
+        captures that showed it (``"<from ts> -> <to ts>"``)."""
+        out: dict[int, dict[str, str]] = {}
+        for target_id, slot, first_from, first_to in self.query(
+            "SELECT tc.target_id, tc.slot, tc.first_from_ts, tc.first_to_ts FROM template_chrome tc"
+            " JOIN targets t ON t.id = tc.target_id WHERE t.document_id = ?",
             (document_id,),
         ):
-            out.setdefault(target_id, set()).add(slot)
+            out.setdefault(target_id, {})[slot] = f"{first_from} -> {first_to}"
         return out
 
     def replace_template_chrome(self, document_id: int, rows: Iterable[tuple]) -> None:
