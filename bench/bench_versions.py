@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 import lxml.html  # noqa: E402
 
+from bench import more_templates  # noqa: E402
 from bench.common import git_rev, machine, table, today  # noqa: E402
 from bench.histories import TEMPLATES, TUNED_SEED, Capture, Site, build_sites, load_histories  # noqa: E402
 from crawler.archive import payload_digest  # noqa: E402
@@ -314,14 +315,19 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     ap.add_argument("--examples", type=int, default=0, help="print N leaked-block examples (tuned families only)")
     ap.add_argument("--no-heldout", action="store_true", help="skip the held-out families")
+    ap.add_argument("--only", choices=("tuned", "tuned-2"), help="score one tuned family alone (implies --no-heldout)")
     args = ap.parse_args()
 
     histories = load_histories()
-    n_tuned, n_held, per_version = (8, 6, 3.0) if args.quick else (2 * len(histories), len(histories), 6.0)
+    n_tuned, n_tuned2, n_held, per_version = (
+        (8, 5, 6, 3.0) if args.quick else (2 * len(histories), len(histories), len(histories), 6.0)
+    )
     tuned = build_sites(histories, n_tuned, TUNED_SEED, TEMPLATES, "tuned", per_version)
-    families = {"tuned": tuned}
+    families = {"tuned": tuned, "tuned-2": more_templates.sites(histories, n_tuned2, per_version)}
+    if args.only:
+        families = {args.only: families[args.only]}
     held_names: list[str] = []
-    if not args.no_heldout:
+    if not (args.no_heldout or args.only):
         from bench import heldout_templates
 
         families["held-out"] = heldout_templates.sites(histories, n_held, per_version)
@@ -345,7 +351,8 @@ def main() -> None:
         tmpl = sorted({t for s in sites for t in s.templates})
         sizes.append(f"**{fam}**: {len(sites)} sites, {len(caps)} captures ({sum(c.policy for c in caps)} policy, "
                      f"{results[fam][1]['bodies']} distinct bodies, {sum(len(c.body) for c in caps) / 2**20:.0f} MiB), "
-                     + (f"templates {', '.join(tmpl)}" if fam == "tuned" else f"{len(tmpl)} template families"))
+                     + (f"templates {', '.join(tmpl)}" if fam.startswith("tuned")
+                        else f"{len(tmpl)} template families"))
     out += [f"Corpus{' (--quick)' if args.quick else ''}: real texts from ../shared/realdata "
             f"({len(histories)} companies). " + "; ".join(sizes) + ".", "",
             "Counted over consecutive ground-truth policy captures; a refused capture keeps the previous key. "
@@ -376,16 +383,17 @@ def main() -> None:
         for c in CAUSES:
             rows.append({"family": fam, "cause": c, **{short[m]: s.causes[c] for m, s in results[fam][0].items()}})
     out += [table(rows), ""]
-    tuned_caps = Counter(c.template for s in tuned for c in s.captures if c.policy)
-    rows = [{"tuned template": t, "policy captures": n,
-             **{f"false: {short[m]}": results["tuned"][0][m].by_template[t] for m in (*METHODS, DERIVE)}}
-            for t, n in sorted(tuned_caps.items())]
+    tuned_fams = [fam for fam in families if fam.startswith("tuned")]
+    rows = [{"tuned template": f"{t} ({fam})", "policy captures": n,
+             **{f"false: {short[m]}": results[fam][0][m].by_template[t] for m in (*METHODS, DERIVE)}}
+            for fam in tuned_fams
+            for t, n in sorted(Counter(c.template for s in families[fam] for c in s.captures if c.policy).items())]
     out += ["#### False boundaries per tuned template (the later capture's template)", "", table(rows), ""]
     text = "\n".join(out)
     print(text)
-    if args.examples:
-        print("\n#### Leaked lines behind false boundaries (tuned families, full derive)\n")
-        for where, _, gone, came, words in leaked(results["tuned"][0][DERIVE], results["tuned"][1]["derived"],
+    for fam in tuned_fams if args.examples else ():
+        print(f"\n#### Leaked lines behind false boundaries ({fam}, full derive)\n")
+        for where, _, gone, came, words in leaked(results[fam][0][DERIVE], results[fam][1]["derived"],
                                                   args.examples):
             print(f"- {where}: {len(gone)} lines gone, {len(came)} came; words that differ:")
             for x in words[:5]:
@@ -394,11 +402,11 @@ def main() -> None:
                 print("    (none: only punctuation, markup marks or line breaks differ)")
                 for x in (gone[:2] + came[:2]):
                     print(f"    line: {x[:160]!r}")
-        print("\n#### Most frequent leaked lines in chrome-only false boundaries, per template (tuned, full derive)\n")
-        for template, lines in leaked_lines(results["tuned"][0][DERIVE], results["tuned"][1]["derived"]).items():
+        print(f"\n#### Most frequent leaked lines in chrome-only false boundaries, per template ({fam}, full derive)\n")
+        for template, lines in leaked_lines(results[fam][0][DERIVE], results[fam][1]["derived"]).items():
             print(f"- {template}: " + "; ".join(f"{x!r} x{n}" for x, n in lines.most_common(8)))
-        missed = results["tuned"][0][DERIVE].missed
-        print(f"\n#### Boundaries the full derive missed (tuned families): {len(missed)}\n")
+        missed = results[fam][0][DERIVE].missed
+        print(f"\n#### Boundaries the full derive missed ({fam}): {len(missed)}\n")
         for site, ca, cb in missed[: args.examples]:
             print(f"- {site.name} ({ca.template} -> {cb.template}) {ca.timestamp} -> {cb.timestamp}")
     if held_names:

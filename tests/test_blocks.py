@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawler.extract import extract
+from crawler.extract.normalize import version_key
 
 PROSE = (
     "We collect personal data such as your name and e-mail address, share it with third parties that process it "
@@ -59,6 +60,17 @@ def test_a_table_of_contents_is_dropped_and_a_list_of_links_the_policy_gives_is_
     assert "- Firefox" in text and "- Safari" in text
 
 
+def test_words_listed_with_a_table_of_contents_are_kept_when_its_links_are_dropped():
+    # a heading numbered like the contents and run into their list (converted or hand-written markup)
+    toc = '<ol><li><a href="#a">WHO WE ARE</a></li><li><a href="#b">YOUR RIGHTS</a></li><li>WHO WE ARE</li></ol>'
+    as_paragraphs = '<p><a href="#a">WHO WE ARE</a></p><p><a href="#b">YOUR RIGHTS</a></p><p>WHO WE ARE</p>'
+    listed, why = read(page(inside=toc))
+    assert "YOUR RIGHTS" not in listed and "link within the page" in why
+    assert listed.splitlines()[-1] == "3. WHO WE ARE"
+    paragraphs, _ = read(page(inside=as_paragraphs))
+    assert version_key(listed) == version_key(paragraphs)
+
+
 def test_a_strip_of_tab_links_under_the_policy_is_dropped():
     text, why = read(page(inside='<div class="q1"><a href="/s">Sources</a> <a href="/h">History</a></div>'))
     assert "Sources" not in text and "links only" in why
@@ -97,3 +109,41 @@ def test_a_link_within_the_page_after_a_line_break_in_a_sentence_is_kept():
     sentence = '<p>We may collect more, as described below in<br><a href="#t">Third-Party Sites</a></p>'
     text, _ = read(page(inside=sentence))
     assert "as described below in Third-Party Sites" in " ".join(text.split())
+
+
+def test_a_few_words_around_buttons_are_an_interface_widget_not_the_policy():
+    helpful = (
+        '<div class="q9"><p>Was this page helpful?</p><button>Yes</button><button>No</button>'
+        "<p>1,496 of 1,874 found this helpful</p></div>"
+    )
+    text, why = read(page(inside=helpful))
+    assert "helpful" not in text and "widget" in why
+    # a sentence of the policy with a button in it stays: a paragraph inside the policy is its words
+    text, _ = read(page(inside="<p>Change your choices at any time: <button>Cookie settings</button></p>"))
+    assert "Change your choices at any time" in text
+
+
+def test_a_link_standing_alone_between_blocks_is_a_page_action_and_a_link_in_a_paragraph_is_kept():
+    text, why = read(page(inside='<a href="/edit/privacy.md">Edit this page</a>'))
+    assert "Edit this page" not in text and "link standing alone between blocks" in why
+    policy_links = '<p><a href="/cookies">Cookie Policy</a></p><a href="https://example.com/optout">example.com/optout</a>'
+    text, _ = read(page(inside=policy_links))
+    assert "Cookie Policy" in text and "example.com/optout" in text
+
+
+def test_a_sponsored_link_inside_the_policy_is_an_advertisement():
+    ad = (
+        '<div class="k7"><small>Sponsored</small> '
+        '<a href="https://ads.example/c/1" rel="nofollow sponsored">Save 20% on shoes</a></div>'
+    )
+    text, why = read(page(inside=ad))
+    assert "Save 20%" not in text and "Sponsored" not in text and "advertisement" in why
+
+
+def test_class_names_a_build_hashed_do_not_rename_a_region():
+    def regions(name: str):
+        beside = f'<div class="{name}"><p>Quote of the day: make it work.</p></div>'
+        return extract(page(beside=beside), "text/html").regions
+
+    assert regions("jsx-fgiqwu") == regions("jsx-kqzvbw") == regions("css-1x7d9q")
+    assert regions("sidebar-quote") != regions("jsx-fgiqwu")

@@ -157,3 +157,26 @@ def test_the_policy_s_own_date_changing_with_each_version_is_never_furniture(tmp
 def test_the_policy_s_contact_address_changing_again_and_again_is_never_furniture(tmp_path):
     store = history(tmp_path, "contact-1.html", "contact-2.html", "contact-3.html", "contact-1.html")
     assert len(set(versions(store))) == 3 and store.query("SELECT count(*) FROM template_chrome") == [(0,)]
+
+
+def test_a_build_date_under_the_policy_that_follows_the_captures_is_learnt_as_furniture(tmp_path):
+    # each capture shows the day before or so: the page's build date, not the policy's (whose date stays put)
+    store = history(tmp_path, "built-1.html", "built-2.html", "built-3.html")
+    assert len(versions(store)) == 1
+    (slot,) = store.query("SELECT slot FROM template_chrome")[0]
+    assert slot.startswith("main:") and "Last updated on" not in store.query("SELECT text FROM versions")[0][0]
+
+
+def test_an_advertisement_between_blocks_of_the_policy_makes_no_version(tmp_path):
+    store = history(tmp_path, "ad-1.html", "ad-2.html", "ad-3.html")
+    assert len(versions(store)) == 1
+    (text,) = store.query("SELECT text FROM versions")[0]
+    assert "Advertisement" not in text and "Outlet" not in text and "## Sharing" in text
+
+
+def test_a_closing_line_that_comes_goes_and_comes_back_changed_is_the_policy_s(tmp_path):
+    # three texts (without it, with it, with it changed) seen in three pairs: a block that came or went
+    # shows no value of its own, so two values only -- never furniture
+    store = history(tmp_path, "contact-1.html", "closing-1.html", "contact-1.html", "closing-2.html")
+    assert len(versions(store)) == 4 and len(set(versions(store))) == 3
+    assert store.query("SELECT count(*) FROM template_chrome") == [(0,)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from crawler.extract import MAIN_SLOT, key_text, stated_date, version_key
 from crawler.store import Reading
@@ -32,6 +33,9 @@ EDGE_PLACES = 3
 EDGE_CHARS = 300
 EDGE_PAIRS = 2
 EDGE_VALUES = 3
+# a date at most this many days before its capture, in every capture showing it, is the page's build or
+# serving date
+SERVED_DAYS = 31
 _EVIDENCE_CHARS = 300
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&nbsp;|\s)protected\]", re.I)
 
@@ -127,16 +131,18 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         if _is_main(slot) and any(_CONTACT.search(t) for t in texts):
             return  # the policy's contact details (an address to write to) are the policy's words
         if any(stated_date(t) for t in texts if t):
-            if _is_main(slot):
+            if _is_main(slot) and not (_served_date(pa.key(slot), a) and _served_date(pb.key(slot), b)):
                 return  # the policy's own date, which changes with the policy
-            dated.add(slot)  # beside the policy, a page's date may be furniture: only several values say so
+            # beside the policy, or a date that follows the captures (the day the page was built or
+            # served), a page's date may be furniture: only several values say so
+            dated.add(slot)
     policy_moved = any(_is_main(s) for s in changed)  # an edge of the policy changed: maybe the policy did
     for slot in changed:
         before, after = pa.key(slot), pb.key(slot)
         if _is_main(slot) or slot in dated:  # learnt once it has shown several values (a real edit shows two)
             evidence, values = inside.setdefault(slot, (_evidence(a, b, before, after), set()))
             evidence.pairs += 1
-            values.update((before, after))
+            values.update(v for v in (before, after) if v)  # a block that came or went shows no new value
         elif policy_moved:
             continue  # a region beside the policy is learnt only from pairs whose policy is the same
         elif slot in learnt:
@@ -144,6 +150,16 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         else:
             learnt[slot] = _evidence(a, b, before, after)
             learnt[slot].pairs = 1
+
+
+def _served_date(text: str, reading: Reading) -> bool:
+    """Whether a block states a date in the days just before its capture: the day the page was built
+    or served, not the day a policy took effect (which most captures see months or years later)."""
+    stated = stated_date(text)
+    if stated is None:
+        return not text  # a block that came or went
+    served = datetime.strptime(reading.timestamp[:8], "%Y%m%d").date()
+    return 0 <= (served - stated.date).days <= SERVED_DAYS
 
 
 def _within(text: str, lines: list[tuple[str, str]], slot: str, other: str) -> bool:

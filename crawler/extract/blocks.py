@@ -65,6 +65,16 @@ _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "site-sidebar", "promo_st
 # counter that changes from build to build
 _MEANINGFUL = re.compile(r"^[a-z]+(?:[-_]+[a-z]+)*$")
 _CONSONANTS = re.compile(r"[bcdfghjklmnpqrstvwxz]{5}")
+# the letter pairs most frequent in English words (a hash's letters rarely fall into them)
+_COMMON_PAIRS = frozenset(
+    "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri "
+    "ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di fo ho pe ec pr no ct us ac ot il tr ly nc et ut "
+    "ss so rs un lo wa ge ie wh ee wi em ad ol rt po we na ul ni ts mo ow pa im mi ai sh ir su id os iv ia am fi "
+    "ci vi pl ig tu ev ld ry mp fe bl ab gh ty op wo sa ay ex ke fr oo av ag if ap gr od bo sp rd do uc bu ei ov "
+    "by rm ep tt oc fa ef cu rn sc gi da yo cr cl du ga qu ue ff ba ey ls va um pp ua up lu go ht ru ug ds lt pi "
+    "rc rr eg au ck ew mu br bi pt ak pu ui rg ib tl ny ki rk ys ob mm fu ph og ms ye ud mb ip ub oi rl gu dr hr "
+    "cc tw ft wn nu af hu nn eo vo rv nf xp gn sm fl iz ok nl my gl aw ju oa eq sy sl ps jo ze yp".split()
+)
 BLOCK_TAGS = frozenset(
     "p div section article main blockquote pre address dl dt dd figure figcaption table tbody thead tfoot "
     "center hr body html caption details summary ul ol li header footer nav aside form td th".split()
@@ -85,13 +95,21 @@ _LAYOUT_CELL = etree.XPath(
 )
 _KEPT_INSIDE = frozenset(("li", "p", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "tr", "td", "blockquote"))
 _HAS_ITEM = etree.XPath("boolean(.//li|.//p|.//dd|.//tr)")
+_CONTROLS = etree.XPath(
+    ".//button|.//select|.//textarea|.//input[not(@type='hidden')]|.//*[@role='button']"
+)
+_WIDGET_WORDS = 20  # words beside its controls up to which a block is an interface widget
+_CONTAINERS = frozenset("div section article main body aside center".split())
+_URL_TEXT = re.compile(r"@|://|\bwww\.|\.(?:com|org|net)\b", re.I)
+_SPONSORED = etree.XPath("descendant-or-self::a[contains(concat(' ', normalize-space(@rel), ' '), ' sponsored ')]")
 LINK_DENSE = 0.5  # share of a block's words inside links above which, outside the policy, it is furniture
 
 
 # The furniture signals, each of which can be turned off to measure what it does
 # (bench/bench_versions.py --ablation); all on in use.
 ALL_SIGNALS = frozenset(
-    "position scoring link-density link-lists page-links controls hints hidden layout-tables copyright".split()
+    "position scoring link-density link-lists page-links controls hints hidden layout-tables copyright "
+    "sponsored".split()
 )
 SIGNALS = ALL_SIGNALS
 MAIN_SLOT = "main:"  # slots of the main block's own blocks start so; its loose text has slot ""
@@ -216,7 +234,16 @@ def _label(el) -> str:
 
 
 def _meaningful(word: str) -> bool:
-    return bool(_MEANINGFUL.match(word)) and not _CONSONANTS.search(word)
+    """A class or id word a person wrote ("sidebar", "entry-content"), not a hash a build made
+    ("jsx-fgiqwu"): letters only, and no part of four letters or more made mostly of letter pairs
+    that English words seldom hold (about 70% of random six-letter parts are caught)."""
+    if not _MEANINGFUL.match(word) or _CONSONANTS.search(word):
+        return False
+    for part in re.split(r"[-_]+", word):
+        pairs = [part[i : i + 2] for i in range(len(part) - 1)]
+        if len(part) >= 4 and 2 * sum(p not in _COMMON_PAIRS for p in pairs) > len(pairs):
+            return False
+    return True
 
 
 def hint(el) -> str | None:
@@ -248,6 +275,15 @@ def _all_links(el, sizes: _Sizes) -> bool:
     )
 
 
+def _text_items(el, sizes: _Sizes) -> bool:
+    """Whether a list holds an item of words that are not a link."""
+    return any(
+        _ALNUM.search("".join(c.itertext())) and sizes.link_density(c) < 0.9
+        for c in el
+        if isinstance(c.tag, str) and c.tag.lower() == "li"
+    )
+
+
 def _layout_row(tr, chain: set) -> bool:
     """A table row that lays out the page rather than holding data: it holds the policy, or a cell
     holds blocks (paragraphs, lists, headings, tables) or several line breaks."""
@@ -268,6 +304,21 @@ def _standalone(el) -> bool:
         if not isinstance(parent.tag, str) or parent.tag.lower() not in _INLINE:
             return True
         el = parent
+
+
+def _page_action(a, sizes: _Sizes) -> bool:
+    """A short link placed on its own between the blocks of a container (not in a paragraph, item or
+    cell, where the policy's own links are): "Edit this page", "Print", "Next: Terms of Service"."""
+    href = (a.get("href") or "").lower()
+    text = "".join(a.itertext())
+    if href.startswith(("mailto:", "tel:", "#")) or not 0 < sizes.words(a) <= 6 or _URL_TEXT.search(text):
+        return False
+    if not _standalone(a):
+        return False
+    holder = a.getparent()
+    while isinstance(holder.tag, str) and holder.tag.lower() in _INLINE:
+        holder = holder.getparent()
+    return isinstance(holder.tag, str) and holder.tag.lower() in _CONTAINERS
 
 
 def _is_icon(el) -> bool:
@@ -327,6 +378,17 @@ class _Walker:
             text = " ".join(" ".join(el.itertext()).split())
             if COPYRIGHT_LINE.match(text):  # also when line breaks split it ("© 2020 Example,<br>or its affiliates")
                 return "copyright notice (its year changes every January)"
+        if "sponsored" in on and (tag == "a" or tag in BLOCK_TAGS) and self.sizes.words(el) < 40:
+            # rel="sponsored" is how a page marks paid links (an advertisement, wherever it is placed)
+            paid = sum(self.sizes.words(a) for a in _SPONSORED(el))
+            if paid and paid * 2 >= self.sizes.words(el):
+                return "advertisement (its links are marked sponsored)"
+        if "controls" in on and tag in BLOCK_TAGS and not (inside and tag in _KEPT_INSIDE):
+            controls = _CONTROLS(el)
+            if controls and self.sizes.words(el) - sum(self.sizes.words(c) for c in controls) <= _WIDGET_WORDS:
+                return "widget (a few words around buttons or form fields)"
+        if "page-links" in on and tag == "a" and _page_action(el, self.sizes):
+            return "link standing alone between blocks (a page action: edit, print, next page)"
         if "page-links" in on and tag == "a" and (el.get("href") or "").startswith("#"):
             if _standalone(el):
                 return "link within the page (back to top, skip link)"
@@ -335,8 +397,9 @@ class _Walker:
         if "link-lists" in on and tag in _LISTS and _all_links(el, self.sizes):
             if not inside:
                 return "list whose items are all links"
-            if all((a.get("href") or "").startswith("#") for a in el.iter("a")):
-                # inside the policy a list of links may be what it says (partners, browser settings)
+            if all((a.get("href") or "").startswith("#") for a in el.iter("a")) and not _text_items(el, self.sizes):
+                # inside the policy a list of links may be what it says (partners, browser settings);
+                # an item of words in a table of contents is the policy's (its links are dropped one by one)
                 return "table of contents (links within the page)"
         if "link-density" in on and tag in BLOCK_TAGS and self.sizes.words(el):
             density = self.sizes.link_density(el)
