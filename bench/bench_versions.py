@@ -315,7 +315,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     ap.add_argument("--examples", type=int, default=0, help="print N leaked-block examples (tuned families only)")
     ap.add_argument("--no-heldout", action="store_true", help="skip the held-out families")
-    ap.add_argument("--only", choices=("tuned", "tuned-2"), help="score one tuned family alone (implies --no-heldout)")
+    ap.add_argument("--only", choices=("tuned", "tuned-2", "held-out"), help="score one family alone (figures only)")
     args = ap.parse_args()
 
     histories = load_histories()
@@ -324,14 +324,14 @@ def main() -> None:
     )
     tuned = build_sites(histories, n_tuned, TUNED_SEED, TEMPLATES, "tuned", per_version)
     families = {"tuned": tuned, "tuned-2": more_templates.sites(histories, n_tuned2, per_version)}
-    if args.only:
-        families = {args.only: families[args.only]}
     held_names: list[str] = []
-    if not (args.no_heldout or args.only):
+    if not args.no_heldout and args.only in (None, "held-out"):
         from bench import heldout_templates
 
         families["held-out"] = heldout_templates.sites(histories, n_held, per_version)
         held_names = list(heldout_templates.TEMPLATES)
+    if args.only:
+        families = {args.only: families[args.only]}
     timing: dict = {}
     results = {}
     t_start = time.perf_counter()
@@ -388,7 +388,8 @@ def main() -> None:
              **{f"false: {short[m]}": results[fam][0][m].by_template[t] for m in (*METHODS, DERIVE)}}
             for fam in tuned_fams
             for t, n in sorted(Counter(c.template for s in families[fam] for c in s.captures if c.policy).items())]
-    out += ["#### False boundaries per tuned template (the later capture's template)", "", table(rows), ""]
+    if rows:
+        out += ["#### False boundaries per tuned template (the later capture's template)", "", table(rows), ""]
     text = "\n".join(out)
     print(text)
     for fam in tuned_fams if args.examples else ():

@@ -142,7 +142,10 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         if _is_main(slot) or slot in dated:  # learnt once it has shown several values (a real edit shows two)
             evidence, values = inside.setdefault(slot, (_evidence(a, b, before, after), set()))
             evidence.pairs += 1
-            values.update(v for v in (before, after) if v)  # a block that came or went shows no new value
+            # inside the main block a slot is named by its place among the block's children, so one that
+            # is missing on one side may only have been renamed (a list re-marked changes their number):
+            # its absence shows no value; beside the policy, a region that came or went is a value
+            values.update(v for v in (before, after) if v or not _is_main(slot))
         elif policy_moved:
             continue  # a region beside the policy is learnt only from pairs whose policy is the same
         elif slot in learnt:
