@@ -96,12 +96,12 @@ _LAYOUT_CELL = etree.XPath(
 _KEPT_INSIDE = frozenset(("li", "p", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "tr", "td", "blockquote"))
 _HAS_ITEM = etree.XPath("boolean(.//li|.//p|.//dd|.//tr)")
 _CONTROLS = etree.XPath(
-    ".//button|.//select|.//textarea|.//input[not(@type='hidden')]|.//*[@role='button']"
+    "//button|//select|//textarea|//input[not(@type='hidden')]|//*[@role='button']"
 )
 _WIDGET_WORDS = 20  # words beside its controls up to which a block is an interface widget
 _CONTAINERS = frozenset("div section article main body aside center".split())
 _URL_TEXT = re.compile(r"@|://|\bwww\.|\.(?:com|org|net)\b", re.I)
-_SPONSORED = etree.XPath("descendant-or-self::a[contains(concat(' ', normalize-space(@rel), ' '), ' sponsored ')]")
+_SPONSORED = etree.XPath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' sponsored ')]")
 LINK_DENSE = 0.5  # share of a block's words inside links above which, outside the policy, it is furniture
 
 
@@ -142,6 +142,19 @@ class _Sizes:
         self.of: dict = {}
         self.own: dict = {}  # words outside links in the element's own text (not its children's)
         self._measure(root, False)
+        # words in interface controls below each element, and in links marked sponsored at or below it
+        self.controls = self._gather(_CONTROLS(root), include_self=False)
+        self.sponsored = self._gather(_SPONSORED(root), include_self=True)
+
+    def _gather(self, found: list, include_self: bool) -> dict:
+        out: dict = {}
+        for el in found:
+            words = self.words(el)
+            up = el if include_self else el.getparent()
+            while up is not None:
+                out[up] = out.get(up, 0) + words
+                up = up.getparent()
+        return out
 
     def _measure(self, el, in_link: bool) -> tuple[int, int]:
         if not in_link and isinstance(el.tag, str) and el.tag.lower() == "a":
@@ -380,12 +393,12 @@ class _Walker:
                 return "copyright notice (its year changes every January)"
         if "sponsored" in on and (tag == "a" or tag in BLOCK_TAGS) and self.sizes.words(el) < 40:
             # rel="sponsored" is how a page marks paid links (an advertisement, wherever it is placed)
-            paid = sum(self.sizes.words(a) for a in _SPONSORED(el))
+            paid = self.sizes.sponsored.get(el, 0)
             if paid and paid * 2 >= self.sizes.words(el):
                 return "advertisement (its links are marked sponsored)"
         if "controls" in on and tag in BLOCK_TAGS and not (inside and tag in _KEPT_INSIDE):
-            controls = _CONTROLS(el)
-            if controls and self.sizes.words(el) - sum(self.sizes.words(c) for c in controls) <= _WIDGET_WORDS:
+            controls = self.sizes.controls.get(el)
+            if controls is not None and self.sizes.words(el) - controls <= _WIDGET_WORDS:
                 return "widget (a few words around buttons or form fields)"
         if "page-links" in on and tag == "a" and _page_action(el, self.sizes):
             return "link standing alone between blocks (a page action: edit, print, next page)"
