@@ -180,3 +180,11 @@ def test_a_closing_line_that_comes_goes_and_comes_back_changed_is_the_policy_s(t
     store = history(tmp_path, "contact-1.html", "closing-1.html", "contact-1.html", "closing-2.html")
     assert len(versions(store)) == 4 and len(set(versions(store))) == 3
     assert store.query("SELECT count(*) FROM template_chrome") == [(0,)]
+
+
+def test_a_promo_strip_that_came_while_the_policy_s_bytes_broke_is_still_learnt(tmp_path):
+    # the policy differs only by undecodable bytes: the pair still shows the strip changing alone
+    store = history(tmp_path, "promo-1.html", "promo-broken.html")
+    assert len(versions(store)) == 1
+    (slot,) = store.query("SELECT slot FROM template_chrome")[0]
+    assert not slot.startswith("main:") and "Try it on the web" not in store.query("SELECT text FROM versions")[0][0]

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.extract import MAIN_SLOT, key_text, stated_date, version_key
+from crawler.extract import MAIN_SLOT, REPLACEMENT, key_text, same_words, stated_date, version_key
 from crawler.store import Reading
 
 LEARNABLE_CHARS = 3000  # a region longer than this is never furniture ...
@@ -112,7 +112,13 @@ def _at_edge(slot: str) -> bool:
 
 def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Learnt], inside: dict) -> None:
     main = sum(len(t) for s, t in pa.raw.items() if _is_main(s))
-    changed = {s for s in pa.raw.keys() | pb.raw.keys() if pa.raw.get(s) != pb.raw.get(s) and pa.key(s) != pb.key(s)}
+    changed = {
+        s
+        for s in pa.raw.keys() | pb.raw.keys()
+        if pa.raw.get(s) != pb.raw.get(s)
+        and pa.key(s) != pb.key(s)
+        and not _damaged_alike(pa.raw.get(s, ""), pb.raw.get(s, ""))
+    }
     # lines whose words only moved to another slot (a heading re-levelled, a paragraph the main block
     # took in or left out, a wrapper renamed by a build) changed nothing
     seq_a, seq_b = (key_text("\n".join(line for s, line in p.lines if s in changed)) for p in (pa, pb))
@@ -163,6 +169,13 @@ def _served_date(text: str, reading: Reading) -> bool:
         return not text  # a block that came or went
     served = datetime.strptime(reading.timestamp[:8], "%Y%m%d").date()
     return 0 <= (served - stated.date).days <= SERVED_DAYS
+
+
+def _damaged_alike(a: str, b: str) -> bool:
+    """Whether two texts of a slot differ only where one has undecodable bytes (U+FFFD)."""
+    if (REPLACEMENT in a) == (REPLACEMENT in b):
+        return False
+    return same_words(a, b) if REPLACEMENT in a else same_words(b, a)
 
 
 def _within(text: str, lines: list[tuple[str, str]], slot: str, other: str) -> bool:
