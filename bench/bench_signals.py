@@ -37,6 +37,7 @@ WHAT = {
     "hidden": "hidden elements",
     "layout-tables": "layout tables read as blocks",
     "copyright": "copyright notices",
+    "sponsored": "advertisements (links marked sponsored)",
 }
 
 
@@ -64,12 +65,15 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the full corpus of bench_versions (slow)")
     ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     args = ap.parse_args()
-    from bench import heldout_templates
+    from bench import heldout_templates, more_templates
 
     histories = bv.load_histories()
-    n_tuned, n_held, per_version = (2 * len(histories), len(histories), 6.0) if args.full else (8, 6, 3.0)
+    n_tuned, n_tuned2, n_held, per_version = (
+        (2 * len(histories), len(histories), len(histories), 6.0) if args.full else (8, 5, 6, 3.0)
+    )
     families = {
         "tuned": bv.build_sites(histories, n_tuned, bv.TUNED_SEED, bv.TEMPLATES, "tuned", per_version),
+        "tuned-2": more_templates.sites(histories, n_tuned2, per_version),
         "held-out": heldout_templates.sites(histories, n_held, per_version),
     }
     learn = timeline.learn
