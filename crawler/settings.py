@@ -85,8 +85,8 @@ POLICYTRAIL_REDIS_URL = None
 POLICYTRAIL_BUDGET_WINDOW = 60
 # `policytrail worker --brackets` (crawler/scale/brackets.py): the queue whose open brackets this crawl
 # shares (its name), the lease of a fetch taken from it (seconds), who holds the leases (worker id),
-# and how many fetches a crawl holds at a time (0: twice what its memento slot sends at once, so that
-# a worker never sits on fetches another could be sending).
+# and how many fetches a crawl holds at a time (0: what its memento slot sends at once, so that a worker
+# never sits on fetches another could be sending).
 POLICYTRAIL_BRACKETS = None
 POLICYTRAIL_LEASE_SECONDS = 120
 POLICYTRAIL_WORKER_ID = ""

@@ -136,6 +136,7 @@ class WaybackSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(crawler.settings)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._stop_polling, signal=signals.spider_closed)
         return spider
 
     def setup(self, settings) -> None:
@@ -216,7 +217,7 @@ class WaybackSpider(scrapy.Spider):
                 settings=self.plan_settings,
             )
             concurrency = settings.getdict("DOWNLOAD_SLOTS").get(MEMENTO_SLOT, {}).get("concurrency", 1)
-            self.bracket_take = settings.getint("POLICYTRAIL_BRACKET_TAKE") or 2 * concurrency
+            self.bracket_take = settings.getint("POLICYTRAIL_BRACKET_TAKE") or concurrency
 
     def _since(self, target_id: int) -> str | None:
         """Where an incremental listing starts: the newest capture CDX listed, minus the overlap."""
@@ -615,6 +616,11 @@ class WaybackSpider(scrapy.Spider):
             board.release(fetch)
         self.crawler.stats.inc_value("policytrail/bracket_fetches", len(done))
         return True
+
+    def _stop_polling(self) -> None:
+        poller = getattr(self, "_poller", None)
+        if poller is not None and not poller.done():
+            poller.cancel()
 
     async def _poll_brackets(self) -> None:
         """While the crawl waits on other workers' fetches: renew this crawl's leases, and take fetches
