@@ -25,6 +25,7 @@ import secrets
 from dataclasses import asdict
 
 from crawler.crawl.targets import Target
+from crawler.errors import UsageError
 
 LEASE_SECONDS = 120
 # a target whose crawl failed this many times (archive unreachable, stopped on rate limits) is set aside
@@ -90,6 +91,12 @@ class LeaseQueue:
         import redis
 
         self.redis = redis.Redis.from_url(redis_url)
+        try:
+            self.redis.ping()
+        except redis.RedisError as exc:
+            raise UsageError(
+                f"cannot reach Redis at {redis_url} ({exc}): start it, or pass the right --redis"
+            ) from None
         self.lease = lease_seconds
         # who holds a lease, written before each token (``policytrail:queue:<name>:owners`` says who has what)
         self.holder = holder

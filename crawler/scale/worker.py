@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.crawl.targets import Target
-from crawler.errors import CrawlFailures
+from crawler.errors import CrawlFailures, UsageError
 from crawler.scale.queue import MAX_ATTEMPTS, TargetQueue, decode
 
 POLL_SECONDS = 1.0
@@ -137,13 +137,25 @@ def run_worker(
         board = BracketBoard(redis_url, queue_name, holder=holder, **lease)
         settings.update(POLICYTRAIL_BRACKETS=queue_name, POLICYTRAIL_LEASE_SECONDS=queue.lease)
         settings.update(POLICYTRAIL_WORKER_ID=holder)
+    import redis
+
+    try:
+        return _work(queue, board, db, settings, report, batch, log or sys.stderr)
+    except redis.RedisError as exc:  # Redis lost mid-run: this worker's leases expire, the others take its work
+        raise UsageError(
+            f"lost Redis at {redis_url} ({exc}); what this worker held goes back to the queue when its leases "
+            f"expire: run it again once Redis is back"
+        ) from None
+
+
+def _work(queue: TargetQueue, board, db: Path, settings: dict, report: WorkerReport, batch: int, log) -> WorkerReport:
     failed_joins = 0
     while True:
         items = []
         while len(items) < batch and (item := queue.take()) is not None:
             items.append(item)
         if not items and board is not None and board.open():
-            if crawl_batch([], db, settings, lambda: None, queue.lease, log or sys.stderr):
+            if crawl_batch([], db, settings, lambda: None, queue.lease, log):
                 report.joined += 1
                 failed_joins = 0
                 continue
@@ -165,7 +177,7 @@ def run_worker(
             for item in items:
                 queue.renew(item)
 
-        if crawl_batch([decode(i) for i in items], db, settings, renew, queue.lease, log or sys.stderr):
+        if crawl_batch([decode(i) for i in items], db, settings, renew, queue.lease, log):
             for item in items:
                 if queue.complete(item):
                     report.completed += 1
