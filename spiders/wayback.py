@@ -45,9 +45,9 @@ from crawler.store.lock import DatabaseLock, LockHeld
 logger = logging.getLogger(__name__)
 
 CDX_SLOT = "policytrail-cdx"
+MEMENTO_SLOT = "policytrail-memento"
 # how often a crawl waiting on other workers' fetches asks the shared queue again (seconds)
 POLL_SECONDS = 0.2
-MEMENTO_SLOT = "policytrail-memento"
 
 
 def politeness_slots(settings) -> dict:
