@@ -33,6 +33,7 @@ from crawler.defaults import (
 from crawler.errors import EXIT_FAILURES, EXIT_INTERRUPTED, PolicytrailError
 from crawler.options import (
     BATCH,
+    BRACKETS_FROM,
     BUDGET_WINDOW,
     CDX_PAGE_SIZE,
     CDX_RATE,
@@ -961,6 +962,14 @@ def enqueue(targets, companies, redis_url, queue):
     help="Share each document's change-point search: every worker takes the fetches of any open bracket "
     "(for documents with thousands of captures). Give it to every worker of the queue.",
 )
+@click.option(
+    "--brackets-from",
+    type=BRACKETS_FROM,
+    default=1000,
+    show_default=True,
+    help="With --brackets: a target with fewer captures that may hold the policy is searched by the worker "
+    "that listed it, alone.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request of the crawls (Scrapy INFO level).")
 @format_option
 @clean_errors
@@ -978,6 +987,7 @@ def worker(
     batch,
     budget_window,
     brackets,
+    brackets_from,
     verbose,
     fmt,
 ):
@@ -1009,6 +1019,7 @@ def worker(
         "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
         "POLICYTRAIL_UNTHROTTLED": unthrottled,
         "POLICYTRAIL_BUDGET_WINDOW": budget_window,
+        "POLICYTRAIL_BRACKETS_FROM": brackets_from,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
     }
     report = run_worker(redis_url, db, settings, queue, lease, batch=batch, brackets=brackets)

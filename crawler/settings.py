@@ -91,6 +91,8 @@ POLICYTRAIL_BRACKETS = None
 POLICYTRAIL_LEASE_SECONDS = 120
 POLICYTRAIL_WORKER_ID = ""
 POLICYTRAIL_BRACKET_TAKE = 0
+# a target with fewer captures that may hold the policy is searched by the crawl that listed it, alone
+POLICYTRAIL_BRACKETS_FROM = 1000
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.ArchiveGuardMiddleware": 50,
     # more than one worker: every request takes a token of the shared budget in Redis (off without

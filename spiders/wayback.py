@@ -34,7 +34,7 @@ from crawler.archive import (
 )
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.middlewares import CONNECTION_FAILURES
-from crawler.crawl.strategy import NOT_POLICY, STRATEGIES, Listed, Listing, Settings, plan
+from crawler.crawl.strategy import NOT_POLICY, STRATEGIES, Listed, Listing, Settings, is_candidate, plan
 from crawler.crawl.targets import load_targets
 from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
 from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat, UsageError
@@ -200,6 +200,7 @@ class WaybackSpider(scrapy.Spider):
         }
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
         self._unlisted: set[int] = set()  # targets whose listing failed in this run
+        self._local_targets: set[int] = set()  # with a shared search: own targets too small to share
         self.brackets = None  # the shared search (crawler/scale/brackets.py), when asked for
         self._held: list = []  # fetches taken from it, settled in the next round
         self._published = self._waiting = False
@@ -207,7 +208,9 @@ class WaybackSpider(scrapy.Spider):
         if settings.get("POLICYTRAIL_BRACKETS") and self.strategy == "changes" and not self.estimate_only:
             if not settings.get("POLICYTRAIL_REDIS_URL"):
                 raise UsageError("POLICYTRAIL_BRACKETS needs POLICYTRAIL_REDIS_URL: the searches are shared in Redis")
-            from crawler.scale.brackets import BracketBoard
+            from crawler.scale.brackets import BracketBoard, listed
+
+            self._listed = listed  # (Redis and the shared search stay unimported without the setting)
 
             self.brackets = BracketBoard(
                 settings.get("POLICYTRAIL_REDIS_URL"),
@@ -218,6 +221,7 @@ class WaybackSpider(scrapy.Spider):
             )
             concurrency = settings.getdict("DOWNLOAD_SLOTS").get(MEMENTO_SLOT, {}).get("concurrency", 1)
             self.bracket_take = settings.getint("POLICYTRAIL_BRACKET_TAKE") or concurrency
+            self.share_from = settings.getint("POLICYTRAIL_BRACKETS_FROM")
 
     def _since(self, target_id: int) -> str | None:
         """Where an incremental listing starts: the newest capture CDX listed, minus the overlap."""
@@ -400,10 +404,12 @@ class WaybackSpider(scrapy.Spider):
         if self.stop_error is not None or self._closing is not None:
             return
         if self.brackets is not None:
-            requests = self._bracket_round_or_stop()
-            if requests is None:  # other workers hold the fetches: wait for them (_poll_brackets)
+            shared = self._bracket_round_or_stop()  # (shares this crawl's listings the first time)
+            local = self._next_fetches() if self._to_plan and self.stop_error is None else []
+            if shared is None and not local:  # other workers hold the fetches: wait for them (_poll_brackets)
                 self._waiting = True
                 raise DontCloseSpider
+            requests = local + (shared or [])
         else:
             requests = self._next_fetches() if self.strategy == "changes" else self._next_unfinished()
         if not requests:
@@ -455,7 +461,8 @@ class WaybackSpider(scrapy.Spider):
             self.stop(classify(exc, self.store.path), reason="storage_error")
             return []
         requests: list[scrapy.Request] = []
-        ours = set(self.target_ids.values())
+        # (with a shared search, only the targets too small to share: the others are planned in Redis)
+        ours = self._local_targets if self.brackets is not None else set(self.target_ids.values())
         self._to_plan = set()
         for doc_id, company, _ in self.store.documents(companies):
             if len(requests) >= self.plan_batch:  # planned in the next round
@@ -552,13 +559,18 @@ class WaybackSpider(scrapy.Spider):
         self._published = True
         if self.companies and not self._derive_versions(self.companies):
             return False
+        self._to_plan = set()  # the companies of targets searched here, alone
         for target_url, rows in self.rows_by_url.items():
             tid = self.target_ids[target_url]
             if tid in self._unlisted:  # a partial listing must not become the shared one: a later run lists it
                 continue
             listing = self.store.target_listing(tid, self.archive.key)
-            outcomes = {d: k for d, k in self._outcomes(listing).items() if d not in self.requested}
             shared = [(r[11], r[1], r[4], r[3], r[2], r[5]) for r in listing]
+            if sum(map(is_candidate, self._listed(shared))) < self.share_from:  # too small to be worth sharing
+                self._local_targets.add(tid)
+                self._to_plan.add(rows[0].company)
+                continue
+            outcomes = {d: k for d, k in self._outcomes(listing).items() if d not in self.requested}
             queued = self.brackets.publish(rows[0], shared, outcomes)
             logger.info("Shared the listing of %s (%d captures): %d fetch(es) queued", target_url, len(shared), queued)
         return True

@@ -80,6 +80,10 @@ def test_a_worker_killed_mid_crawl_leaves_its_target_to_the_others(pywb_archive,
 # -- one document's change-point search shared by several workers (--brackets) -------------------
 OMEGA = "https://www.omega.example/privacy"
 OMEGA_DAYS = 360
+# a small target beside it: below --brackets-from, searched by the worker that listed it
+TINY = "https://www.tiny.example/privacy"
+TINY_DAYS = 40
+SHARE_FROM = 100
 OMEGA_PARAS = [
     "We collect the information you give us when you create an account, such as your name and email address.",
     "We use your information to provide, maintain and improve our services and to communicate with you.",
@@ -125,7 +129,8 @@ def omega_page(name: str, day: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def omega(tmp_path_factory):
-    """A local pywb holding one page captured daily for a year, each capture with its own digest."""
+    """A local pywb holding one page captured daily for a year, each capture with its own digest, and a
+    small page captured daily for 40 days (A, then C)."""
     root = tmp_path_factory.mktemp("omega")
     start = datetime(2021, 1, 1, 12, tzinfo=UTC)
     specs = []
@@ -134,11 +139,14 @@ def omega(tmp_path_factory):
         ts = (start + timedelta(days=day)).strftime("%Y%m%d%H%M%S")
         specs.append(CaptureSpec(url=OMEGA, timestamp=ts, status=404 if name == "404" else 200,
                                  body=omega_page(name, day)))  # fmt: skip
+    for day in range(TINY_DAYS):
+        ts = (start + timedelta(days=day)).strftime("%Y%m%d%H%M%S")
+        specs.append(CaptureSpec(url=TINY, timestamp=ts, body=omega_page("C" if day >= 20 else "A", day)))
     local = LocalArchive(root / "coll")
     local.build([write_warc(specs, root / "omega.warc.gz")])
     local.start()
     targets = root / "targets.csv"
-    targets.write_text(f"company,url\nOmega,{OMEGA}\n", encoding="utf-8")
+    targets.write_text(f"company,url\nOmega,{OMEGA}\nTiny,{TINY}\n", encoding="utf-8")
     with ArchiveShim(local.url, mode="pywb") as shim:
         single = root / "single.db"
         result = crawl(shim, single, dialect="pywb", targets=targets)
@@ -160,8 +168,8 @@ def timeline(db) -> dict:
 
 def bracket_workers(redis_url, shim, folder, n: int) -> list[subprocess.Popen]:
     # one memento at a time per worker (the shared budget's slots), the budget itself out of the way
-    args = ["--brackets", "--mementos-per-minute", "1200", "--cdx-per-minute", "120", "--budget-window", "5",
-            "--lease", str(LEASE), "--batch", "1", "--format", "json"]  # fmt: skip
+    args = ["--brackets", "--brackets-from", str(SHARE_FROM), "--mementos-per-minute", "1200", "--cdx-per-minute",
+            "120", "--budget-window", "5", "--lease", str(LEASE), "--batch", "1", "--format", "json"]  # fmt: skip
     return [
         subprocess.Popen(
             [sys.executable, "-m", "crawler.cli", "worker", "--redis", redis_url, "--db", str(folder / f"s{k}.db"),
@@ -186,6 +194,10 @@ def finish(procs, timeout=120) -> list[dict]:
     return reports
 
 
+def fetched_in(shard, url: str) -> int:
+    return rows(shard, "SELECT count(*) FROM captures WHERE url = ? AND state = 'fetched'", (url,))[0][0]
+
+
 def merged(folder, main) -> None:
     shards = sorted(str(s) for s in folder.glob("s*.db"))
     result = run_cli("merge", *shards, "--db", str(main))
@@ -205,17 +217,24 @@ def test_workers_search_one_documents_brackets_together_and_merge_to_the_single_
         shim.memento_delay = 0.0
     fetched = Counter(mementos(shim))
     assert max(fetched.values()) == 1  # no capture fetched twice
+    shared = [path for path in fetched if OMEGA.split("//")[1] in path]
     # a fraction of what `--strategy all` fetches (every capture's own body but the archived 404)
-    assert sum(fetched.values()) < (OMEGA_DAYS - 1) // 3, sum(fetched.values())
+    assert len(shared) < (OMEGA_DAYS - 1) // 3, len(shared)
     board = BracketBoard(redis_url)
-    assert board.counts() == {"queued": 0, "leased": 0, "done": sum(fetched.values()), "failed": 0}
-    assert sum(r["completed"] for r in reports) == 1 and sum(r["joined"] for r in reports) >= 1
-    with_bodies = [s for s in tmp_path.glob("s*.db") if rows(s, "SELECT count(*) FROM snapshots")[0][0]]
+    assert board.counts() == {"queued": 0, "leased": 0, "done": len(shared), "failed": 0}
+    assert sum(r["completed"] for r in reports) == 2 and sum(r["joined"] for r in reports) >= 1
+    with_bodies = [s for s in tmp_path.glob("s*.db") if fetched_in(s, OMEGA)]
     assert len(with_bodies) >= 2, "the search was not shared"
+    # the small target was searched alone by the worker that listed it: never shared in Redis
+    holding = [s for s in tmp_path.glob("s*.db") if rows(s, "SELECT 1 FROM captures WHERE url = ?", (TINY,))]
+    assert len(holding) == 1 and fetched_in(holding[0], TINY)
+    assert board.redis.exists(f"{board.prefix}:listing:{OMEGA}") and not board.redis.exists(
+        f"{board.prefix}:listing:{TINY}"
+    )
     main = tmp_path / "main.db"
     merged(tmp_path, main)
     assert timeline(main) == timeline(single)
-    spans = rows(main, "SELECT in_force_from FROM policy_timeline ORDER BY in_force_from")
+    spans = rows(main, "SELECT in_force_from FROM policy_timeline WHERE company = 'Omega' ORDER BY in_force_from")
     assert [s[0][:8] for s in spans] == ["20210101", "20210411", "20210415", "20210720", "20211018"]
     assert rows(main, "SELECT count(*) FROM captures WHERE state = 'pending'") == [(0,)]  # every capture resolved
 
@@ -250,7 +269,7 @@ def test_a_worker_killed_mid_search_leaves_its_leased_brackets_to_the_others(ome
     done = {m.decode() for m in board.redis.smembers(board.queue.done)}
     assert held and held <= done  # taken again and completed by the others: nothing lost
     assert board.counts()["queued"] == board.counts()["leased"] == board.counts()["failed"] == 0
-    assert TargetQueue(redis_url).counts() == {"queued": 0, "leased": 0, "done": 1, "failed": 0}
+    assert TargetQueue(redis_url).counts() == {"queued": 0, "leased": 0, "done": 2, "failed": 0}
     assert sum(r["lost_leases"] for r in reports) == 0
     main = tmp_path / "main.db"
     merged(tmp_path, main)  # the killed worker's shard too: its disk survived the kill

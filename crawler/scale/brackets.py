@@ -14,6 +14,9 @@ fits in Redis, per target:
 * ``fetch:*``: the queue of wanted captures, taken under leases that expire
   (``crawler.scale.queue.LeaseQueue``, the same mechanics as the queue of targets).
 
+Only a target with at least ``POLICYTRAIL_BRACKETS_FROM`` captures that may hold the policy is
+shared (``--brackets-from``); a smaller one is searched by the worker that listed it, alone.
+
 A worker takes a few fetches, fetches them into its own shard, derives their version keys there,
 records the outcomes, plans the target again from the shared outcomes and queues what the plan
 newly wants, and only then completes its fetches: a worker killed at any point leaves leased
