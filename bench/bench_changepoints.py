@@ -210,6 +210,29 @@ def _html(site: str, version: int | None, request_id: str) -> bytes:
     ).encode()
 
 
+def capture_specs(site: Site) -> tuple[str, list]:
+    """A generated site as WARC capture specs: (its URL, the specs)."""
+    from crawler.localarchive.warc import CaptureSpec
+
+    url = f"https://{site.name}.example/privacy"
+    specs = []
+    # a version id of the generator is a text: the same id (a revert) gives the same words
+    for c, v in zip(site.captures, site.truth):
+        # the page's request id is the generator's digest: captures sharing it share a body
+        if c.statuscode.startswith("3"):
+            spec = CaptureSpec(url=url, timestamp=c.timestamp, status=301, location=url + "-moved")
+        elif c.mimetype == "warc/revisit":
+            spec = CaptureSpec(url=url, timestamp=c.timestamp, body=_html(site.name, v, c.digest), revisit=True)
+        elif c.statuscode != "200":
+            spec = CaptureSpec(
+                url=url, timestamp=c.timestamp, status=int(c.statuscode), body=_html(site.name, None, c.digest)
+            )
+        else:
+            spec = CaptureSpec(url=url, timestamp=c.timestamp, body=_html(site.name, v, c.digest))
+        specs.append(spec)
+    return url, specs
+
+
 def end_to_end(sites: list[Site], strategies: tuple[str, ...] = ("all", "changes")) -> list[dict]:
     """The strategies crawled from a real pywb: fetches, timeline agreement, wall time, peak RSS."""
     import sqlite3
@@ -217,27 +240,14 @@ def end_to_end(sites: list[Site], strategies: tuple[str, ...] = ("all", "changes
 
     from bench.common import run_measured
     from crawler.localarchive.pywb import LocalArchive
-    from crawler.localarchive.warc import CaptureSpec, write_warc
+    from crawler.localarchive.warc import write_warc
 
     work = Path(tempfile.mkdtemp(prefix="pt-changepoints-"))
     specs, targets = [], ["company,url"]
     for site in sites:
-        url = f"https://{site.name}.example/privacy"
+        url, site_specs = capture_specs(site)
         targets.append(f"{site.name},{url}")
-        # a version id of the generator is a text: the same id (a revert) gives the same words
-        for c, v in zip(site.captures, site.truth):
-            # the page's request id is the generator's digest: captures sharing it share a body
-            if c.statuscode.startswith("3"):
-                spec = CaptureSpec(url=url, timestamp=c.timestamp, status=301, location=url + "-moved")
-            elif c.mimetype == "warc/revisit":
-                spec = CaptureSpec(url=url, timestamp=c.timestamp, body=_html(site.name, v, c.digest), revisit=True)
-            elif c.statuscode != "200":
-                spec = CaptureSpec(
-                    url=url, timestamp=c.timestamp, status=int(c.statuscode), body=_html(site.name, None, c.digest)
-                )
-            else:
-                spec = CaptureSpec(url=url, timestamp=c.timestamp, body=_html(site.name, v, c.digest))
-            specs.append(spec)
+        specs.extend(site_specs)
     (work / "targets.csv").write_text("\n".join(targets) + "\n")
     local = LocalArchive(work / "pywb")
     local.build([write_warc(sorted(specs, key=lambda s: (s.url, s.timestamp)), work / "a.warc.gz")])

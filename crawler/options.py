@@ -82,11 +82,13 @@ SEARCH_LIMIT = Number(0, d.MAX_SEARCH_RESULTS, integer=True)
 PORT = Number(1, 65535, integer=True)
 REVIEW_CLAUSES = Number(1, d.MAX_REVIEW_CLAUSES, integer=True)
 # More than one worker (docs/scaling.md): processes of reextract (no more than the cores are used),
-# targets per child crawl, a target's lease and the window the shared budget counts over (seconds)
+# targets per child crawl, a target's lease, the window the shared budget counts over (seconds), and
+# the captures from which a target's search is shared (worker --brackets; CDX returns ~150,000 a query)
 JOBS = Number(1, 64, integer=True)
 BATCH = Number(1, 1000, integer=True)
 LEASE = Number(1, 86400)
 BUDGET_WINDOW = Number(1, 3600, integer=True)
+BRACKETS_FROM = Number(1, 10_000_000, integer=True)
 
 # What a remote archive may be asked for, at most (the Wayback Machine's own limits)
 REMOTE_MAX = {

@@ -83,6 +83,16 @@ HTTPERROR_ALLOW_ALL = True
 # and the window (seconds) over which the budget counts each endpoint's per-minute rate.
 POLICYTRAIL_REDIS_URL = None
 POLICYTRAIL_BUDGET_WINDOW = 60
+# `policytrail worker --brackets` (crawler/scale/brackets.py): the queue whose open brackets this crawl
+# shares (its name), the lease of a fetch taken from it (seconds), who holds the leases (worker id),
+# and how many fetches a crawl holds at a time (0: what its memento slot sends at once, so that a worker
+# never sits on fetches another could be sending).
+POLICYTRAIL_BRACKETS = None
+POLICYTRAIL_LEASE_SECONDS = 120
+POLICYTRAIL_WORKER_ID = ""
+POLICYTRAIL_BRACKET_TAKE = 0
+# a target with fewer captures that may hold the policy is searched by the crawl that listed it, alone
+POLICYTRAIL_BRACKETS_FROM = 1000
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.ArchiveGuardMiddleware": 50,
     # more than one worker: every request takes a token of the shared budget in Redis (off without

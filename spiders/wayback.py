@@ -3,7 +3,10 @@
 With ``--strategy all`` each distinct digest is fetched once. With ``--strategy changes`` (the
 default) the listing is stored, and whenever the crawl runs dry the spider asks derive to bring the
 fetched captures to versions and the planner (``crawler/crawl/strategy.py``) for the next fetches,
-until every change lies between two adjacent captures; derive infers the rest.
+until every change lies between two adjacent captures; derive infers the rest. With
+``POLICYTRAIL_BRACKETS`` (``policytrail worker --brackets``) the search is shared: the listings go
+to Redis and the fetches the planner wants are taken from a queue there, by this crawl and others
+(``crawler/scale/brackets.py``).
 
 The spider records facts only: CDX rows become ``CaptureItem``s, raw bodies ``SnapshotItem``s,
 failures ``CaptureOutcome``s. It never extracts, hashes text or writes SQL; it reads the store
@@ -31,7 +34,7 @@ from crawler.archive import (
 )
 from crawler.crawl.items import CaptureItem, CaptureOutcome, SnapshotItem
 from crawler.crawl.middlewares import CONNECTION_FAILURES
-from crawler.crawl.strategy import NOT_POLICY, STRATEGIES, Listed, Listing, Settings, plan
+from crawler.crawl.strategy import NOT_POLICY, STRATEGIES, Listed, Listing, Settings, is_candidate, plan
 from crawler.crawl.targets import load_targets
 from crawler.defaults import DEFAULT_COLLECTION, MAX_ATTEMPTS
 from crawler.errors import ArchiveUnreachable, CrawlFailures, PolicytrailError, UnexpectedResponseFormat, UsageError
@@ -43,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 CDX_SLOT = "policytrail-cdx"
 MEMENTO_SLOT = "policytrail-memento"
+# how often a crawl waiting on other workers' fetches asks the shared queue again (seconds)
+POLL_SECONDS = 0.2
 
 
 def politeness_slots(settings) -> dict:
@@ -131,6 +136,7 @@ class WaybackSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(crawler.settings)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._stop_polling, signal=signals.spider_closed)
         return spider
 
     def setup(self, settings) -> None:
@@ -142,7 +148,10 @@ class WaybackSpider(scrapy.Spider):
         )
         company = a["company"] or settings.getlist("POLICYTRAIL_COMPANIES")
         companies = [company] if isinstance(company, str) else list(company or [])
-        self.targets = load_targets(a["targets"] or settings.get("POLICYTRAIL_TARGETS"), companies)
+        source = a["targets"] or settings.get("POLICYTRAIL_TARGETS")
+        # no targets of its own: a worker joining the searches others shared (policytrail worker --brackets)
+        joining = not source and bool(settings.get("POLICYTRAIL_BRACKETS"))
+        self.targets = [] if joining else load_targets(source, companies)
         self.companies = sorted({t.company for t in self.targets})
         db = a["db"] or settings.get("POLICYTRAIL_DB")
         self.lock = self.refused = None
@@ -190,6 +199,29 @@ class WaybackSpider(scrapy.Spider):
             for t in self.targets
         }
         self._figures_by_id = {self.target_ids[url]: f for url, f in self.figures.items()}
+        self._unlisted: set[int] = set()  # targets whose listing failed in this run
+        self._local_targets: set[int] = set()  # with a shared search: own targets too small to share
+        self.brackets = None  # the shared search (crawler/scale/brackets.py), when asked for
+        self._held: list = []  # fetches taken from it, settled in the next round
+        self._published = self._waiting = False
+        self._renewed = 0.0
+        if settings.get("POLICYTRAIL_BRACKETS") and self.strategy == "changes" and not self.estimate_only:
+            if not settings.get("POLICYTRAIL_REDIS_URL"):
+                raise UsageError("POLICYTRAIL_BRACKETS needs POLICYTRAIL_REDIS_URL: the searches are shared in Redis")
+            from crawler.scale.brackets import BracketBoard, listed
+
+            self._listed = listed  # (Redis and the shared search stay unimported without the setting)
+
+            self.brackets = BracketBoard(
+                settings.get("POLICYTRAIL_REDIS_URL"),
+                settings.get("POLICYTRAIL_BRACKETS"),
+                lease_seconds=settings.getfloat("POLICYTRAIL_LEASE_SECONDS"),
+                holder=settings.get("POLICYTRAIL_WORKER_ID") or "",
+                settings=self.plan_settings,
+            )
+            concurrency = settings.getdict("DOWNLOAD_SLOTS").get(MEMENTO_SLOT, {}).get("concurrency", 1)
+            self.bracket_take = settings.getint("POLICYTRAIL_BRACKET_TAKE") or concurrency
+            self.share_from = settings.getint("POLICYTRAIL_BRACKETS_FROM")
 
     def _since(self, target_id: int) -> str | None:
         """Where an incremental listing starts: the newest capture CDX listed, minus the overlap."""
@@ -205,6 +237,8 @@ class WaybackSpider(scrapy.Spider):
         if self.refused:
             logger.error("%s", self.refused)
             raise CloseSpider("locked")
+        if self.brackets is not None:  # kept: a task nobody references may be collected
+            self._poller = asyncio.ensure_future(self._poll_brackets())
         for target_url in self.rows_by_url:
             tid = self.target_ids[target_url]
             since = self._since(tid)
@@ -265,14 +299,14 @@ class WaybackSpider(scrapy.Spider):
             )
             stats.inc_value("policytrail/cdx_failed")
             logger.error("Listing %s failed: %s", meta["target_url"], why)
-            self._listing_done(meta["target_id"])
+            self._listing_done(meta["target_id"], failed=True)
             return
         try:
             page = self.archive.parse_cdx(response.body, response.url)
         except UnexpectedResponseFormat as exc:
             stats.inc_value("policytrail/cdx_failed")
             logger.error("Listing %s failed: %s", meta["target_url"], exc)
-            self._listing_done(meta["target_id"])
+            self._listing_done(meta["target_id"], failed=True)
             return
         stats.inc_value("policytrail/cdx_pages")
         self._reached = True
@@ -309,8 +343,10 @@ class WaybackSpider(scrapy.Spider):
         request.meta["seen_at_from"] = frozenset(at_last)
         yield request
 
-    def _listing_done(self, target_id: int) -> None:
+    def _listing_done(self, target_id: int, failed: bool = False) -> None:
         self._figures_by_id[target_id]["listing_done"] = True
+        if failed:
+            self._unlisted.add(target_id)
 
     @staticmethod
     def _page_limit(response) -> int:
@@ -367,7 +403,15 @@ class WaybackSpider(scrapy.Spider):
             return
         if self.stop_error is not None or self._closing is not None:
             return
-        requests = self._next_fetches() if self.strategy == "changes" else self._next_unfinished()
+        if self.brackets is not None:
+            shared = self._bracket_round_or_stop()  # (shares this crawl's listings the first time)
+            local = self._next_fetches() if self._to_plan and self.stop_error is None else []
+            if shared is None and not local:  # other workers hold the fetches: wait for them (_poll_brackets)
+                self._waiting = True
+                raise DontCloseSpider
+            requests = local + (shared or [])
+        else:
+            requests = self._next_fetches() if self.strategy == "changes" else self._next_unfinished()
         if not requests:
             self._search_done = True
             return
@@ -417,7 +461,8 @@ class WaybackSpider(scrapy.Spider):
             self.stop(classify(exc, self.store.path), reason="storage_error")
             return []
         requests: list[scrapy.Request] = []
-        ours = set(self.target_ids.values())
+        # (with a shared search, only the targets too small to share: the others are planned in Redis)
+        ours = self._local_targets if self.brackets is not None else set(self.target_ids.values())
         self._to_plan = set()
         for doc_id, company, _ in self.store.documents(companies):
             if len(requests) >= self.plan_batch:  # planned in the next round
@@ -443,9 +488,13 @@ class WaybackSpider(scrapy.Spider):
         """The planner's view of one document's captures: the listing, and per digest what is known
         (the version key, or NOT_POLICY for a body that holds none, was given up on, or failed in
         this run -- skipped over now, retried by a later run)."""
-        captures, outcomes = [], {}
-        for _cid, ts, digest, status, mime, length, state, attempts, _vid, key, _tid, _url, _archive in rows:
-            captures.append(Listed(ts, digest, status or "-", mime or "unk", length))
+        captures = [Listed(r[1], r[2], r[3] or "-", r[4] or "unk", r[5]) for r in rows]
+        return Listing(captures, self.plan_settings), self._outcomes(rows)
+
+    def _outcomes(self, rows: list[tuple]) -> dict[str, str]:
+        """Per digest of the listing rows, what is known (see ``_listing``)."""
+        outcomes: dict[str, str] = {}
+        for _cid, _ts, digest, _status, _mime, _length, state, attempts, _vid, key, _tid, _url, _archive in rows:
             if key and state in ("fetched", "duplicate"):
                 outcomes[digest] = key
             elif digest in outcomes:
@@ -456,7 +505,159 @@ class WaybackSpider(scrapy.Spider):
                 outcomes[digest] = NOT_POLICY
             elif digest in self.requested:  # asked for in this run and still unread: do not ask again
                 outcomes[digest] = NOT_POLICY
-        return Listing(captures, self.plan_settings), outcomes
+        return outcomes
+
+    # -- the shared search (policytrail worker --brackets) -----------------------------
+    def _bracket_round_or_stop(self) -> list[scrapy.Request] | None:
+        import redis
+
+        try:
+            return self._bracket_round()
+        except redis.RedisError as exc:  # the leases expire: other workers take this crawl's fetches again
+            self.stop(UsageError(f"the shared search in Redis failed ({exc}); run the worker again"), "redis_error")
+            return []
+
+    def _bracket_round(self) -> list[scrapy.Request] | None:
+        """One round of a shared search: this crawl's listings shared (the first time), the outcomes of
+        the fetches taken last round recorded and their targets planned again, then new fetches taken.
+        None when nothing can be taken but other workers hold fetches (a new bracket may open)."""
+        board = self.brackets
+        if not self._published:
+            if not self._share_listings():
+                return []
+        while True:
+            if self._held and not self._settle_held():
+                return []
+            requests: list[scrapy.Request] = []
+            while len(self._held) < self.bracket_take and (fetch := board.take()) is not None:
+                self._held.append(fetch)
+                requests.extend(self._fetch_shared(fetch))
+            if requests:
+                self.crawler.stats.set_value("policytrail/phase", "searching shared brackets")
+                return requests
+            if not self._held:
+                return None if board.open() else []
+            # taken fetches whose bodies this shard already holds: settled at once
+
+    def _derive_versions(self, companies: list[str]) -> bool:
+        """Version keys of the fetched bodies (what the planner compares); False on a storage error."""
+        import sqlite3
+
+        from crawler.derive import derive_versions
+        from crawler.extract.rules import load_rules
+        from crawler.store.database import classify
+
+        try:
+            derive_versions(self.store, companies, load_rules(self.rules_path))
+        except sqlite3.Error as exc:
+            self.stop(classify(exc, self.store.path), reason="storage_error")
+            return False
+        return True
+
+    def _share_listings(self) -> bool:
+        """Share this crawl's listings (and what earlier runs fetched of them) and queue their first fetches."""
+        self._published = True
+        if self.companies and not self._derive_versions(self.companies):
+            return False
+        self._to_plan = set()  # the companies of targets searched here, alone
+        for target_url, rows in self.rows_by_url.items():
+            tid = self.target_ids[target_url]
+            if tid in self._unlisted:  # a partial listing must not become the shared one: a later run lists it
+                continue
+            listing = self.store.target_listing(tid, self.archive.key)
+            shared = [(r[11], r[1], r[4], r[3], r[2], r[5]) for r in listing]
+            if sum(map(is_candidate, self._listed(shared))) < self.share_from:  # too small to be worth sharing
+                self._local_targets.add(tid)
+                self._to_plan.add(rows[0].company)
+                continue
+            outcomes = {d: k for d, k in self._outcomes(listing).items() if d not in self.requested}
+            queued = self.brackets.publish(rows[0], shared, outcomes)
+            logger.info("Shared the listing of %s (%d captures): %d fetch(es) queued", target_url, len(shared), queued)
+        return True
+
+    def _join(self, target_url: str) -> int:
+        """This shard's id of a target whose search it joins; its whole shared listing is written here
+        first (as its listing worker wrote it), so that the merged database holds every capture."""
+        if target_url in self.target_ids:
+            return self.target_ids[target_url]
+        shared = self.brackets.shared(target_url)
+        t = shared.target
+        tid = self.store.upsert_target(t.company, t.url, t.document)
+        with self.store.transaction():
+            for url, ts, mime, status, digest, length in shared.rows:
+                skip = triage(CdxRecord("", ts, url, mime, status, digest, length))
+                self.store.record_capture(
+                    target_id=tid, archive=self.archive.key, url=url, timestamp=ts, statuscode=status,
+                    mimetype=mime, digest=digest, length=length, state="skipped" if skip else "pending", reason=skip,
+                )  # fmt: skip
+        self.target_ids[target_url] = tid
+        figures = {"company": t.company, "listed": 0, "new": 0, "queued": 0, "fetched": 0, "failed": 0}
+        self.figures[target_url] = {**figures, "since": None, "listing_done": True, "joined": True}
+        self._figures_by_id[tid] = self.figures[target_url]
+        if t.company not in self.companies:
+            self.companies[:] = sorted({*self.companies, t.company})  # derived on close (the pipeline reads it)
+        return tid
+
+    def _fetch_shared(self, fetch) -> list[scrapy.Request]:
+        tid = self._join(fetch.target)
+        url, ts, mime, status, digest, length = self.brackets.shared(fetch.target).row(fetch)
+        return list(self._fetch(CdxRecord("", ts, url, mime, status, digest, length), tid))
+
+    def _settle_held(self) -> bool:
+        """Record what the fetches taken last round hold, plan their targets again, then complete them (a
+        fetch whose request never went, a forced stop, goes back to the queue); False on a storage error."""
+        board = self.brackets
+        held, self._held = self._held, []
+        companies = sorted({self.figures[f.target]["company"] for f in held})
+        if not self._derive_versions(companies):
+            return False
+        done, back = [], []
+        for target_url in sorted({f.target for f in held}):
+            known = self._outcomes(self.store.target_listing(self.target_ids[target_url], self.archive.key))
+            for fetch in (f for f in held if f.target == target_url):
+                if fetch.digest in known:
+                    board.record(fetch, known[fetch.digest])
+                    done.append(fetch)
+                else:
+                    back.append(fetch)
+            board.advance(target_url)
+        for fetch in done:  # after the plan: a worker killed before this leaves the fetch to be taken again
+            if not board.complete(fetch):
+                self.crawler.stats.inc_value("policytrail/bracket_leases_lost")
+        for fetch in back:
+            board.release(fetch)
+        self.crawler.stats.inc_value("policytrail/bracket_fetches", len(done))
+        return True
+
+    def _stop_polling(self) -> None:
+        poller = getattr(self, "_poller", None)
+        if poller is not None and not poller.done():
+            poller.cancel()
+
+    async def _poll_brackets(self) -> None:
+        """While the crawl waits on other workers' fetches: renew this crawl's leases, and take fetches
+        as soon as the queue has some (or close once every shared search is over)."""
+        board = self.brackets
+        engine = self.crawler.engine
+        while not self._search_done and self.stop_error is None and self._closing is None:
+            await asyncio.sleep(POLL_SECONDS)
+            now = asyncio.get_running_loop().time()
+            if self._held and now - self._renewed >= board.queue.lease / 3:
+                self._renewed = now
+                for fetch in self._held:
+                    board.renew(fetch)
+            if not self._waiting or not engine.spider_is_idle():
+                continue
+            requests = self._bracket_round_or_stop()
+            if requests is None:
+                continue
+            self._waiting = False
+            if not requests:
+                self._search_done = True
+                self._closing = asyncio.ensure_future(engine.close_spider_async(reason="finished"))
+                return
+            for request in requests:
+                engine.crawl(request)
 
     def _fetch(self, record: CdxRecord, target_id: int):
         """A memento request for this capture, unless its body is stored or already asked for."""
@@ -612,7 +813,7 @@ class WaybackSpider(scrapy.Spider):
             )
         logger.error("Listing %s failed: %s", failure.request.meta.get("target_url"), failure.getErrorMessage())
         if failure.request.meta.get("target_id") in self._figures_by_id:
-            self._listing_done(failure.request.meta["target_id"])
+            self._listing_done(failure.request.meta["target_id"], failed=True)
 
     def record_error(self, error: PolicytrailError) -> bool:
         """Hold ``error`` against this run (the first one wins); whoever ran the crawl raises it."""

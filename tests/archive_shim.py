@@ -8,7 +8,9 @@ tested against real pywb replay. It also:
 * injects faults (status, Retry-After, truncated bodies, resets, silence) for the first N
   matching requests;
 * emulates Save Page Now (``/save/<url>``) for ``policytrail save``;
-* in ``pywb`` mode, only logs and forwards (a logging proxy for the pywb dialect).
+* in ``pywb`` mode, only logs and forwards (a logging proxy for the pywb dialect);
+* answers mementos ``memento_delay`` seconds late when asked (a distant archive: each fetch waits,
+  so several workers fetching at once finish sooner).
 
 Bound to 127.0.0.1 on an ephemeral port; runs in a thread of the test process.
 """
@@ -57,6 +59,7 @@ class ArchiveShim:
         self.faults: list[Fault] = []
         self.saved: list[str] = []
         self.digestless: set[str] = set()  # URLs whose CDX rows say digest "-", as IA's do for some captures
+        self.memento_delay = 0.0
         self.lock = threading.Lock()
         shim = self
 
@@ -143,6 +146,8 @@ class ArchiveShim:
             return self._send(h, fault.status, fault.body, headers)
         if h.path.startswith("/save/"):
             return self._save(h)
+        if self.memento_delay and "id_/" in h.path:
+            time.sleep(self.memento_delay)
         if self.mode == "ia" and h.path.startswith("/cdx/search/cdx"):
             return self._cdx(h)
         return self._forward(h)

@@ -139,3 +139,35 @@ def test_merge_takes_the_database_lock(crawled, tmp_path):
         done = run_cli("merge", str(crawled / "shard_a.db"), "--db", str(db))
     assert done.returncode == 75, done.stderr
     assert not db.exists() or rows(db, "SELECT count(*) FROM captures") == [(0,)]
+
+
+def test_a_capture_one_shard_inferred_and_another_fetched_is_fetched_after_the_merge(tmp_path):
+    """Workers sharing one document's search (worker --brackets) each infer what they did not fetch:
+    a shard's ``inferred`` capture never beats another shard's fetch, in either order."""
+    from crawler.derive import derive
+    from crawler.store import Store
+
+    from .test_derive import A
+    from .test_storage import capture, snapshot
+
+    listing = [("20180101000000", "A1"), ("20180601000000", "A2"), ("20190101000000", "A3")]
+    for name, fetched in (("x", {"A1", "A3"}), ("y", {"A2"})):
+        store = Store(tmp_path / f"{name}.db")
+        tid = store.upsert_target("Acme", "https://a.example/privacy", "privacy policy")
+        for ts, digest in listing:
+            capture(store, tid, ts, digest)
+            if digest in fetched:
+                snapshot(store, digest, ts, A)
+        derive(store)
+        store.close()
+    assert rows(tmp_path / "x.db", "SELECT state FROM captures WHERE digest = 'A2'") == [("inferred",)]
+    results = []
+    for order in (("x", "y"), ("y", "x")):
+        main = tmp_path / f"main-{''.join(order)}.db"
+        done = run_cli("merge", *(str(tmp_path / f"{s}.db") for s in order), "--db", str(main))
+        assert done.returncode == 0, done.stderr
+        assert rows(main, "SELECT digest, state FROM captures ORDER BY timestamp") == [
+            ("A1", "fetched"), ("A2", "fetched"), ("A3", "fetched"),
+        ]  # fmt: skip
+        results.append(content(main))
+    assert results[0] == results[1]

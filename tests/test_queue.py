@@ -7,7 +7,7 @@ import time
 from crawler.crawl.targets import Target
 from crawler.scale.queue import MAX_ATTEMPTS, TargetQueue, decode
 
-from .conftest import FIXTURES, run_cli
+from .conftest import FIXTURES, free_port, run_cli
 
 A = Target("Acme", "https://www.acme.example/privacy")
 B = Target("Beta", "https://beta.example/privacy", valid_from="20190101000000")
@@ -66,3 +66,12 @@ def test_enqueue_command(redis_url):
     assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
     assert "Queued 3 new target(s) of 3" in first.stderr and "Queued 0 new target(s) of 3" in again.stderr
     assert TargetQueue(redis_url).counts()["queued"] == 3
+
+
+def test_an_unreachable_redis_is_a_clean_error(tmp_path):
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    targets = FIXTURES / "archive" / "targets.csv"
+    for args in (("enqueue", "--targets", str(targets)), ("worker", "--brackets", "--db", str(tmp_path / "s.db"))):
+        result = run_cli(*args, "--redis", url)
+        assert result.returncode == 2, result.stderr
+        assert f"cannot reach Redis at {url}" in result.stderr and "Traceback" not in result.stderr

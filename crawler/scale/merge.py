@@ -27,7 +27,10 @@ from crawler.store.database import open_for_reading
 from crawler.store.store import ANNOTATION_FIELDS
 
 # how far a capture has come: a shard's row replaces the main database's only when it went further
-_PROGRESS = {"pending": 0, "failed": 1, "duplicate": 2, "fetched": 2, "skipped": 2}
+# (``inferred`` is a shard's own reading of the captures it did not fetch: no further than pending, since
+# derive infers again from everything merged -- two workers searching one document's brackets each infer
+# from their own fetches)
+_PROGRESS = {"pending": 0, "inferred": 0, "failed": 1, "duplicate": 2, "fetched": 2, "skipped": 2}
 _CAPTURE_COLUMNS = (
     "archive, url, timestamp, statuscode, mimetype, digest, length, source, state, reason, attempts,"
     " redirect_to, listed_at, updated_at"

@@ -12,6 +12,10 @@ Why not scrapy-redis: its released version (0.9.1) predates Scrapy 2.13's ``asyn
 shares Scrapy *requests*, popped without a lease: a worker killed mid-crawl loses the requests it
 held. The unit of work here is a target, whose crawl state lives in the worker's shard and is
 merged by content, so a lease over a target is what makes a lost worker's work come back.
+
+The lease mechanics (``LeaseQueue``) serve two queues: the targets, and for change-point crawling
+with ``policytrail worker --brackets`` the captures one document's search wants fetched
+(``crawler/scale/brackets.py``).
 """
 
 from __future__ import annotations
@@ -21,11 +25,18 @@ import secrets
 from dataclasses import asdict
 
 from crawler.crawl.targets import Target
+from crawler.errors import UsageError
 
 LEASE_SECONDS = 120
 # a target whose crawl failed this many times (archive unreachable, stopped on rate limits) is set aside
 MAX_ATTEMPTS = 3
 
+# queue an item once: the first time its member joins the known set (atomic: a worker dying in
+# between cannot leave an item known and never queued)
+_ENQUEUE = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[2]) return 1 end
+return 0
+"""
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
@@ -73,36 +84,40 @@ def decode(item: str | bytes) -> Target:
     return Target(**json.loads(item))
 
 
-class TargetQueue:
-    """The targets of one study (``name``) in one Redis."""
+class LeaseQueue:
+    """Items of one queue (``prefix``) in one Redis, taken under leases that expire."""
 
-    def __init__(self, redis_url: str, name: str = "default", lease_seconds: float = LEASE_SECONDS):
+    def __init__(self, redis_url: str, prefix: str, lease_seconds: float = LEASE_SECONDS, holder: str = ""):
         import redis
 
         self.redis = redis.Redis.from_url(redis_url)
+        try:
+            self.redis.ping()
+        except redis.RedisError as exc:
+            raise UsageError(
+                f"cannot reach Redis at {redis_url} ({exc}): start it, or pass the right --redis"
+            ) from None
         self.lease = lease_seconds
-        p = f"policytrail:queue:{name}"
+        # who holds a lease, written before each token (``policytrail:queue:<name>:owners`` says who has what)
+        self.holder = holder
+        p = prefix
         self.todo, self.leased, self.done, self.known = f"{p}:todo", f"{p}:leased", f"{p}:done", f"{p}:known"
         self.attempts, self.failed, self.owners = f"{p}:attempts", f"{p}:failed", f"{p}:owners"
         self.tokens: dict[str, str] = {}  # item -> this worker's lease token
+        self._enqueue = self.redis.register_script(_ENQUEUE)
         self._take = self.redis.register_script(_TAKE)
         self._renew = self.redis.register_script(_RENEW)
         self._complete = self.redis.register_script(_COMPLETE)
         self._release = self.redis.register_script(_RELEASE)
 
-    def enqueue(self, targets: list[Target]) -> int:
-        """Queue the targets never queued before; returns how many were new."""
-        added = 0
-        for target in targets:
-            item = encode(target)
-            if self.redis.sadd(self.known, item):
-                self.redis.rpush(self.todo, item)
-                added += 1
-        return added
+    def enqueue_once(self, item: str, member: str | None = None, known: str | None = None) -> bool:
+        """Queue ``item`` unless ``member`` (the item itself by default) is already in the ``known`` set
+        (this queue's by default): True when it was queued now. Never queued twice, even once done."""
+        return bool(self._enqueue(keys=[known or self.known, self.todo], args=[member or item, item]))
 
     def take(self) -> str | None:
-        """A target with a fresh lease (expired leases go back to the queue first), or None."""
-        token = secrets.token_hex(8)
+        """An item with a fresh lease (expired leases go back to the queue first), or None."""
+        token = f"{self.holder}:{secrets.token_hex(8)}" if self.holder else secrets.token_hex(8)
         item = self._take(keys=[self.todo, self.leased, self.owners], args=[self.lease, token])
         if item is None:
             return None
@@ -114,16 +129,21 @@ class TargetQueue:
         return bool(self._renew(keys=[self.leased, self.owners], args=[item, self.lease, self.tokens.get(item, "")]))
 
     def complete(self, item: str) -> bool:
-        """Record the target as done; False when this worker no longer holds its lease."""
+        """Record the item as done; False when this worker no longer holds its lease."""
         token = self.tokens.pop(item, "")
         return bool(self._complete(keys=[self.leased, self.done, self.owners], args=[item, token]))
 
     def release(self, item: str) -> int:
-        """Give a target back after a failed crawl: queued again, or set aside after MAX_ATTEMPTS
+        """Give an item back after a failure: queued again, or set aside after MAX_ATTEMPTS
         (returns its failures so far; -1 when this worker no longer held the lease)."""
         token = self.tokens.pop(item, "")
         keys = [self.leased, self.todo, self.attempts, self.failed, self.owners]
         return int(self._release(keys=keys, args=[item, MAX_ATTEMPTS, token]))
+
+    def holders(self) -> dict[str, str]:
+        """Leased item -> the holder named in its token (empty when the worker gave no name)."""
+        owners = self.redis.hgetall(self.owners)
+        return {k.decode(): v.decode().rpartition(":")[0] for k, v in owners.items()}
 
     def counts(self) -> dict[str, int]:
         return {
@@ -132,3 +152,14 @@ class TargetQueue:
             "done": self.redis.scard(self.done),
             "failed": self.redis.scard(self.failed),
         }
+
+
+class TargetQueue(LeaseQueue):
+    """The targets of one study (``name``) in one Redis."""
+
+    def __init__(self, redis_url: str, name: str = "default", lease_seconds: float = LEASE_SECONDS, holder: str = ""):
+        super().__init__(redis_url, f"policytrail:queue:{name}", lease_seconds, holder)
+
+    def enqueue(self, targets: list[Target]) -> int:
+        """Queue the targets never queued before; returns how many were new."""
+        return sum(self.enqueue_once(encode(target)) for target in targets)

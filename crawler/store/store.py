@@ -544,6 +544,17 @@ class Store:
             (document_id,),
         )
 
+    def target_listing(self, target_id: int, archive: str) -> list[tuple]:
+        """One target's captures from one archive, in the shape and order of ``document_listing``."""
+        return self.query(
+            """
+            SELECT c.id, c.timestamp, c.digest, c.statuscode, c.mimetype, c.length, c.state, c.attempts,
+                   c.version_id, v.text_hash, c.target_id, c.url, c.archive
+            FROM captures c LEFT JOIN versions v ON v.id = c.version_id
+            WHERE c.target_id = ? AND c.archive = ? ORDER BY c.timestamp, c.url, c.id""",
+            (target_id, archive),
+        )
+
     def set_inferred(self, rows: Iterable[tuple[int, int]], unresolved: Iterable[int]) -> None:
         """Captures not fetched: ``rows`` (capture id, version id) hold the version of the fetched captures
         around them (``inferred``); ``unresolved`` ones, inferred before, no longer do (``pending`` again)."""
