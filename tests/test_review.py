@@ -68,7 +68,7 @@ class Terminal:
                     self.screen += ANSI.sub("", os.read(self.primary, 65536).decode("utf-8", "replace"))
                 except OSError:
                     break
-        code = self.proc.wait(timeout=5)
+        code = self.proc.wait(timeout=max(5.0, deadline - time.monotonic()))  # the pty may close before it exits
         self.modes = termios.tcgetattr(self.secondary)  # what the terminal is left in
         os.close(self.primary)
         os.close(self.secondary)
