@@ -63,14 +63,14 @@ def lines_of(text: str, regions: str | None) -> list[tuple[str, str]]:
 class _Page:
     """One reading's lines by slot: raw text (cheap to compare) and key text (computed when needed)."""
 
-    __slots__ = ("lines", "raw", "_keys")
+    __slots__ = ("lines", "by_slot", "raw", "_keys")
 
     def __init__(self, r: Reading) -> None:
         self.lines = lines_of(r.text, r.regions)
-        grouped: dict[str, list[str]] = {}
+        self.by_slot: dict[str, list[str]] = {}
         for slot, line in self.lines:
-            grouped.setdefault(slot, []).append(line)
-        self.raw = {slot: "\n".join(ls) for slot, ls in grouped.items()}
+            self.by_slot.setdefault(slot, []).append(line)
+        self.raw = {slot: "\n".join(ls) for slot, ls in self.by_slot.items()}
         self._keys: dict[str, str] = {}
 
     def key(self, slot: str) -> str:
@@ -123,7 +123,9 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
     # took in or left out, a wrapper renamed by a build) changed nothing
     seq_a, seq_b = (key_text("\n".join(line for s, line in p.lines if s in changed)) for p in (pa, pb))
     changed = sorted(
-        s for s in changed if not (_within(pa.key(s), pa.lines, s, seq_b) and _within(pb.key(s), pb.lines, s, seq_a))
+        s
+        for s in changed
+        if not (_within(pa.key(s), pa.by_slot.get(s, ()), seq_b) and _within(pb.key(s), pb.by_slot.get(s, ()), seq_a))
     )
     if not main or not changed:
         return
@@ -178,9 +180,9 @@ def _damaged_alike(a: str, b: str) -> bool:
     return same_words(a, b) if REPLACEMENT in a else same_words(b, a)
 
 
-def _within(text: str, lines: list[tuple[str, str]], slot: str, other: str) -> bool:
-    """Whether every line of ``slot`` is found, word for word, in the other capture's changed lines."""
-    return not text or all(key_text(line) in other for s, line in lines if s == slot)
+def _within(text: str, lines, other: str) -> bool:
+    """Whether every line of a slot is found, word for word, in the other capture's changed lines."""
+    return not text or all(key_text(line) in other for line in lines)
 
 
 def _evidence(a: Reading, b: Reading, before: str, after: str) -> Learnt:

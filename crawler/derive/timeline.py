@@ -6,7 +6,7 @@ from crawler.archive import days_between
 from crawler.derive.chrome import learn, policy_text
 from crawler.derive.judgements import AS_POLICY, judged_reason, skip_reason
 from crawler.diff import readability_id, readability_of
-from crawler.extract import REPLACEMENT, Rules, same_words, stated_date
+from crawler.extract import REPLACEMENT, Rules, key_text, key_text_with_replacements, same_key_words, stated_date
 from crawler.store import Reading, Store
 
 
@@ -101,15 +101,18 @@ def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[
     texts = {r.capture_id: policy_text(r, furniture[r.target_id]) for r in policy}
     damaged = [cid for cid, (text, _) in texts.items() if REPLACEMENT in text]
     if damaged:
-        clean: dict[str, str] = {}
+        clean: dict[str, str] = {}  # version key -> its key text
         for text, key in texts.values():
-            if REPLACEMENT not in text:
-                clean.setdefault(key, text)
+            if REPLACEMENT not in text and key not in clean:
+                clean[key] = key_text(text)
+        resolved: dict[str, str | None] = {}  # many captures share one damaged body
         for cid in damaged:
             text, _ = texts[cid]
-            key = next((k for k, clean_text in clean.items() if same_words(text, clean_text)), None)
-            if key is not None:
-                texts[cid] = (text, key)
+            if text not in resolved:
+                words = key_text_with_replacements(text)
+                resolved[text] = next((k for k, kt in clean.items() if same_key_words(words, kt)), None)
+            if resolved[text] is not None:
+                texts[cid] = (text, resolved[text])
     return texts
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Typographic quotes, dashes and spaces -> ASCII; invisible characters -> nothing.
 _MAP = {
@@ -82,16 +83,35 @@ def same_words(damaged: str, clean: str) -> bool:
     """Whether a text whose bytes were partly undecodable says what ``clean`` says: their key texts
     are equal where ``damaged`` is readable, each run of U+FFFD standing for what the replaced bytes
     were -- at most a few characters per replacement character, spaces included."""
-    damaged, clean = key_text_with_replacements(damaged), key_text(clean)
+    return same_key_words(key_text_with_replacements(damaged), key_text(clean))
+
+
+def same_key_words(damaged: str, clean: str) -> bool:
+    """``same_words`` on key texts already made (``key_text_with_replacements`` of the damaged text,
+    ``key_text`` of the clean one), for comparing one text with many."""
     parts = re.split("(\ufffd+)", damaged)
     replaced = damaged.count(REPLACEMENT)
     if not len(damaged) - replaced <= len(clean) <= len(damaged) + 2 * replaced + 2 * len(parts):
         return False
-    pattern = "".join(re.escape(p) if i % 2 == 0 else f".{{0,{2 * len(p) + 2}}}?" for i, p in enumerate(parts))
-    return re.fullmatch(pattern, clean, re.DOTALL) is not None
+    # where in ``clean`` the damaged text may have got to: each readable part must follow exactly, each
+    # run of replacements may stand for up to 2n+2 characters (a few places at most: the runs are short)
+    at = {0}
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            at = {k + len(part) for k in at if clean.startswith(part, k)}
+        else:
+            at = {k + gap for k in at for gap in range(2 * len(part) + 3) if k + gap <= len(clean)}
+        if not at:
+            return False
+    return len(clean) in at
 
 
 def key_text_with_replacements(text: str) -> str:
     """``key_text`` keeping the U+FFFD characters (for ``same_words``)."""
-    lines = (_CELL.sub(" ", _MARKER.sub("", line)) for line in text.split("\n"))
-    return " ".join(" ".join(lines).split())
+    return " ".join(" ".join(map(_key_line, text.split("\n"))).split())
+
+
+@lru_cache(maxsize=1 << 15)
+def _key_line(line: str) -> str:
+    """One line without its layout marks (the same lines recur in every capture of a page: cached)."""
+    return _CELL.sub(" ", _MARKER.sub("", line))
