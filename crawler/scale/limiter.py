@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 from crawler.crawl.middlewares import retry_after_seconds
-from crawler.errors import UsageError
+from crawler.scale.queue import connect
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +51,11 @@ class SharedBudget:
     """Per-endpoint token budgets and the 429 pause of one archive, in one Redis."""
 
     def __init__(self, redis_url: str, archive: str, per_minute: dict[str, float], window: int = 60):
-        import redis
         from limits import RateLimitItemPerSecond
         from limits.storage import RedisStorage
         from limits.strategies import MovingWindowRateLimiter
 
-        self.redis = redis.Redis.from_url(redis_url)
-        try:
-            self.redis.ping()
-        except redis.RedisError as exc:
-            raise UsageError(
-                f"cannot reach Redis at {redis_url} ({exc}): start it, or pass the right --redis"
-            ) from None
+        self.redis = connect(redis_url)
         self.limiter = MovingWindowRateLimiter(RedisStorage(redis_url))
         self.scope = urlsplit(archive).netloc.lower() or archive
         self.pause_key = f"policytrail:pause:{self.scope}"

@@ -84,19 +84,23 @@ def decode(item: str | bytes) -> Target:
     return Target(**json.loads(item))
 
 
+def connect(redis_url: str):
+    """A Redis client that answered a ping, or a usage error saying where it was looked for."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise UsageError(f"cannot reach Redis at {redis_url} ({exc}): start it, or pass the right --redis") from None
+    return client
+
+
 class LeaseQueue:
     """Items of one queue (``prefix``) in one Redis, taken under leases that expire."""
 
     def __init__(self, redis_url: str, prefix: str, lease_seconds: float = LEASE_SECONDS, holder: str = ""):
-        import redis
-
-        self.redis = redis.Redis.from_url(redis_url)
-        try:
-            self.redis.ping()
-        except redis.RedisError as exc:
-            raise UsageError(
-                f"cannot reach Redis at {redis_url} ({exc}): start it, or pass the right --redis"
-            ) from None
+        self.redis = connect(redis_url)
         self.lease = lease_seconds
         # who holds a lease, written before each token (``policytrail:queue:<name>:owners`` says who has what)
         self.holder = holder
