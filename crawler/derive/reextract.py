@@ -35,10 +35,12 @@ def reextract(
         store.forget_extractions(ids + [i + AS_POLICY for i in ids], companies)
         store.forget_skip_matches([s.id for s in rules.skips], companies)
     if jobs > 1:
-        from crawler.scale.parallel import diffs_parallel, extract_parallel
+        from crawler.scale.parallel import diffs_parallel, extract_parallel, workers
 
-        extracted = extract_parallel(store, rules, jobs)
-        report = derive(store, companies, rules, diff=diffs_parallel(store, companies, rules, jobs))
+        with workers(jobs) as pool:  # processes started once, for both
+            extracted = extract_parallel(store, rules, jobs, pool=pool)
+            diff = diffs_parallel(store, companies, rules, jobs, pool=pool)
+        report = derive(store, companies, rules, diff=diff)
         report.extracted += extracted
     else:
         report = derive(store, companies, rules)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 from crawler.derive.derive import derive
 from crawler.derive.extractions import extraction_jobs, read_body
@@ -27,6 +28,8 @@ from crawler.store import Store
 
 # batches per worker: small enough to even out unequal documents, large enough to amortise a round trip
 BATCHES_PER_JOB = 4
+# clause-diff pairs sent to a worker at once while the dry run finds them
+PAIRS_PER_TASK = 4
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
@@ -51,14 +54,26 @@ def _read_batch(db: str, jobs: list[tuple]) -> list[tuple]:
         store.close()
 
 
-def extract_parallel(store: Store, rules: Rules, jobs: int, extractor: str = EXTRACTOR_VERSION) -> int:
+@contextmanager
+def workers(jobs: int, pool: ProcessPoolExecutor | None = None) -> Iterator[ProcessPoolExecutor]:
+    """``pool`` if given (one pool for a whole reextract: processes start once), else a new one."""
+    if pool is not None:
+        yield pool
+    else:
+        with _pool(jobs) as made:
+            yield made
+
+
+def extract_parallel(
+    store: Store, rules: Rules, jobs: int, extractor: str = EXTRACTOR_VERSION, pool: ProcessPoolExecutor | None = None
+) -> int:
     """Read every pending body on ``jobs`` processes; the parent stores each reading. Returns how many."""
     pending = [(digest, eid, rule) for (digest, eid), rule in extraction_jobs(store, rules, extractor).items()]
     if not pending:
         return 0
     batches = _batches(pending, jobs)
-    with _pool(jobs) as pool:
-        for rows in pool.map(_read_batch, [str(store.path)] * len(batches), batches):
+    with workers(jobs, pool) as running:
+        for rows in running.map(_read_batch, [str(store.path)] * len(batches), batches):
             with store.transaction():
                 for row in rows:
                     store.save_extraction(*row)
@@ -79,35 +94,51 @@ def _diff_batch(pairs: list[tuple], taxonomy: Taxonomy) -> list[tuple[tuple, Cla
 
 
 def diffs_parallel(
-    store: Store, companies: tuple[str, ...], rules: Rules, jobs: int, taxonomy: Taxonomy | None = None
+    store: Store,
+    companies: tuple[str, ...],
+    rules: Rules,
+    jobs: int,
+    taxonomy: Taxonomy | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Callable:
     """The clause diffs the next derive will compute, computed on ``jobs`` processes; returns a
     ``diff`` for ``derive`` that answers from them (and computes any other pair itself).
 
     The pairs are found by running that derive once inside a transaction that is rolled back,
-    with a differ that only notes what it is asked."""
+    with a differ that only notes what it is asked -- and hands the pairs to the workers as it
+    goes, a few at a time, so they diff while the parent is still finding the rest."""
     taxonomy = taxonomy or load_taxonomy()
     asked: dict[tuple, None] = {}
-
-    def note(old, new, taxonomy):
-        asked[(tuple(old), tuple(new))] = None
-        return _placeholder(old, new, taxonomy)
-
+    waiting: list[tuple] = []
+    futures: list[Future] = []
+    done: dict[tuple, ClauseDiff] = {}
     if store.conn.in_transaction:
         raise RuntimeError("diffs_parallel needs its own transaction, to roll it back")
-    try:
-        with store.transaction():
-            derive(store, companies, rules, taxonomy=taxonomy, diff=note)
-            raise _DryRun
-    except _DryRun:
-        pass
-    done: dict[tuple, ClauseDiff] = {}
-    if asked:
-        pairs = list(asked)
-        with _pool(jobs) as pool:
-            batches = _batches(pairs, jobs)
-            for results in pool.map(_diff_batch, batches, [taxonomy] * len(batches)):
-                done.update(results)
+    with workers(jobs, pool) as running:
+
+        def send() -> None:
+            futures.append(running.submit(_diff_batch, list(waiting), taxonomy))
+            waiting.clear()
+
+        def note(old, new, taxonomy):
+            pair = (tuple(old), tuple(new))
+            if pair not in asked:
+                asked[pair] = None
+                waiting.append(pair)
+                if len(waiting) >= PAIRS_PER_TASK:
+                    send()
+            return _placeholder(old, new, taxonomy)
+
+        try:
+            with store.transaction():
+                derive(store, companies, rules, taxonomy=taxonomy, diff=note)
+                raise _DryRun
+        except _DryRun:
+            pass
+        if waiting:
+            send()
+        for future in futures:
+            done.update(future.result())
 
     def answer(old, new, taxonomy):
         made = done.get((tuple(old), tuple(new)))
