@@ -130,6 +130,14 @@ def test_slugs_are_bounded_distinct_and_stable():
     assert slugify("Evil <b>Corp</b>") == "evil-b-corp-b"  # short names keep their slug (anchors, feed ids)
 
 
+def test_a_name_without_latin_letters_gets_a_slug_of_its_own_whatever_the_other_companies():
+    from crawler.outputs.history import slugify
+
+    tokyo, seoul = slugify("東京電力"), slugify("서울")
+    assert tokyo.startswith("document-") and seoul.startswith("document-") and tokyo != seoul
+    assert slugify("東京電力") == tokyo and "-x" not in tokyo
+
+
 @pytest.mark.parametrize("command", [("report",), ("export", "--format", "markdown")])
 def test_a_300_character_company_name_gives_short_file_names_stable_across_runs(long_named, tmp_path, command):
     names = []

@@ -138,6 +138,11 @@ def test_search_lists_each_clause_with_the_ranges_it_was_in_force(demo_db):
     assert search_clauses(demo_db, "we do not sell", until="2015") == []
 
 
+def test_search_refuses_since_later_than_until(demo_db):
+    refused = run_cli("search", "we do not sell", "--since", "2022", "--until", "2021", "--db", str(demo_db))
+    assert refused.returncode == 2 and "is later than --until" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_the_full_text_index_follows_derive(tmp_path):
     from crawler.derive import derive
 

@@ -236,10 +236,12 @@ def slugify(text: str) -> str:
     import hashlib
     import re
 
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    if not slug:  # no Latin letter or digit ("東京電力"): named by its hash, whatever the other companies
+        return f"document-{digest}"
     if len(slug) <= MAX_SLUG:
         return slug
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
     return f"{slug[: MAX_SLUG - len(digest) - 1].rstrip('-')}-{digest}"
 
 

@@ -125,12 +125,16 @@ def search_clauses(
     if companies:
         sql.append(f"AND d.company COLLATE NOCASE IN ({','.join('?' * len(companies))})")
         params += list(companies)
-    if since:
+    since_ts = parse_time(since) if since else None
+    until_ts = parse_time(until, upper=True) if until else None
+    if since_ts and until_ts and since_ts > until_ts:
+        raise UsageError(f"--since {since} ({since_ts}) is later than --until {until} ({until_ts})")
+    if since_ts:
         sql.append("AND (s.next_start_ts IS NULL OR s.next_start_ts > ?)")
-        params.append(parse_time(since))
-    if until:
+        params.append(since_ts)
+    if until_ts:
         sql.append("AND s.start_ts <= ?")
-        params.append(parse_time(until, upper=True))
+        params.append(until_ts)
     hits: list[Hit] = []
     with _readonly_session(path, time_limit, "search") as conn:
         if companies:
