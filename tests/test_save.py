@@ -80,3 +80,13 @@ def test_save_skips_urls_whose_validity_window_has_ended(ia_shim, tmp_path):
     )
     assert result.exit_code == 0, result.message
     assert ia_shim.saved == ["https://www.acme.example/legal/privacy", "https://www.acme.example/privacy"]
+
+
+def test_an_archive_that_accepts_and_never_answers_stops_save_with_exit_3(ia_shim, monkeypatch):
+    from crawler.crawl import save
+
+    monkeypatch.setattr(save, "SAVE_TIMEOUT", (5.0, 1.0))
+    ia_shim.faults.append(Fault("/save/", 200, times=1, hang=5.0))
+    stopped = save_targets(targets=str(TARGETS), archive=Archive(ia_shim.url), companies=["Beta"], per_minute=60)
+    assert stopped.exit_code == 3 and "did not answer within 1 s" in stopped.message
+    assert stopped.rows[0]["status"] == "unreachable"

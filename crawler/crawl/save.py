@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 from waybackpy import WaybackMachineSaveAPI
-from waybackpy.exceptions import TooManyRequestsError, WaybackError
+from waybackpy.exceptions import WaybackError
 
 from crawler.archive import Archive
 from crawler.crawl.middlewares import retry_after_seconds
@@ -32,20 +32,44 @@ class SaveResult:
     rows: list[dict] = field(default_factory=list)
 
 
+# (connect, read) seconds: Save Page Now may take minutes to capture a page, but an archive that
+# accepts the connection and never answers must not hold the command for ever (waybackpy sets none)
+SAVE_TIMEOUT = (15.0, 300.0)
+
+
+def _request(api: WaybackMachineSaveAPI) -> None:
+    """waybackpy's save request, with timeouts: fills the ``api`` fields its parsers read."""
+    with requests.Session() as session:
+        response = session.get(api.request_url, headers=api.request_headers, timeout=SAVE_TIMEOUT)
+    api.response, api.headers, api.status_code, api.response_url = (
+        response,
+        response.headers,
+        response.status_code,
+        response.url,
+    )
+
+
 def _save_one(url: str, archive: Archive, user_agent: str) -> str:
     """One Save Page Now request; the new capture's archive URL."""
     api = WaybackMachineSaveAPI(url, user_agent=user_agent, max_tries=1)
     api.request_url = f"{archive.base}/save/{api.url}"  # waybackpy hard-codes web.archive.org
     try:
-        api.get_save_request_headers()  # waybackpy's session, retries and 429/509 errors
-    except TooManyRequestsError:
-        wait = retry_after_seconds((api.headers or {}).get("Retry-After"), RETRY_AFTER_DEFAULT)
-        raise RateLimited(f"Save Page Now answered 429 for {url}", retry_after=wait) from None
+        _request(api)
+    except requests.exceptions.ReadTimeout:
+        raise ArchiveUnreachable(
+            f"The archive at {archive.base} accepted the connection but did not answer within "
+            f"{SAVE_TIMEOUT[1]:.0f} s"
+        ) from None
     except requests.exceptions.ConnectionError as exc:
         why = connection_failure(exc)
         if why is None:  # connected, then the answer broke off: this page failed, not the archive
             raise
         raise ArchiveUnreachable(f"The archive at {archive.base} could not be reached ({why})") from None
+    if api.status_code == 429:
+        wait = retry_after_seconds((api.headers or {}).get("Retry-After"), RETRY_AFTER_DEFAULT)
+        raise RateLimited(f"Save Page Now answered 429 for {url}", retry_after=wait)
+    if api.status_code == 509:
+        raise WaybackError(f"Save Page Now refused {url}: too many active sessions (HTTP 509)")
     location = (api.headers or {}).get("Content-Location", "")
     if re.match(r"^/web/\d{14}/", location):
         return archive.base + location
