@@ -82,6 +82,23 @@ def test_crawl_refuses_the_same_rates_given_as_settings(stubbed, tmp_path, setti
     assert stubbed == []
 
 
+@pytest.mark.parametrize(
+    "setting, value",
+    [("POLICYTRAIL_OVERLAP_DAYS", "1e300"), ("DOWNLOAD_TIMEOUT", "0"), ("DNS_TIMEOUT", "nan"),
+     ("POLICYTRAIL_MAX_REDIRECT_HOPS", "2.5"), ("POLICYTRAIL_PLAN_BATCH", "0"), ("POLICYTRAIL_LEASE_SECONDS", "-1")],
+)  # fmt: skip
+def test_crawl_refuses_numeric_settings_out_of_bounds_in_one_line(stubbed, tmp_path, setting, value):
+    result = invoke("crawl", "--targets", str(TARGETS), "--db", str(tmp_path / "t.db"), "-s", f"{setting}={value}")
+    assert result.exit_code == 2 and setting in result.output and "Traceback" not in result.output, result.output
+    assert stubbed == []
+
+
+def test_numeric_settings_within_bounds_are_taken(stubbed, tmp_path):
+    args = ("crawl", "--targets", str(TARGETS), "--db", str(tmp_path / "t.db"))
+    assert invoke(*args, "-s", "DOWNLOAD_TIMEOUT=2.5", "-s", "POLICYTRAIL_OVERLAP_DAYS=7").exit_code == 0
+    assert stubbed[0].getfloat("DOWNLOAD_TIMEOUT") == 2.5 and stubbed[0].getfloat("POLICYTRAIL_OVERLAP_DAYS") == 7
+
+
 def test_an_archive_on_this_machine_may_be_asked_faster_but_not_absurdly_fast(stubbed, tmp_path):
     args = ("crawl", "--targets", str(TARGETS), "--db", str(tmp_path / "t.db"), "--archive", LOCAL)
     assert invoke(*args, "--cdx-per-minute", "600", "--mementos-per-minute", "6000").exit_code == 0

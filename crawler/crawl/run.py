@@ -74,6 +74,23 @@ READ_AS_FLOAT = frozenset(
 )
 
 
+# numeric settings a user may give with -s, and their bounds (low, high, whole): a timeout of 0 would
+# hang, a 1e300-day overlap overflow the dates
+BOUNDED_SETTINGS = {
+    "DOWNLOAD_TIMEOUT": (0.1, 3600, False),
+    "DNS_TIMEOUT": (0.1, 600, False),
+    "DOWNLOAD_DELAY": (0, 3600, False),
+    "POLICYTRAIL_OVERLAP_DAYS": (0, 3650, False),
+    "POLICYTRAIL_RETRY_AFTER_DEFAULT": (1, 86400, False),
+    "POLICYTRAIL_MAX_REDIRECT_HOPS": (0, 50, True),
+    "POLICYTRAIL_PLAN_BATCH": (1, 1_000_000, True),
+    "POLICYTRAIL_BUDGET_WINDOW": (1, 3600, True),
+    "POLICYTRAIL_LEASE_SECONDS": (1, 86400, False),
+    "POLICYTRAIL_BRACKETS_FROM": (1, 10_000_000, True),
+    "POLICYTRAIL_BRACKET_TAKE": (0, 1000, True),
+}
+
+
 # settings with an option of their own, whose checks -s must not bypass
 OWN_OPTIONS = {
     "POLICYTRAIL_DB": "--db",
@@ -199,6 +216,10 @@ def _check_numbers(settings: Settings, archive: Archive) -> None:
         settings.get(key), name=f"--cdx-page-size ({key})", low=CDX_PAGE_SIZE.low, high=CDX_PAGE_SIZE.high, integer=True
     )
     settings.set(key, size, priority=settings.getpriority(key))
+    for key, (low, high, integer) in BOUNDED_SETTINGS.items():
+        if settings.get(key) is not None:
+            value = check_number(settings.get(key), name=f"-s {key}", low=low, high=high, integer=integer)
+            settings.set(key, value, priority=settings.getpriority(key))
 
 
 def run_crawl(settings: Settings) -> CrawlResult:
