@@ -111,7 +111,8 @@ def t_gov_portal(c: Ctx) -> str:
     dep = c.period_rng("gov-dep", c.build)
     langs = dep.sample(LANGS, dep.randint(4, 9))
     lang_bar = ('<div class="lang-select" aria-label="Language"><ul>'
-                + "".join(f'<li><a href="?lang={i}" lang="x">{x}</a></li>' for i, x in enumerate(langs)) + "</ul></div>")
+                + "".join(f'<li><a href="?lang={i}" lang="x">{x}</a></li>' for i, x in enumerate(langs))
+                + "</ul></div>")
     ar = c.period_rng("gov-alert", c.day // 17)
     alert = (f'<div class="govuk-notification-banner" role="region"><h2 class="govuk-notification-banner__title">'
              f'Important</h2><p>{ar.choice(ALERTS)}</p></div>' if ar.random() < 0.45 else "")
@@ -184,7 +185,7 @@ def t_shop_storefront(c: Ctx) -> str:
               f'{tr.uniform(0.8, 1.2):.4f}</span><span>JPY {tr.uniform(100, 160):.2f}</span></div>')
     cats = c.period_rng("shop-cats", c.when.year * 4 + (c.when.month - 1) // 3).sample(
         ["Women", "Men", "Kids", "Home", "Beauty", "Electronics", "Garden", "Sports", "Gifts", "Outlet", "New in"], 7)
-    menu = f'<ul class="mega-menu">' + "".join(f'<li><a href="/c/{slug(x)}">{x}</a></li>' for x in cats) + "</ul>"
+    menu = '<ul class="mega-menu">' + "".join(f'<li><a href="/c/{slug(x)}">{x}</a></li>' for x in cats) + "</ul>"
     seen = c.rng.sample(PRODUCTS, c.rng.randint(0, 5))
     recent = ("" if not seen else
               f'<section class="{c.cls("related")} recently-viewed"><h3>Recently viewed</h3><ul>'
@@ -220,7 +221,8 @@ def t_wiki_article(c: Ctx) -> str:
     notice = ""
     if c.when.month in (11, 12) or drive.random() < 0.2:
         notice = (f'<div id="siteNotice"><div class="cn-banner"><p>To all our readers: please don\'t scroll past '
-                  f"this. We ask you, humbly, to help. If everyone reading this gave {drive.choice(('$2', '$3', '£2'))},"
+                  "this. We ask you, humbly, to help. If everyone reading this gave "
+                  f"{drive.choice(('$2', '$3', '£2'))},"
                   f" our fundraiser would be done within an hour. {c.rng.choice(('', 'Thank you.'))}</p></div></div>")
     tools = ('<div id="p-personal"><ul><li>Not logged in</li><li><a href="/wiki/Special:MyTalk">Talk</a></li>'
              '<li><a href="/wiki/Special:MyContributions">Contributions</a></li><li>'
@@ -348,8 +350,8 @@ def t_forum_board(c: Ctx) -> str:
              f"<strong>{15000 + days * 22:,}</strong> • Total members <strong>{8000 + days * 4:,}</strong> • "
              f"Our newest member <strong>{c.period_rng('forum-new', c.day).choice(USERS)}"
              f"{c.period_rng('forum-new', c.day).randint(1, 999)}</strong>")
-    record = (f"Most users ever online was <strong>{900 + days // 3}</strong> on "
-              f"{(c.when - timedelta(days=c.period_rng('forum-rec', c.day // 60).randint(1, 400))):%a %b %d, %Y %I:%M %p}")
+    record_day = c.when - timedelta(days=c.period_rng("forum-rec", c.day // 60).randint(1, 400))
+    record = f"Most users ever online was <strong>{900 + days // 3}</strong> on {record_day:%a %b %d, %Y %I:%M %p}"
     posted = c.period_rng("forum-posted", c.site.seed).randint(200, 900)
     return (f'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"><html><head><title>{c.brand} Community '
             f"&bull; View topic - Privacy Policy</title></head><body id=\"phpbb\" class=\"section-viewtopic\">"
@@ -382,13 +384,15 @@ def t_amp_consent(c: Ctx) -> str:
            f'<amp-consent id="consent" layout="nodisplay"><div class="cmp-ui" role="dialog"><h2>We value your privacy'
            f'</h2><p>We and our {vendors} partners store and/or access information on a device, such as unique IDs in '
            f"cookies to process personal data. You may accept or manage your choices by clicking below, including "
-           f"your right to object where legitimate interest is used.</p><p>{vr.choice(('Personalised ads', 'Precise geolocation data'))}"
+           "your right to object where legitimate interest is used.</p>"
+           f"<p>{vr.choice(('Personalised ads', 'Precise geolocation data'))}"
            f", ad measurement, audience insights and product development. List of Partners (vendors)</p>"
            f'<button on="tap:consent.accept">I ACCEPT</button><button on="tap:consent.reject">'
            f'I DO NOT ACCEPT</button><button>MORE OPTIONS</button></div></amp-consent>')
     inline_cookie = ("" if c.when.year < 2013 or c.rng.random() < 0.4 else
                      f'<div class="{c.cls("consent")}"><p>This site uses cookies. By continuing to browse you agree '
-                     f'to our use of cookies.{c.period_rng("amp-ck", c.day // 90).choice(("", " Find out more.", " OK"))}'
+                     "to our use of cookies."
+                     f'{c.period_rng("amp-ck", c.day // 90).choice(("", " Find out more.", " OK"))}'
                      f"</p></div>")
     ad_r = c.period_rng("amp-ad", c.week)
     ad = (f'<div class="ad-slot"><span class="ad-label">Advertisement</span><amp-ad width="300" height="250" '
