@@ -24,7 +24,6 @@ import ctypes
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.crawl.targets import Target
-from crawler.errors import CrawlFailures, UsageError
+from crawler.errors import CrawlFailures, PolicytrailError, UsageError
 from crawler.scale.queue import MAX_ATTEMPTS, TargetQueue, decode
+from crawler.store import Store
 
 POLL_SECONDS = 1.0
 # targets crawled by one child process: a child costs about a second to start (Scrapy, the project)
@@ -75,15 +75,16 @@ def _targets_file(targets: list[Target], folder: Path) -> Path:
 
 
 def _last_run(db: Path) -> str | None:
+    """How the shard's latest crawl run ended (None: no run, or no readable shard)."""
     try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
+        store = Store.open_readonly(db)
+    except PolicytrailError:
         return None
-    return row[0] if row else None
+    try:
+        runs = store.recent_runs(1)
+    finally:
+        store.close()
+    return runs[0][3] if runs else None
 
 
 def crawl_batch(targets: list[Target], db: Path, settings: dict, renew, lease_seconds: float, log) -> bool:
