@@ -37,6 +37,7 @@ EDGE_VALUES = 3
 # serving date
 SERVED_DAYS = 31
 _EVIDENCE_CHARS = 300
+ALIKE = 0.5  # a line in a learnt slot of the main block is that furniture when this share of its words was seen there
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&nbsp;|\s)protected\]", re.I)
 
 
@@ -50,23 +51,46 @@ class Learnt:
 
 
 def lines_of(text: str, regions: str | None) -> list[tuple[str, str]]:
-    """(slot, line) for each line of an extraction's text; slot "" is the page's main block."""
+    """(slot, line) for each line of an extraction's text; slot "" is the page's main block.
+
+    A block of the main block is named by its tag and its place from the nearer end, without the
+    number of blocks beside it (``main:p@-0``, the last): a list re-marked as paragraphs changes that
+    number, not which block is the last."""
     lines = text.split("\n\n")
     if not regions:
         return [("", line) for line in lines]
     out: list[tuple[str, str]] = []
     for slot, n in json.loads(regions):
+        slot = _uncounted(slot)
         out += [(slot, line) for line in lines[len(out) : len(out) + n]]
     return out + [("", line) for line in lines[len(out) :]]
+
+
+def children(regions: str | None) -> int:
+    """How many blocks the main block of an extraction has (0 when none is named)."""
+    for slot, _ in json.loads(regions) if regions else ():
+        count = slot.rpartition("/")[2] if slot.startswith(MAIN_SLOT) else ""
+        if count.isdigit():
+            return int(count)
+    return 0
+
+
+def _uncounted(slot: str) -> str:
+    if slot.startswith(MAIN_SLOT):
+        head, _, count = slot.rpartition("/")
+        if count.isdigit() and "@" in head:
+            return head
+    return slot
 
 
 class _Page:
     """One reading's lines by slot: raw text (cheap to compare) and key text (computed when needed)."""
 
-    __slots__ = ("lines", "by_slot", "raw", "_keys")
+    __slots__ = ("lines", "by_slot", "raw", "children", "_keys")
 
     def __init__(self, r: Reading) -> None:
         self.lines = lines_of(r.text, r.regions)
+        self.children = children(r.regions)
         self.by_slot: dict[str, list[str]] = {}
         for slot, line in self.lines:
             self.by_slot.setdefault(slot, []).append(line)
@@ -101,13 +125,13 @@ def _is_main(slot: str) -> bool:
     return slot == "" or slot.startswith(MAIN_SLOT)
 
 
-def _at_edge(slot: str) -> bool:
-    """A block of the main block among its first or last few children: at most 3, and a tenth of them
-    (on a short policy, only the first and the last)."""
-    place, _, count = slot.rpartition("@")[2].partition("/")
-    if not (slot.startswith(MAIN_SLOT) and place[1:].isdigit() and count.isdigit()):
+def _at_edge(slot: str, count: int) -> bool:
+    """A block of the main block among its first or last few of ``count`` children: at most 3, and a
+    tenth of them (on a short policy, only the first and the last)."""
+    place = slot.rpartition("@")[2]
+    if not (slot.startswith(MAIN_SLOT) and place[1:].isdigit()):
         return False
-    return int(place[1:]) < max(1, min(EDGE_PLACES, int(count) // 10))
+    return int(place[1:]) < max(1, min(EDGE_PLACES, count // 10))
 
 
 def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Learnt], inside: dict) -> None:
@@ -134,7 +158,7 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
     for slot in changed:
         texts = (pa.key(slot), pb.key(slot))
         small = max(map(len, texts)) <= (EDGE_CHARS if _is_main(slot) else limit)
-        if (_is_main(slot) and not _at_edge(slot)) or not small:
+        if (_is_main(slot) and not _at_edge(slot, min(pa.children, pb.children))) or not small:
             return  # the policy's own words changed, or a large region: maybe the policy did
         if _is_main(slot) and any(_CONTACT.search(t) for t in texts):
             return  # the policy's contact details (an address to write to) are the policy's words
@@ -147,6 +171,8 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
     policy_moved = any(_is_main(s) for s in changed)  # an edge of the policy changed: maybe the policy did
     for slot in changed:
         before, after = pa.key(slot), pb.key(slot)
+        if _is_main(slot) and pa.children != pb.children:
+            continue  # the main block's blocks were re-marked: a place from its end holds another block
         if _is_main(slot) or slot in dated:  # learnt once it has shown several values (a real edit shows two)
             evidence, values = inside.setdefault(slot, (_evidence(a, b, before, after), set()))
             evidence.pairs += 1
@@ -189,14 +215,115 @@ def _evidence(a: Reading, b: Reading, before: str, after: str) -> Learnt:
     return Learnt(0, a.timestamp, b.timestamp, before[:_EVIDENCE_CHARS], after[:_EVIDENCE_CHARS])
 
 
-def without(text: str, regions: str | None, furniture: set[str]) -> str:
-    """The text without the lines of the learnt furniture slots."""
+def without(text: str, regions: str | None, furniture: dict[str, Learnt]) -> str:
+    """The text without the lines of the learnt furniture slots. A block of the main block is named by
+    its place, which another template may give to a block of the policy: such a line is left out only
+    when it reads like what was learnt there (``alike``)."""
     if not furniture or not regions:
         return text
-    return "\n\n".join(line for slot, line in lines_of(text, regions) if slot not in furniture)
+    return "\n\n".join(line for slot, line in lines_of(text, regions) if not is_furniture(slot, line, furniture))
 
 
-def policy_text(r: Reading, furniture: set[str]) -> tuple[str, str]:
+def is_furniture(slot: str, line: str, furniture: dict[str, Learnt]) -> bool:
+    learnt = furniture.get(slot)
+    return learnt is not None and (not _is_main(slot) or alike(key_text(line), learnt))
+
+
+_DIGITS = re.compile(r"\d")
+
+
+def alike(line: str, learnt: Learnt) -> bool:
+    """Whether most of a line's words (digits aside: counters and dates vary) are words of the values
+    that taught a slot -- the same furniture showing another value, not another block in its place."""
+    words = set(_DIGITS.sub("0", line.lower()).split())
+    seen = set(_DIGITS.sub("0", f"{learnt.before} {learnt.after}".lower()).split())
+    return bool(words) and len(words & seen) >= ALIKE * len(words)
+
+
+def policy_text(r: Reading, furniture: dict[str, Learnt]) -> tuple[str, str]:
     """A reading's policy text and version key, once the target's learnt furniture is left out."""
     text = without(r.text, r.regions, furniture)
     return text, (r.text_hash if text is r.text else version_key(text))
+
+
+# -- a redesign: the policy's words kept, a few lines of the old or new template at its edges -------------
+# Two consecutive readings whose pages are of different templates (their frames share under half of
+# their containers) and whose policy texts differ only by a few short lines at the top or the bottom
+# show one version: the lines came or went with the template ("printable version", a title line, a
+# "Back to top"), not with the policy. Lines stating an e-mail address or the policy's own date are
+# never the template's: an edit of them is an edit of the policy.
+REDESIGN_FRAMES = 0.5  # frames sharing less than this share of their containers are two templates
+REDESIGN_LINES = 3  # at most this many lines at each edge of each text ...
+REDESIGN_WORDS = 12  # ... each of at most this many words ...
+REDESIGN_CORE = 0.9  # ... around a core of identical lines holding at least this share of each text
+REDESIGN_CORE_CHARS = 400  # ... and at least this many characters
+
+
+@dataclass
+class Redesign:
+    before: Reading
+    after: Reading
+    gone: list[str]
+    came: list[str]
+
+
+def template_edges(a: Reading, b: Reading, text_a: str, text_b: str) -> tuple[list[str], list[str]] | None:
+    """The lines only ``text_a`` and only ``text_b`` have when those are a few short lines at the edges
+    of an identical core (the template's, if the page was redesigned between them); else None."""
+    la = [k for k in map(key_text, text_a.split("\n")) if k]
+    lb = [k for k in map(key_text, text_b.split("\n")) if k]
+    core_a, gone = _core(la, set(lb))
+    core_b, came = _core(lb, set(la))
+    if core_a != core_b or not (gone or came):
+        return None
+    size = sum(map(len, core_a))
+    if size < max(REDESIGN_CORE_CHARS, REDESIGN_CORE * max(sum(map(len, la)), sum(map(len, lb)))):
+        return None
+    for line, r in [(x, a) for x in gone] + [(x, b) for x in came]:
+        if len(line.split()) > REDESIGN_WORDS or _CONTACT.search(line):
+            return None
+        if stated_date(line) and not _served_date(line, r):
+            return None
+    return gone, came
+
+
+def _core(lines: list[str], other: set[str]) -> tuple[list[str], list[str]]:
+    """``lines`` without up to REDESIGN_LINES lines at each end that ``other`` lacks; and those lines."""
+    lo = 0
+    while lo < min(REDESIGN_LINES, len(lines)) and lines[lo] not in other:
+        lo += 1
+    hi = len(lines)
+    while hi > lo and len(lines) - hi < REDESIGN_LINES and lines[hi - 1] not in other:
+        hi -= 1
+    return lines[lo:hi], lines[:lo] + lines[hi:]
+
+
+def frames_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two pages' frames (``crawler.extract.page.skeleton``) are of two templates."""
+    if not a or not b:
+        return False
+    return len(a & b) < REDESIGN_FRAMES * len(a | b)
+
+
+def redesigns(readings: list[Reading], texts: dict[int, tuple[str, str]], frame) -> list[Redesign]:
+    """Give a key that first appears just after a redesign, differing from the key before only by lines
+    of the templates, the key before (in ``texts``, per capture id). ``readings``: one target's, in time
+    order; ``frame(reading)``: its page's skeleton (read only for the few pairs that need it)."""
+    seen: set[str] = set()
+    alias: dict[str, str] = {}
+    found: list[Redesign] = []
+    previous: Reading | None = None
+    for r in readings:
+        text, key = texts[r.capture_id]
+        if key in alias:
+            texts[r.capture_id] = (text, alias[key])
+        elif previous is not None and key not in seen:
+            before_text, before_key = texts[previous.capture_id]
+            edges = template_edges(previous, r, before_text, text)
+            if edges and frames_differ(frame(previous), frame(r)):
+                alias[key] = before_key
+                texts[r.capture_id] = (text, before_key)
+                found.append(Redesign(previous, r, *edges))
+        seen.add(key)
+        previous = r
+    return found

@@ -9,13 +9,6 @@ from crawler.extract import EXTRACTOR_VERSION, Rule, Rules, extract, version_key
 from crawler.store import Store
 
 
-def _header(headers: dict, name: str) -> str | None:
-    for k, v in headers.items():
-        if k.lower() == name:
-            return v[0] if isinstance(v, list) else v
-    return None
-
-
 def extraction_jobs(
     store: Store, rules: Rules, extractor: str = EXTRACTOR_VERSION
 ) -> dict[tuple[str, str], Rule | None]:
@@ -40,8 +33,8 @@ def extraction_jobs(
 def read_body(store: Store, digest: str, eid: str, rule: Rule | None) -> tuple:
     """One body read by one extractor: the arguments of ``Store.save_extraction`` (a pure function
     of the stored body, so that any process may compute it)."""
-    body, headers, mimetype = store.snapshot_body(digest)
-    result = extract(body, _header(headers, "content-type") or mimetype, rule, as_policy=eid.endswith(AS_POLICY))
+    body, content_type = store.snapshot_content(digest)
+    result = extract(body, content_type, rule, as_policy=eid.endswith(AS_POLICY))
     policy = result.is_policy
     return (
         digest,

@@ -65,11 +65,7 @@ def match_skip_rules(store: Store, rules: Rules) -> int:
             if digest in seen or not rule.applies(rule.company, url, ts):
                 continue
             seen.add(digest)
-            body, headers, mimetype = store.snapshot_body(digest)
-            content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), mimetype)
-            if isinstance(content_type, list):
-                content_type = content_type[0]
-            store.save_skip_match(digest, rule.id, skip_match(rule, body, content_type))
+            store.save_skip_match(digest, rule.id, skip_match(rule, *store.snapshot_content(digest)))
             tried += 1
     return tried
 

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from crawler.archive import days_between
-from crawler.derive.chrome import learn, policy_text
+from crawler.derive.chrome import learn, policy_text, redesigns
 from crawler.derive.judgements import AS_POLICY, judged_reason, skip_reason
 from crawler.diff import readability_id, readability_of
-from crawler.extract import REPLACEMENT, Rules, key_text, key_text_with_replacements, same_key_words, stated_date
+from crawler.extract import (
+    REPLACEMENT,
+    Rules,
+    key_text,
+    key_text_with_replacements,
+    same_key_words,
+    skeleton,
+    stated_date,
+)
 from crawler.store import Reading, Store
 
 
@@ -86,18 +94,18 @@ def link_versions(store: Store, document_id: int, rules: Rules, extractor: str) 
 
 def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[int, tuple[str, str]]:
     """Per capture holding policy text: (text, version key), once each target's learnt furniture is
-    left out (stored with its evidence) and a text damaged by undecodable bytes takes the key of a
-    text that says the same words."""
+    left out (stored with its evidence), a text damaged by undecodable bytes takes the key of a
+    text that says the same words, and a text that differs from the one before a redesign only by
+    lines of the templates takes its key (stored with the furniture, slot ``redesign …``)."""
     by_target: dict[int, list[Reading]] = {}
     for r in policy:
         by_target.setdefault(r.target_id, []).append(r)
-    furniture: dict[int, set[str]] = {}
+    furniture: dict[int, dict] = {}
     rows = []
     for target_id, readings in by_target.items():
         learnt = learn(readings)
-        furniture[target_id] = set(learnt)
+        furniture[target_id] = learnt
         rows += [(target_id, slot, x.pairs, x.first_from, x.first_to, x.before, x.after) for slot, x in learnt.items()]
-    store.replace_template_chrome(document_id, sorted(rows))
     texts = {r.capture_id: policy_text(r, furniture[r.target_id]) for r in policy}
     damaged = [cid for cid, (text, _) in texts.items() if REPLACEMENT in text]
     if damaged:
@@ -113,6 +121,20 @@ def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[
                 resolved[text] = next((k for k, kt in clean.items() if same_key_words(words, kt)), None)
             if resolved[text] is not None:
                 texts[cid] = (text, resolved[text])
+    frames: dict[str, frozenset[str]] = {}
+
+    def frame(r: Reading) -> frozenset[str]:
+        if r.digest not in frames:
+            frames[r.digest] = skeleton(*store.snapshot_content(r.digest))
+        return frames[r.digest]
+
+    for target_id, readings in by_target.items():
+        rows += [
+            (target_id, f"redesign {x.after.timestamp}", 1, x.before.timestamp, x.after.timestamp,
+             "\n".join(x.gone)[:300], "\n".join(x.came)[:300])
+            for x in redesigns(readings, texts, frame)
+        ]
+    store.replace_template_chrome(document_id, sorted(rows))
     return texts
 
 

@@ -15,7 +15,7 @@ from crawler.extract.normalize import (
     text_hash,
     version_key,
 )
-from crawler.extract.page import EXTRACTOR_VERSION, Extraction, extract, skip_match
+from crawler.extract.page import EXTRACTOR_VERSION, Extraction, extract, skeleton, skip_match
 from crawler.extract.policydate import stated_date
 from crawler.extract.rules import Rule, Rules, SkipRule, load_rules
 
@@ -34,6 +34,7 @@ __all__ = [
     "normalize_text",
     "same_key_words",
     "same_words",
+    "skeleton",
     "skip_match",
     "stated_date",
     "text_hash",

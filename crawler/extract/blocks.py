@@ -236,7 +236,7 @@ def _best_scored(el, sizes: _Sizes):
     return max(scores, key=lambda e: scores[e] * (1 - sizes.link_density(e)))
 
 
-def _label(el) -> str:
+def element_label(el) -> str:
     """An element's name in a slot path: tag, class and id words (hashes and counters left out)."""
     words = []
     for attr in ("id", "class"):
@@ -441,7 +441,7 @@ class _Walker:
         if not inside and el not in self.chain and el.getparent() in self.chain:
             self.slot = _slot_path(el)  # a region beside the main block
         elif el in self.places:
-            self.slot = f"{MAIN_SLOT}{_label(el)}@{self.places[el]}"  # a block of the main block
+            self.slot = f"{MAIN_SLOT}{element_label(el)}@{self.places[el]}"  # a block of the main block
         why = self.furniture(el, tag, inside)
         if why is not None:
             if self.explain:
@@ -513,7 +513,7 @@ class _Walker:
 def _slot_path(el) -> str:
     labels = []
     while el is not None:
-        labels.append(_label(el))
+        labels.append(element_label(el))
         el = el.getparent()
     return "/".join(reversed(labels))
 

@@ -23,7 +23,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.extract import blocks
-from crawler.extract.blocks import COPYRIGHT_LINE, Dropped, strip_invisible, walk
+from crawler.extract.blocks import COPYRIGHT_LINE, Dropped, element_label, strip_invisible, walk
 from crawler.extract.normalize import normalize_text
 from crawler.extract.rules import Rule, SkipRule
 
@@ -449,6 +449,33 @@ def extract(
     if as_policy and page.text:
         return _policy(page)
     return judge(page)
+
+
+# -- the page's frame -------------------------------------------------------------------------
+_FRAME = frozenset("body div section article main header footer nav aside table tbody tr td th form frameset".split())
+FRAME_DEPTH = 6
+
+
+def skeleton(body: bytes, content_type: str | None) -> frozenset[str]:
+    """The page's frame: the paths of its containers a few levels deep, each named by its tag and its
+    class and id words (hashes a build made left out). Two captures of one page
+    template share most of them whatever text they show; a redesign shares few. Empty for a body that
+    is not HTML."""
+    mt = media_type(content_type)
+    if not (mt in HTML_TYPES or (not mt and body.lstrip()[:1] == b"<")):
+        return frozenset()
+    root = parse_html(decode_html(body, content_type))
+    found: set[str] = set()
+    stack = [(root, "", 0)] if root is not None else []
+    while stack:
+        el, path, depth = stack.pop()
+        for child in el:
+            if isinstance(child.tag, str) and child.tag.lower() in _FRAME:
+                here = f"{path}/{element_label(child)}"
+                found.add(here)
+                if depth < FRAME_DEPTH:
+                    stack.append((child, here, depth + 1))
+    return frozenset(found)
 
 
 # -- skip rules ------------------------------------------------------------------------------

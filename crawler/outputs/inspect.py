@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from crawler.archive import parse_time
-from crawler.derive.chrome import lines_of
+from crawler.derive.chrome import Learnt, is_furniture, lines_of
 from crawler.errors import UnknownCompany, UsageError
 from crawler.extract import EXTRACTOR_VERSION, extract, key_text, version_key
 from crawler.store import Store
@@ -102,19 +102,19 @@ def read_capture(store: Store, company: str, when: str, url: str | None = None) 
         " JOIN targets t ON t.id = c.target_id WHERE c.id = ?",
         (cid,),
     )[0]
-    body, headers, mimetype = store.snapshot_body(digest)
-    ctype = next((v[0] if isinstance(v, list) else v for k, v in headers.items() if k.lower() == "content-type"), None)
-    result = extract(body, ctype or mimetype, explain=True)
+    result = extract(*store.snapshot_content(digest), explain=True)
     out = CaptureText(company, curl, ts, digest, state, reason, version_id, result.verdict)
     out.left_out = [Left(d.reason, d.text, d.slot) for d in result.dropped]
     if not result.is_policy:
         out.left_out.insert(0, Left(f"the whole page: {result.reason}", "", "page"))
         return out
-    learnt = store.template_chrome(document_id).get(target_id, {})
+    learnt = {slot: Learnt(*row) for slot, row in store.template_chrome(document_id).get(target_id, {}).items()}
     kept = []
     for slot, line in lines_of(result.text, json.dumps(result.regions) if result.regions else None):
-        if slot in learnt:
-            why = f"changes on its own on this page (learnt from the captures {learnt[slot]}; see learnt_chrome)"
+        if is_furniture(slot, line, learnt):
+            x = learnt[slot]
+            why = (f"changes on its own on this page (learnt from the captures {x.first_from} -> {x.first_to};"
+                   " see learnt_chrome)")
             out.left_out.append(Left(why, line, slot))
         else:
             kept.append(line)

@@ -356,6 +356,14 @@ class Store:
             body = zlib.decompress(body)
         return body, json.loads(headers), mimetype
 
+    def snapshot_content(self, digest: str) -> tuple[bytes, str | None]:
+        """A snapshot's body and the content type it was served with (else its CDX media type)."""
+        body, headers, mimetype = self.snapshot_body(digest)
+        for name, value in headers.items():
+            if name.lower() == "content-type":
+                return body, (value[0] if isinstance(value, list) else value) or mimetype
+        return body, mimetype
+
     # ================================================================== facts: crawl runs
 
     def start_run(self, archive: str, arguments: dict) -> int:
@@ -653,16 +661,16 @@ class Store:
         self._x(f"DELETE FROM clause_changes WHERE change_id IN ({changes})", {"v": version_id})
         self._x("DELETE FROM changes WHERE from_version_id = :v OR to_version_id = :v", {"v": version_id})
 
-    def template_chrome(self, document_id: int) -> dict[int, dict[str, str]]:
-        """Per target of the document, the slots learnt to be page furniture, each with the first pair of
-        captures that showed it (``"<from ts> -> <to ts>"``)."""
-        out: dict[int, dict[str, str]] = {}
-        for target_id, slot, first_from, first_to in self.query(
-            "SELECT tc.target_id, tc.slot, tc.first_from_ts, tc.first_to_ts FROM template_chrome tc"
-            " JOIN targets t ON t.id = tc.target_id WHERE t.document_id = ?",
+    def template_chrome(self, document_id: int) -> dict[int, dict[str, tuple]]:
+        """Per target of the document, what derive learnt of its pages: slot -> (pairs, first from ts,
+        first to ts, before text, after text)."""
+        out: dict[int, dict[str, tuple]] = {}
+        for target_id, slot, *row in self.query(
+            "SELECT tc.target_id, tc.slot, tc.pairs, tc.first_from_ts, tc.first_to_ts, tc.before_text,"
+            " tc.after_text FROM template_chrome tc JOIN targets t ON t.id = tc.target_id WHERE t.document_id = ?",
             (document_id,),
         ):
-            out.setdefault(target_id, {})[slot] = f"{first_from} -> {first_to}"
+            out.setdefault(target_id, {})[slot] = tuple(row)
         return out
 
     def replace_template_chrome(self, document_id: int, rows: Iterable[tuple]) -> None:
