@@ -188,3 +188,44 @@ def test_a_promo_strip_that_came_while_the_policy_s_bytes_broke_is_still_learnt(
     assert len(versions(store)) == 1
     (slot,) = store.query("SELECT slot FROM template_chrome")[0]
     assert not slot.startswith("main:") and "Try it on the web" not in store.query("SELECT text FROM versions")[0][0]
+
+
+def test_a_redesign_adding_a_title_line_and_a_review_date_keeps_the_version(tmp_path):
+    store = history(tmp_path, "redesign-1.html", "redesign-2.html", "redesign-2.html")
+    assert len(versions(store)) == 1
+    (text,) = store.query("SELECT text FROM versions")[0]
+    assert "printable version" not in text  # the version's text is its earliest capture's
+    # what the template brought, for a researcher to see, and the pair recorded as a cosmetic change
+    ((slot, before, after),) = store.query("SELECT slot, before_text, after_text FROM learnt_chrome")
+    assert slot == "redesign 20200201000000" and before == ""
+    assert after == "Example Inc. printable version\nPage reviewed on January 28, 2020"
+    assert store.query("SELECT from_ts, to_ts FROM cosmetic_layout_changes")[0] == ("20200101000000", "20200201000000")
+
+
+def test_a_redesign_with_a_sentence_added_to_the_policy_is_a_version(tmp_path):
+    store = history(tmp_path, "redesign-1.html", "redesign-edit.html")
+    assert len(set(versions(store))) == 2
+
+
+def test_a_redesign_adding_the_policy_s_own_date_is_a_version(tmp_path):
+    # "Last updated on March 1, 2018" in a capture of 2020: the policy's date, not the page's
+    store = history(tmp_path, "redesign-1.html", "redesign-dated.html")
+    assert len(set(versions(store))) == 2
+
+
+def test_a_title_line_added_without_a_redesign_is_a_version(tmp_path):
+    store = history(tmp_path, "redesign-1.html", "redesign-label.html")
+    assert len(set(versions(store))) == 2
+    assert store.query("SELECT count(*) FROM template_chrome") == [(0,)]
+
+
+def test_a_line_learnt_at_the_edge_stays_furniture_when_the_policy_s_list_is_re_marked(tmp_path):
+    store = history(tmp_path, "visited-1.html", "visited-2.html", "visited-3.html", "visited-4.html")
+    assert len(versions(store)) == 1
+
+
+def test_a_policy_block_taking_the_place_of_learnt_furniture_is_kept(tmp_path):
+    store = history(tmp_path, "visited-1.html", "visited-2.html", "visited-3.html", "visited-intro.html")
+    assert len(versions(store)) == 2
+    (text,) = store.query("SELECT text FROM versions WHERE id = ?", (versions(store)[1],))[0]
+    assert "We wrote this policy in plain words for everyone." in text

@@ -250,13 +250,15 @@ def policy_text(r: Reading, furniture: dict[str, Learnt]) -> tuple[str, str]:
 # Two consecutive readings whose pages are of different templates (their frames share under half of
 # their containers) and whose policy texts differ only by a few short lines at the top or the bottom
 # show one version: the lines came or went with the template ("printable version", a title line, a
-# "Back to top"), not with the policy. Lines stating an e-mail address or the policy's own date are
-# never the template's: an edit of them is an edit of the policy.
+# "Back to top"), not with the policy. Lines stating an e-mail address or the policy's own date, and
+# sentences, are never the template's: an edit of them is an edit of the policy.
 REDESIGN_FRAMES = 0.5  # frames sharing less than this share of their containers are two templates
 REDESIGN_LINES = 3  # at most this many lines at each edge of each text ...
 REDESIGN_WORDS = 12  # ... each of at most this many words ...
 REDESIGN_CORE = 0.9  # ... around a core of identical lines holding at least this share of each text
 REDESIGN_CORE_CHARS = 400  # ... and at least this many characters
+SENTENCE_WORDS = 6  # a line of this many words or more, ending as a sentence does, is the policy's
+_SENTENCE = re.compile(r"[.!?;:][\"')\]]*$")
 
 
 @dataclass
@@ -280,7 +282,8 @@ def template_edges(a: Reading, b: Reading, text_a: str, text_b: str) -> tuple[li
     if size < max(REDESIGN_CORE_CHARS, REDESIGN_CORE * max(sum(map(len, la)), sum(map(len, lb)))):
         return None
     for line, r in [(x, a) for x in gone] + [(x, b) for x in came]:
-        if len(line.split()) > REDESIGN_WORDS or _CONTACT.search(line):
+        words = len(line.split())
+        if words > REDESIGN_WORDS or _CONTACT.search(line) or (words >= SENTENCE_WORDS and _SENTENCE.search(line)):
             return None
         if stated_date(line) and not _served_date(line, r):
             return None
