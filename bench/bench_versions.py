@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 import lxml.html  # noqa: E402
 
-from bench import more_templates  # noqa: E402
+from bench import more_templates, more_templates_3  # noqa: E402
 from bench.common import git_rev, machine, table, today  # noqa: E402
 from bench.histories import TEMPLATES, TUNED_SEED, Capture, Site, build_sites, load_histories  # noqa: E402
 from crawler.archive import payload_digest  # noqa: E402
@@ -315,7 +315,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     ap.add_argument("--examples", type=int, default=0, help="print N leaked-block examples (tuned families only)")
     ap.add_argument("--no-heldout", action="store_true", help="skip the held-out families")
-    ap.add_argument("--only", choices=("tuned", "tuned-2", "held-out", "held-out-2", "held-out-3"),
+    ap.add_argument("--only", choices=("tuned", "tuned-2", "tuned-3", "held-out", "held-out-2", "held-out-3"),
                     help="score one family alone (figures only)")
     args = ap.parse_args()
 
@@ -324,7 +324,8 @@ def main() -> None:
         (8, 5, 6, 3.0) if args.quick else (2 * len(histories), len(histories), len(histories), 6.0)
     )
     tuned = build_sites(histories, n_tuned, TUNED_SEED, TEMPLATES, "tuned", per_version)
-    families = {"tuned": tuned, "tuned-2": more_templates.sites(histories, n_tuned2, per_version)}
+    families = {"tuned": tuned, "tuned-2": more_templates.sites(histories, n_tuned2, per_version),
+                "tuned-3": more_templates_3.sites(histories, n_tuned2, per_version)}
     held_names: list[str] = []
     if not args.no_heldout and args.only in (None, "held-out"):
         from bench import heldout_templates

@@ -26,6 +26,7 @@ from crawler.extract.policydate import stated_date
         ("Última actualización: 7 de junio de 2019", date(2019, 6, 7)),
         ("Last revised 3/4/16", date(2016, 3, 4)),  # ambiguous and alone: month first
         ("Effective 01/02/2026. The previous version applied from 13/12/2022.", date(2026, 2, 1)),  # day first
+        ("_Effective January 1, 2023_", date(2023, 1, 1)),  # emphasis marks around the phrase
     ],
 )
 def test_stated_dates_are_read_in_their_words(text, expected):
@@ -39,6 +40,7 @@ def test_stated_dates_are_read_in_their_words(text, expected):
         "We keep logs for 30 days. Our company was founded in 2016.",
         "Effective: 32/13/2020",
         "Updated: sometimes",
+        "Ineffective March 2020 measures",  # a phrase inside another word
         "",
     ],
 )

@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import product
 
 from crawler.extract import MAIN_SLOT, REPLACEMENT, key_text, same_words, stated_date, version_key
 from crawler.store import Reading
@@ -271,16 +272,16 @@ class Redesign:
 
 def template_edges(a: Reading, b: Reading, text_a: str, text_b: str) -> tuple[list[str], list[str]] | None:
     """The lines only ``text_a`` and only ``text_b`` have when those are a few short lines at the edges
-    of an identical core (the template's, if the page was redesigned between them); else None."""
+    around the same words (the template's, if the page was redesigned between them); else None. The
+    words around them are compared, not their lines: the new template may break them otherwise."""
     la = [k for k in map(key_text, text_a.split("\n")) if k]
     lb = [k for k in map(key_text, text_b.split("\n")) if k]
-    core_a, gone = _core(la, set(lb))
-    core_b, came = _core(lb, set(la))
-    if core_a != core_b or not (gone or came):
+    edges = _edges(la, lb)
+    if edges is None:
         return None
-    size = sum(map(len, core_a))
-    if size < max(REDESIGN_CORE_CHARS, REDESIGN_CORE * max(sum(map(len, la)), sum(map(len, lb)))):
-        return None
+    gone, came = edges
+    if any(_alike_words(x, y) for x in gone for y in came):
+        return None  # a line edited, not one template's line replaced by another's
     for line, r in [(x, a) for x in gone] + [(x, b) for x in came]:
         words = len(line.split())
         if words > REDESIGN_WORDS or _CONTACT.search(line) or (words >= SENTENCE_WORDS and _SENTENCE.search(line)):
@@ -290,15 +291,31 @@ def template_edges(a: Reading, b: Reading, text_a: str, text_b: str) -> tuple[li
     return gone, came
 
 
-def _core(lines: list[str], other: set[str]) -> tuple[list[str], list[str]]:
-    """``lines`` without up to REDESIGN_LINES lines at each end that ``other`` lacks; and those lines."""
-    lo = 0
-    while lo < min(REDESIGN_LINES, len(lines)) and lines[lo] not in other:
-        lo += 1
-    hi = len(lines)
-    while hi > lo and len(lines) - hi < REDESIGN_LINES and lines[hi - 1] not in other:
-        hi -= 1
-    return lines[lo:hi], lines[:lo] + lines[hi:]
+_TRIMS = sorted(product(range(REDESIGN_LINES + 1), repeat=4), key=sum)  # fewest lines first
+
+
+def _edges(la: list[str], lb: list[str]) -> tuple[list[str], list[str]] | None:
+    """The fewest lines (at most REDESIGN_LINES at each end of each text) whose removal leaves the two
+    texts the same words, holding most of each."""
+    total = max(sum(map(len, la)), sum(map(len, lb)))
+    for head_a, head_b, tail_a, tail_b in _TRIMS:
+        core_a, core_b = la[head_a : len(la) - tail_a], lb[head_b : len(lb) - tail_b]
+        if not core_a or " ".join(core_a) != " ".join(core_b):
+            continue
+        if sum(map(len, core_a)) < max(REDESIGN_CORE_CHARS, REDESIGN_CORE * total):
+            return None  # the rest is too small to say the words are the same
+        gone = la[:head_a] + la[len(la) - tail_a :]
+        came = lb[:head_b] + lb[len(lb) - tail_b :]
+        if gone or came:
+            return gone, came
+        return None  # the same words: nothing to explain
+    return None
+
+
+def _alike_words(a: str, b: str) -> bool:
+    """Whether two lines share most of their words (one is the other edited)."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return len(wa & wb) >= ALIKE * min(len(wa), len(wb))
 
 
 def frames_differ(a: frozenset[str], b: frozenset[str]) -> bool:

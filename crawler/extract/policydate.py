@@ -29,8 +29,10 @@ _PHRASE = (
     r"|última\s+(?:actualización|modificación|atualização)|fecha\s+de\s+(?:vigencia|entrada\s+en\s+vigor)"
     r"|ultimo\s+aggiornamento|laatst\s+(?:bijgewerkt|gewijzigd))"
 )
+# a phrase stands alone: no letter or digit just before or after it (an underscore of emphasis may be,
+# "_Effective January 1, 2021_")
 _STATED = re.compile(
-    rf"\b{_PHRASE}\b[^\n\d]{{0,40}}?(?P<date>{_DATE})",
+    rf"(?<![^\W_]){_PHRASE}(?![^\W_])[^\n\d]{{0,40}}?(?P<date>{_DATE})",
     re.I,
 )
 _LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "nl"]
