@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract.page import extract
+from crawler.extract.page import extract, skeleton
 
 from .pdfgen import text_pdf
 
@@ -181,3 +181,13 @@ def test_unreadable_or_textless_pdfs_say_so():
 def test_the_demo_pdf_stub_is_not_a_policy():
     result = extract((SAMPLE / "krop" / "privacy.pdf").read_bytes(), "application/pdf")
     assert result.verdict == "not_policy" and "near-empty" in result.reason
+
+
+def test_a_page_s_frame_is_its_containers_not_its_words():
+    noise = Path(__file__).parent / "fixtures" / "noise"
+    names = ("sidebar-1.html", "sidebar-3.html", "redesign-2.html")
+    first, rotated, redesigned = (skeleton((noise / name).read_bytes(), "text/html") for name in names)
+    assert first == rotated  # other headlines, another paragraph: the same frame
+    assert "/body/header.site-header/nav.primary-nav" in redesigned
+    assert first & redesigned == {"/body"}  # a redesign shares little of it
+    assert skeleton(b"%PDF-1.4 ...", "application/pdf") == frozenset()

@@ -53,6 +53,14 @@ def test_diff_captures_of_two_versions_says_the_words_differ(tmp_path):
     assert {x["text"] for x in got["left_out_only_before"]} and got["left_out_only_after"]  # the headlines rotated
 
 
+def test_diff_captures_across_a_redesign_says_one_version_and_shows_the_template_s_lines(tmp_path):
+    db = db_of(tmp_path, "redesign-1.html", "redesign-2.html")
+    result = run_cli("diff", "Acme", "--captures", "20200101", "20200201", "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "same version" in result.stdout and "redesign" in result.stdout
+    assert "+Example Inc. printable version" in result.stdout
+
+
 def test_a_timestamp_naming_no_capture_is_a_usage_error_with_the_nearest(tmp_path):
     db = db_of(tmp_path, "tabs-1.html", "tabs-2.html")
     result = run_cli("inspect", "Acme", "2019", "--db", db)

@@ -148,7 +148,9 @@ def compare_captures(a: CaptureText, b: CaptureText) -> dict:
     return {
         "from": a.as_dict(),
         "to": b.as_dict(),
-        "same_version": bool(a.key) and a.key == b.key,
+        # derive's verdict when it linked both (a redesign's lines, undecodable bytes: one version, two keys)
+        "same_version": bool(a.key) and bool(b.key)
+        and (a.version_id == b.version_id if a.version_id and b.version_id else a.key == b.key),
         "same_words": same_words,
         "text_diff": [line for line in lines if not line.startswith("@@")],
         "left_out_only_before": [{"reason": r, "text": t} for r, t in sorted(left_a - left_b)],
@@ -162,6 +164,9 @@ def compare_text(d: dict) -> str:
     if not (a["version_key"] and b["version_key"]):
         missing = [x for x in (a, b) if not x["version_key"]]
         out.append("; ".join(f"{x['timestamp']} holds no policy text ({x['verdict']})" for x in missing))
+    elif d["same_version"] and not d["same_words"]:
+        out.append(f"same version ({a['version_id']}): the words differ only by lines a redesign of the page brought")
+        out.append("or took, or by undecodable bytes (see learnt_chrome, slot 'redesign …').")
     elif d["same_version"]:
         out.append(f"same version (key {a['version_key'][:12]}): the words are the same; what differs below is")
         out.append("layout or furniture, which the version key ignores.")
