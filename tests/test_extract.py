@@ -191,3 +191,17 @@ def test_a_page_s_frame_is_its_containers_not_its_words():
     assert "/body/header.site-header/nav.primary-nav" in redesigned
     assert first & redesigned == {"/body"}  # a redesign shares little of it
     assert skeleton(b"%PDF-1.4 ...", "application/pdf") == frozenset()
+
+
+def test_a_copyright_notice_ending_a_paragraph_leaves_the_same_words_with_or_without_a_line_break():
+    from crawler.extract import key_text
+
+    words = "Site Map | Search Tips Visit the Example Store online or at retail locations. 1-800-MY-EXAMPLE Contact Us"
+    notice = "Copyright \u00a9 2002 Example Computer, Inc. All rights reserved."
+    page = load("noise-a.html").decode("utf-8")
+    texts = [
+        extract(page.replace("<h2>2. How", f"<p>{words}{sep}{notice}</p><h2>2. How").encode(), "text/html").text
+        for sep in (" ", "<br>\n")
+    ]
+    assert key_text(texts[0]) == key_text(texts[1])
+    assert "1-800-MY-EXAMPLE Contact Us" in texts[0] and "2002" not in texts[0]

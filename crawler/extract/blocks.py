@@ -58,6 +58,9 @@ _HINT_WORDS = frozenset(
 )  # fmt: skip
 # a short line with a copyright marker and a year ("© 2024 Example Inc.", "Copyright (c) 2019-2024")
 COPYRIGHT_LINE = re.compile(r"^.{0,100}(©|\(c\)|copyright)\s*(©\s*|\(c\)\s*)?(19|20)\d\d.{0,100}$", re.I)
+# ... and the notice ending a line, from its marker on: what a line keeps whether or not a <br> set the
+# notice apart from the words before it (the version key ignores line breaks, so must this)
+COPYRIGHT_TAIL = re.compile(r"(?:©|(?<![\w)])\(c\)|\bcopyright\b)\s*(?:©\s*|\(c\)\s*)?(?:19|20)\d\d.{0,100}$", re.I)
 _ALNUM = re.compile(r"\w")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # "site-sidebar", "promo_strip", "relatedLinks"
 # in a slot's path, a class or id word counts when it is a word of a vocabulary (lower case letters,

@@ -23,7 +23,7 @@ from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from crawler.extract import blocks
-from crawler.extract.blocks import COPYRIGHT_LINE, Dropped, element_label, strip_invisible, walk
+from crawler.extract.blocks import COPYRIGHT_TAIL, Dropped, element_label, strip_invisible, walk
 from crawler.extract.normalize import normalize_text
 from crawler.extract.rules import Rule, SkipRule
 
@@ -279,9 +279,12 @@ def html_to_page(html: str, rule: Rule | None = None, explain: bool = False) -> 
         line = line[: len(line) - len(body)] + normalize_text(body)
         if not line.strip():
             continue
-        if "copyright" in blocks.SIGNALS and COPYRIGHT_LINE.match(line):
-            page.dropped.append(Dropped("copyright notice (its year changes every January)", line, slot or "main"))
-            continue
+        if "copyright" in blocks.SIGNALS and (found := COPYRIGHT_TAIL.search(line)):
+            why = "copyright notice (its year changes every January)"
+            page.dropped.append(Dropped(why, found.group(), slot or "main"))
+            line = line[: found.start()].rstrip()
+            if not line.strip():
+                continue
         lines.append(line)
         slots.append(slot)
     page.headings = tuple(b for b in lines[:200] if b.startswith("#"))
