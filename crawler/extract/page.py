@@ -232,14 +232,14 @@ def _unobfuscate_emails(root) -> None:
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8")
 
 
-# a replacement character where the served bytes broke inside a tag's name ("<a\ufffd href=...>"):
-# the tag is the one it names, not an unknown element
-_BROKEN_TAG = re.compile("(</?[A-Za-z][A-Za-z0-9]*)\ufffd+")
+# a replacement character where the served bytes broke inside a tag ("<a\ufffd href=...>", "<a \ufffdhref=...>"):
+# the tag is the one it names, with the attributes it names, not an unknown element or attribute
+_BROKEN_TAG = re.compile("</?[A-Za-z][^<>\ufffd]*\ufffd[^<>]*>")
 
 
 def parse_html(html: str):
     if "\ufffd" in html:
-        html = _BROKEN_TAG.sub(r"\1 ", html)
+        html = _BROKEN_TAG.sub(lambda m: m.group().replace("\ufffd", " "), html)
     try:
         root = etree.fromstring(html.encode("utf-8", "surrogatepass"), _PARSER)
     except (etree.ParserError, ValueError):
