@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -1323,7 +1324,13 @@ def _open_existing(db: str):
     return Store.open_readonly(db)
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a command as Ctrl-C does: what is stored stays, exit 130
+
+
 def main() -> None:
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # a crawl installs its own while it runs
+        signal.signal(signal.SIGTERM, _terminated)
     cli(prog_name="policytrail")
 
 

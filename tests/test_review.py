@@ -167,6 +167,17 @@ def test_ctrl_c_keeps_what_was_judged_derives_and_exits_130(three_changes):
     assert term.modes[3] & termios.ICANON
 
 
+def test_sigterm_ends_review_as_ctrl_c_does(three_changes):
+    term = Terminal("acme", "--db", str(three_changes))
+    term.expect(PROMPT)
+    term.press("c")
+    term.expect(PROMPT)
+    term.proc.send_signal(signal.SIGTERM)
+    assert term.finish() == 130
+    assert [j[:2] for j in judgements(three_changes)] == [(0, "cosmetic")]
+    assert "Derived Acme again" in term.screen and "Traceback" not in term.screen
+
+
 def test_review_refuses_an_unknown_company_and_a_missing_database(three_changes, tmp_path):
     from .conftest import run_cli
 
