@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -112,6 +113,18 @@ def test_a_runaway_query_is_interrupted_even_while_a_writer_holds_the_wal(demo_d
     finally:
         writer.conn.execute("ROLLBACK")
         writer.close()
+
+
+def test_ctrl_c_stops_a_query_as_an_interruption_not_as_its_time_limit(demo_db):
+    runaway = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "query", runaway, "--db", str(demo_db), "--time-limit", "60"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(3)  # the interpreter is up and the query running
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in err and "time-limit" not in err and "Traceback" not in err
 
 
 def test_query_command_prints_tables_and_refuses_cleanly(demo_db):

@@ -53,10 +53,19 @@ def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
     )
     conn = open_readonly(path)
     deadline = time.monotonic() + time_limit
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
+    expired: list[bool] = []
+
+    def over_time() -> int:
+        if time.monotonic() > deadline:
+            expired.append(True)
+        return int(bool(expired))
+
+    conn.set_progress_handler(over_time, 1000)
     try:
         yield conn
     except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc) and not expired:
+            raise KeyboardInterrupt from None  # Ctrl-C (or SIGTERM) stopped it: not the time limit
         if "interrupted" in str(exc):
             raise QueryError(f"{what} interrupted after {time_limit:g} s (raise --time-limit if you mean it)") from None
         raise QueryError(f"{what} failed: {exc}") from None
