@@ -229,3 +229,24 @@ def test_a_policy_block_taking_the_place_of_learnt_furniture_is_kept(tmp_path):
     assert len(versions(store)) == 2
     (text,) = store.query("SELECT text FROM versions WHERE id = ?", (versions(store)[1],))[0]
     assert "We wrote this policy in plain words for everyone." in text
+
+
+def test_policy_sentences_moving_to_another_region_of_a_new_template_are_never_learnt():
+    import json
+
+    from crawler.derive.chrome import learn
+    from crawler.store import Reading
+
+    intro = ["We collect the information you give us when you create an account.",
+             "We use it to run the service and to keep your account secure."]
+    main = ["## Sharing"] + [f"We share data of kind {n} with processors that act on our behalf." for n in range(20)]
+
+    def reading(ts: str, regions: list, lines: list[str]) -> Reading:
+        text = "\n\n".join(lines)
+        return Reading(1, 1, "https://a.example/privacy", ts, "fetched", True, "html-3", "policy", None, ts, text,
+                       None, ts, json.dumps(regions))
+
+    before = reading("20200101000000", [["html/body/table/tr/td/p", 2], ["", len(main)]], intro + main)
+    moved = ["Acme printable version", *intro, *main]
+    after = reading("20200201000000", [["html/body/div/p", 3], ["", len(main)]], moved)
+    assert learn([before, after]) == {}  # the intro moved with the template: it is the policy's, not furniture

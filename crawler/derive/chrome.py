@@ -154,6 +154,8 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
     )
     if not main or not changed:
         return
+    if any(_holds_moved_text(s, p, other) for s in changed for p, other in ((pa, pb), (pb, pa))):
+        return  # the page was laid out anew and the policy's sentences changed region: nothing to learn here
     limit = min(LEARNABLE_CHARS, LEARNABLE_SHARE * main)
     dated = set()
     for slot in changed:
@@ -188,6 +190,17 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         else:
             learnt[slot] = _evidence(a, b, before, after)
             learnt[slot].pairs = 1
+
+
+def _holds_moved_text(slot: str, page: _Page, other: _Page) -> bool:
+    """Whether most of a slot's text is sentences the other capture shows in other slots (moved, not new)."""
+    lines = page.by_slot.get(slot, ())
+    long_lines = [k for k in map(key_text, lines) if len(k.split()) >= SENTENCE_WORDS]
+    if not long_lines:
+        return False
+    elsewhere = key_text("\n".join(line for s, line in other.lines if s != slot))
+    moved = sum(len(k) for k in long_lines if k in elsewhere)
+    return moved * 2 > sum(len(k) for k in map(key_text, lines))
 
 
 def _served_date(text: str, reading: Reading) -> bool:
