@@ -58,7 +58,7 @@ def test_diff_captures_across_a_redesign_says_one_version_and_shows_the_template
     result = run_cli("diff", "Acme", "--captures", "20200101", "20200201", "--db", db)
     assert result.returncode == 0, result.stderr
     assert "same version" in result.stdout and "redesign" in result.stdout
-    assert "+Example Inc. printable version" in result.stdout
+    assert "+Last updated on January 28, 2020" in result.stdout
 
 
 def test_a_timestamp_naming_no_capture_is_a_usage_error_with_the_nearest(tmp_path):

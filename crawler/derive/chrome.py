@@ -283,16 +283,21 @@ class Redesign:
     came: list[str]
 
 
-def template_edges(a: Reading, b: Reading, text_a: str, text_b: str) -> tuple[list[str], list[str]] | None:
-    """The lines only ``text_a`` and only ``text_b`` have when those are a few short lines at the edges
-    around the same words (the template's, if the page was redesigned between them); else None. The
-    words around them are compared, not their lines: the new template may break them otherwise."""
-    la = [k for k in map(key_text, text_a.split("\n")) if k]
-    lb = [k for k in map(key_text, text_b.split("\n")) if k]
-    edges = _edges(la, lb)
+def template_edges(a: Reading, b: Reading, furniture: dict[str, Learnt]) -> tuple[list[str], list[str]] | None:
+    """The lines only ``a`` and only ``b`` show (learnt furniture left out) when those are a few short
+    lines beside the policy's main block at the edges of the same words -- the template's, if the page
+    was redesigned between them; else None. The words between are compared, not their lines: the new
+    template may break them otherwise. A line inside the main block is the policy's."""
+    la, lb = _slotted_key_lines(a, furniture), _slotted_key_lines(b, furniture)
+    edges = _edges([k for _, k in la], [k for _, k in lb])
     if edges is None:
         return None
-    gone, came = edges
+    (head_a, tail_a), (head_b, tail_b) = edges
+    gone_lines = la[:head_a] + la[len(la) - tail_a :]
+    came_lines = lb[:head_b] + lb[len(lb) - tail_b :]
+    if any(_is_main(slot) for slot, _ in gone_lines + came_lines):
+        return None
+    gone, came = [k for _, k in gone_lines], [k for _, k in came_lines]
     if any(_alike_words(x, y) for x in gone for y in came):
         return None  # a line edited, not one template's line replaced by another's
     for line, r in [(x, a) for x in gone] + [(x, b) for x in came]:
@@ -304,12 +309,23 @@ def template_edges(a: Reading, b: Reading, text_a: str, text_b: str) -> tuple[li
     return gone, came
 
 
+def _slotted_key_lines(r: Reading, furniture: dict[str, Learnt]) -> list[tuple[str, str]]:
+    """(slot, key text) of each line of a reading's policy text, learnt furniture left out."""
+    return [
+        (slot, k)
+        for slot, block in lines_of(r.text, r.regions)
+        if not is_furniture(slot, block, furniture)
+        for k in map(key_text, block.split("\n"))
+        if k
+    ]
+
+
 _TRIMS = sorted(product(range(REDESIGN_LINES + 1), repeat=4), key=sum)  # fewest lines first
 
 
-def _edges(la: list[str], lb: list[str]) -> tuple[list[str], list[str]] | None:
-    """The fewest lines (at most REDESIGN_LINES at each end of each text) whose removal leaves the two
-    texts the same words, holding most of each."""
+def _edges(la: list[str], lb: list[str]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """How many lines to take from the head and the tail of each text -- the fewest, some, at most
+    REDESIGN_LINES at each end -- to leave the same words, holding most of each."""
     total = max(sum(map(len, la)), sum(map(len, lb)))
     for head_a, head_b, tail_a, tail_b in _TRIMS:
         core_a, core_b = la[head_a : len(la) - tail_a], lb[head_b : len(lb) - tail_b]
@@ -317,11 +333,9 @@ def _edges(la: list[str], lb: list[str]) -> tuple[list[str], list[str]] | None:
             continue
         if sum(map(len, core_a)) < max(REDESIGN_CORE_CHARS, REDESIGN_CORE * total):
             return None  # the rest is too small to say the words are the same
-        gone = la[:head_a] + la[len(la) - tail_a :]
-        came = lb[:head_b] + lb[len(lb) - tail_b :]
-        if gone or came:
-            return gone, came
-        return None  # the same words: nothing to explain
+        if head_a + head_b + tail_a + tail_b == 0:
+            return None  # the same words: nothing to explain
+        return (head_a, tail_a), (head_b, tail_b)
     return None
 
 
@@ -338,10 +352,13 @@ def frames_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) < REDESIGN_FRAMES * len(a | b)
 
 
-def redesigns(readings: list[Reading], texts: dict[int, tuple[str, str]], frame) -> list[Redesign]:
+def redesigns(
+    readings: list[Reading], texts: dict[int, tuple[str, str]], furniture: dict[str, Learnt], frame
+) -> list[Redesign]:
     """Give a key that first appears just after a redesign, differing from the key before only by lines
     of the templates, the key before (in ``texts``, per capture id). ``readings``: one target's, in time
-    order; ``frame(reading)``: its page's skeleton (read only for the few pairs that need it)."""
+    order, with its learnt ``furniture``; ``frame(reading)``: its page's skeleton (read only for the few
+    pairs that need it)."""
     seen: set[str] = set()
     alias: dict[str, str] = {}
     found: list[Redesign] = []
@@ -351,8 +368,8 @@ def redesigns(readings: list[Reading], texts: dict[int, tuple[str, str]], frame)
         if key in alias:
             texts[r.capture_id] = (text, alias[key])
         elif previous is not None and key not in seen:
-            before_text, before_key = texts[previous.capture_id]
-            edges = template_edges(previous, r, before_text, text)
+            before_key = texts[previous.capture_id][1]
+            edges = template_edges(previous, r, furniture)
             if edges and frames_differ(frame(previous), frame(r)):
                 alias[key] = before_key
                 texts[r.capture_id] = (text, before_key)

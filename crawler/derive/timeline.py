@@ -132,7 +132,7 @@ def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[
         rows += [
             (target_id, f"redesign {x.after.timestamp}", 1, x.before.timestamp, x.after.timestamp,
              "\n".join(x.gone)[:300], "\n".join(x.came)[:300])
-            for x in redesigns(readings, texts, frame)
+            for x in redesigns(readings, texts, furniture[target_id], frame)
         ]
     store.replace_template_chrome(document_id, sorted(rows))
     return texts
