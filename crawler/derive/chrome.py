@@ -152,10 +152,13 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         for s in changed
         if not (_within(pa.key(s), pa.by_slot.get(s, ()), seq_b) and _within(pb.key(s), pb.by_slot.get(s, ()), seq_a))
     )
+    # a region beside the main block whose text is mostly the policy's sentences, shown elsewhere on the
+    # other side, moved with a new layout: it did not change, and it is not furniture
+    changed = [
+        s for s in changed if _is_main(s) or not (_holds_moved_text(s, pa, pb) or _holds_moved_text(s, pb, pa))
+    ]
     if not main or not changed:
         return
-    if any(_holds_moved_text(s, p, other) for s in changed for p, other in ((pa, pb), (pb, pa))):
-        return  # the page was laid out anew and the policy's sentences changed region: nothing to learn here
     limit = min(LEARNABLE_CHARS, LEARNABLE_SHARE * main)
     dated = set()
     for slot in changed:
