@@ -3,8 +3,9 @@
 The same archive-like histories as bench/bench_versions.py (its --quick sizes unless --full):
 tuned and held-out template families scored apart, per capture (``extract`` alone) and with the
 full derive (which adds what is learnt across captures). One row per signal turned off
-(``crawler.extract.blocks.SIGNALS``), one with learning across captures turned off, and the
-extractor with everything on, all in the same run.
+(``crawler.extract.blocks.SIGNALS``), one without redesigns kept as one version, one with learning
+across captures turned off (redesigns too), and the extractor with everything on, all in the same
+run.
 
     .venv/bin/python bench/bench_signals.py [--full] [--write]
 """
@@ -65,7 +66,7 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the full corpus of bench_versions (slow)")
     ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     args = ap.parse_args()
-    from bench import heldout_templates, more_templates
+    from bench import heldout_templates, more_templates, more_templates_3
 
     histories = bv.load_histories()
     n_tuned, n_tuned2, n_held, per_version = (
@@ -74,18 +75,21 @@ def main() -> None:
     families = {
         "tuned": bv.build_sites(histories, n_tuned, bv.TUNED_SEED, bv.TEMPLATES, "tuned", per_version),
         "tuned-2": more_templates.sites(histories, n_tuned2, per_version),
+        "tuned-3": more_templates_3.sites(histories, n_tuned2, per_version),
         "held-out": heldout_templates.sites(histories, n_held, per_version),
     }
-    learn = timeline.learn
-    runs = [("everything on", blocks.ALL_SIGNALS, True)]
-    runs += [(f"without {WHAT[s]}", blocks.ALL_SIGNALS - {s}, True) for s in WHAT]
-    runs += [("without learning across captures", blocks.ALL_SIGNALS, False)]
+    learn, redesigns = timeline.learn, timeline.redesigns
+    runs = [("everything on", blocks.ALL_SIGNALS, "all")]
+    runs += [(f"without {WHAT[s]}", blocks.ALL_SIGNALS - {s}, "all") for s in WHAT]
+    runs += [("without redesigns kept as one version", blocks.ALL_SIGNALS, "no redesigns")]
+    runs += [("without learning across captures (nor redesigns)", blocks.ALL_SIGNALS, "none")]
     rows = []
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pt-signals-") as tmp:
-        for i, (label, signals, learning) in enumerate(runs):
+        for i, (label, signals, across) in enumerate(runs):
             blocks.SIGNALS = signals
-            timeline.learn = learn if learning else (lambda readings: {})
+            timeline.learn = learn if across != "none" else (lambda readings: {})
+            timeline.redesigns = redesigns if across == "all" else (lambda *args: [])
             row = {"extractor": label}
             for fam, sites in families.items():
                 work = Path(tmp) / f"{i}-{fam}"
@@ -95,7 +99,7 @@ def main() -> None:
                 row[f"{fam}: full derive"] = cell(derived)
             rows.append(row)
             print(f"{label}: {row}", file=sys.stderr)
-    blocks.SIGNALS, timeline.learn = blocks.ALL_SIGNALS, learn
+    blocks.SIGNALS, timeline.learn, timeline.redesigns = blocks.ALL_SIGNALS, learn, redesigns
     sizes = ", ".join(
         f"{fam} {len(sites)} sites / {sum(len(x.captures) for x in sites)} captures" for fam, sites in families.items()
     )
