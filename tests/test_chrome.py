@@ -199,7 +199,7 @@ def test_a_redesign_adding_a_title_line_and_a_review_date_keeps_the_version(tmp_
     # title is a region beside the policy that came (learnt from this pair); a date is learnt from one
     # pair only with the redesign (a "Last updated" line may be the policy's own, dated edit)
     learnt = dict(store.query("SELECT slot, after_text FROM learnt_chrome"))
-    assert learnt == {"html/body/main.legal/div.doc-head": "Example Inc. printable version",
+    assert learnt == {"html/body/main.legal/div.doc-head (above the policy)": "Example Inc. printable version",
                       "redesign 20200201000000": "Last updated on January 28, 2020"}
     assert store.query("SELECT from_ts, to_ts FROM cosmetic_layout_changes")[0] == ("20200101000000", "20200201000000")
 

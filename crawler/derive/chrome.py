@@ -42,6 +42,9 @@ ALIKE = 0.5  # a line in a learnt slot of the main block is that furniture when 
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&nbsp;|\s)protected\]", re.I)
 
 
+ABOVE, BELOW, BETWEEN = " (above the policy)", " (below the policy)", " (between the policy's blocks)"
+
+
 @dataclass
 class Learnt:
     pairs: int
@@ -56,15 +59,21 @@ def lines_of(text: str, regions: str | None) -> list[tuple[str, str]]:
 
     A block of the main block is named by its tag and its place from the nearer end, without the
     number of blocks beside it (``main:p@-0``, the last): a list re-marked as paragraphs changes that
-    number, not which block is the last."""
+    number, not which block is the last. A region beside it is named by its path and by where it
+    stands, above the policy, below it or between its blocks: one path (``html/body/div/p``) may
+    hold a title above the policy and a footer below it, two things."""
     lines = text.split("\n\n")
     if not regions:
         return [("", line) for line in lines]
+    runs = [(_uncounted(slot), n) for slot, n in json.loads(regions)]
+    runs.append(("", len(lines) - sum(n for _, n in runs)))
+    mains = [i for i, (slot, n) in enumerate(runs) if n and _is_main(slot)]
     out: list[tuple[str, str]] = []
-    for slot, n in json.loads(regions):
-        slot = _uncounted(slot)
+    for i, (slot, n) in enumerate(runs):
+        if mains and not _is_main(slot):
+            slot += ABOVE if i < mains[0] else BELOW if i > mains[-1] else BETWEEN
         out += [(slot, line) for line in lines[len(out) : len(out) + n]]
-    return out + [("", line) for line in lines[len(out) :]]
+    return out
 
 
 def children(regions: str | None) -> int:
