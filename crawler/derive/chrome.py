@@ -307,8 +307,9 @@ def template_edges(a: Reading, b: Reading, furniture: dict[str, Learnt]) -> tupl
     (head_a, tail_a), (head_b, tail_b) = edges
     gone_lines = la[:head_a] + la[len(la) - tail_a :]
     came_lines = lb[:head_b] + lb[len(lb) - tail_b :]
-    if any(_is_main(slot) for slot, _ in gone_lines + came_lines):
-        return None
+    core_labels = {_label_of(slot) for slot, _ in la[head_a : len(la) - tail_a] + lb[head_b : len(lb) - tail_b]}
+    if any(_is_main(slot) and not _own_element(slot, core_labels) for slot, _ in gone_lines + came_lines):
+        return None  # a plain block of the policy's own: the policy's words
     gone, came = [k for _, k in gone_lines], [k for _, k in came_lines]
     if any(_alike_words(x, y) for x in gone for y in came):
         return None  # a line edited, not one template's line replaced by another's
@@ -319,6 +320,18 @@ def template_edges(a: Reading, b: Reading, furniture: dict[str, Learnt]) -> tupl
         if stated_date(line) and not _served_date(line, r):
             return None
     return gone, came
+
+
+def _label_of(slot: str) -> str:
+    """The element a block of the main block is (``main:p.tip@-0`` -> ``p.tip``); "" beside it."""
+    return slot[len(MAIN_SLOT) :].rpartition("@")[0] if slot.startswith(MAIN_SLOT) else ""
+
+
+def _own_element(slot: str, core_labels: set[str]) -> bool:
+    """Whether a block of the main block is an element the policy's other blocks never are, named by a
+    class or id ("p.tip", "div.notice"): a template's insert, not a paragraph of the policy."""
+    label = _label_of(slot)
+    return "." in label and label not in core_labels
 
 
 def _slotted_key_lines(r: Reading, furniture: dict[str, Learnt]) -> list[tuple[str, str]]:
