@@ -215,6 +215,14 @@ def test_a_redesign_adding_the_policy_s_own_date_is_a_version(tmp_path):
     assert len(set(versions(store))) == 2
 
 
+def test_a_styled_element_of_the_new_template_inside_the_policy_s_block_keeps_the_version(tmp_path):
+    store = history(tmp_path, "redesign-1.html", "redesign-tip.html")
+    assert len(versions(store)) == 1
+    assert store.query("SELECT after_text FROM learnt_chrome WHERE slot LIKE 'redesign %'") == [
+        ("Tip: press / to search the help centre",)
+    ]
+
+
 def test_a_short_line_added_inside_the_policy_s_block_at_a_redesign_is_a_version(tmp_path):
     # a link to a supplemental notice, added under the policy when the page was redesigned
     store = history(tmp_path, "redesign-1.html", "redesign-notice.html")
