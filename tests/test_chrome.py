@@ -223,6 +223,11 @@ def test_a_styled_element_of_the_new_template_inside_the_policy_s_block_keeps_th
     ]
 
 
+def test_a_back_link_on_top_of_the_policy_s_block_at_a_redesign_keeps_the_version(tmp_path):
+    store = history(tmp_path, "redesign-1.html", "redesign-title.html")
+    assert len(versions(store)) == 1
+
+
 def test_a_short_line_added_inside_the_policy_s_block_at_a_redesign_is_a_version(tmp_path):
     # a link to a supplemental notice, added under the policy when the page was redesigned
     store = history(tmp_path, "redesign-1.html", "redesign-notice.html")

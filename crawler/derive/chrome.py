@@ -11,6 +11,10 @@ several pairs, showing at least three values: a real edit shows two. It is left 
 every capture of the target, and what was learnt is stored with its evidence
 (``template_chrome``, view ``learnt_chrome``), rebuilt whole on each derive so that it never
 depends on the order captures arrived in.
+
+A redesign is furniture too: a capture of a new page template whose policy text differs from the
+one before only by a few short lines beside the policy keeps the earlier capture's version
+(``redesigns``, below).
 """
 
 from __future__ import annotations
@@ -308,8 +312,9 @@ def template_edges(a: Reading, b: Reading, furniture: dict[str, Learnt]) -> tupl
     gone_lines = la[:head_a] + la[len(la) - tail_a :]
     came_lines = lb[:head_b] + lb[len(lb) - tail_b :]
     core_labels = {_label_of(slot) for slot, _ in la[head_a : len(la) - tail_a] + lb[head_b : len(lb) - tail_b]}
-    if any(_is_main(slot) and not _own_element(slot, core_labels) for slot, _ in gone_lines + came_lines):
-        return None  # a plain block of the policy's own: the policy's words
+    tails = la[len(la) - tail_a :] + lb[len(lb) - tail_b :]
+    if any(_is_main(slot) and not _own_element(slot, core_labels) for slot, _ in tails):
+        return None  # a plain block at the end of the policy's own: what a policy grows by, its words
     gone, came = [k for _, k in gone_lines], [k for _, k in came_lines]
     if any(_alike_words(x, y) for x in gone for y in came):
         return None  # a line edited, not one template's line replaced by another's
