@@ -315,6 +315,8 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     ap.add_argument("--examples", type=int, default=0, help="print N leaked-block examples (tuned families only)")
     ap.add_argument("--no-heldout", action="store_true", help="skip the held-out families")
+    ap.add_argument("--reseed", type=int, default=0,
+                    help="add N to the tuned generators' seeds: other tuned sites, same templates (no --write)")
     ap.add_argument("--only", choices=("tuned", "tuned-2", "tuned-3", "held-out", "held-out-2", "held-out-3"),
                     help="score one family alone (figures only)")
     args = ap.parse_args()
@@ -323,7 +325,11 @@ def main() -> None:
     n_tuned, n_tuned2, n_held, per_version = (
         (8, 5, 6, 3.0) if args.quick else (2 * len(histories), len(histories), len(histories), 6.0)
     )
-    tuned = build_sites(histories, n_tuned, TUNED_SEED, TEMPLATES, "tuned", per_version)
+    if args.reseed:
+        args.write, args.no_heldout = False, True
+        more_templates.SEED += args.reseed
+        more_templates_3.SEED += args.reseed
+    tuned = build_sites(histories, n_tuned, TUNED_SEED + args.reseed, TEMPLATES, "tuned", per_version)
     families = {"tuned": tuned, "tuned-2": more_templates.sites(histories, n_tuned2, per_version),
                 "tuned-3": more_templates_3.sites(histories, n_tuned2, per_version)}
     held_names: list[str] = []
