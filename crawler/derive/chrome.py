@@ -280,8 +280,9 @@ def policy_text(r: Reading, furniture: dict[str, Learnt]) -> tuple[str, str]:
 # Two consecutive readings whose pages are of different templates (their frames share under half of
 # their containers) and whose policy texts differ only by a few short lines at the top or the bottom
 # show one version: the lines came or went with the template ("printable version", a title line, a
-# "Back to top"), not with the policy. Lines stating an e-mail address or the policy's own date, and
-# sentences, are never the template's: an edit of them is an edit of the policy.
+# "Back to top"), not with the policy. Lines stating an e-mail address or the policy's own date,
+# sentences, edits of a line and plain blocks at the end of the policy's own block (what a policy
+# grows by) are never the template's: a change of them is a change of the policy.
 REDESIGN_FRAMES = 0.5  # frames sharing less than this share of their containers are two templates
 REDESIGN_LINES = 3  # at most this many lines at each edge of each text ...
 REDESIGN_WORDS = 12  # ... each of at most this many words ...
@@ -301,9 +302,9 @@ class Redesign:
 
 def template_edges(a: Reading, b: Reading, furniture: dict[str, Learnt]) -> tuple[list[str], list[str]] | None:
     """The lines only ``a`` and only ``b`` show (learnt furniture left out) when those are a few short
-    lines beside the policy's main block at the edges of the same words -- the template's, if the page
-    was redesigned between them; else None. The words between are compared, not their lines: the new
-    template may break them otherwise. A line inside the main block is the policy's."""
+    lines at the edges of the same words that a template may have brought -- the template's, if the
+    page was redesigned between them; else None. The words between are compared, not their lines: the
+    new template may break them otherwise."""
     la, lb = _slotted_key_lines(a, furniture), _slotted_key_lines(b, furniture)
     edges = _edges([k for _, k in la], [k for _, k in lb])
     if edges is None:
