@@ -52,6 +52,13 @@ def test_missing_and_undecodable_files_are_clear_errors(tmp_path):
         load_targets(bad)
 
 
+def test_a_folder_or_an_endless_device_is_a_clear_error_not_a_hang(tmp_path):
+    with pytest.raises(TargetsError, match="Is a directory"):
+        load_targets(tmp_path)
+    with pytest.raises(TargetsError, match="larger than 64 MiB"):
+        load_targets("/dev/zero")
+
+
 def test_shipped_starter_list_is_valid_and_has_krop():
     targets = load_targets(ROOT / "data" / "targets.csv")
     assert len({t.company for t in targets}) >= 25

@@ -165,13 +165,23 @@ def parse_targets(text: str, source: str = "<targets>") -> list[Target]:
     return targets
 
 
+MAX_TARGETS_BYTES = 64 << 20  # 64 MiB: about half a million rows
+
+
 def load_targets(path: str | Path, companies: tuple[str, ...] | list[str] = ()) -> list[Target]:
     """Read and validate a targets file; keep only ``companies`` when given (case-insensitive)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TARGETS_BYTES + 1)  # a device or a pipe that never ends is not read for ever
     except FileNotFoundError:
         raise TargetsError(str(path), ["file not found; pass --targets PATH or create data/targets.csv"]) from None
+    except OSError as exc:  # a folder, no permission
+        raise TargetsError(str(path), [exc.strerror or str(exc)]) from None
+    if len(raw) > MAX_TARGETS_BYTES:
+        raise TargetsError(
+            str(path), [f"larger than {MAX_TARGETS_BYTES >> 20} MiB: not a targets file (CSV rows of company, URL)"]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
