@@ -680,6 +680,21 @@ def trends(by, topics, companies, since, until, db, fmt):
         click.echo(note, err=True)
 
 
+def _port_free(port: int) -> None:
+    """Refuse a port another program listens on, before Datasette takes the process (its own error
+    would be a traceback and another exit code)."""
+    import socket
+
+    from crawler.errors import UsageError
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is free
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise UsageError(f"--port {port}: 127.0.0.1:{port} is taken ({exc.strerror}); choose another") from None
+
+
 @cli.command()
 @db_option()
 @click.option("--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1.")
@@ -697,6 +712,7 @@ def browse(db, port):
     from crawler.store.files import needs_immutable
 
     path = _open_existing(db).path
+    _port_free(port)
     # Datasette reads its metadata once, from a file with no name (unlinked at once, or never linked): it
     # goes with the process, however Datasette ends, and leaves nothing in the temporary directory
     docs = tempfile.TemporaryFile()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -212,6 +213,16 @@ def test_browse_serves_datasette_on_loopback_with_docs_and_canned_queries(demo_d
 
 
 # --------------------------------------------------------------------------- query output: every value, every column
+
+
+def test_browse_on_a_taken_port_is_a_usage_error_in_one_line(demo_db):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("browse", "--db", str(demo_db), "--port", str(port), timeout=60)
+    assert result.returncode == 2 and f"127.0.0.1:{port} is taken" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
