@@ -247,7 +247,7 @@ def crawl(
         policytrail crawl --quiet --log-file logs/crawl.log    # from cron
     """
     from crawler.archive import utcnow
-    from crawler.crawl.run import crawl_settings, parse_overrides, run_crawl
+    from crawler.crawl.run import CrawlResult, crawl_settings, parse_overrides, run_crawl
     from crawler.outputs.destinations import check_log_file
 
     if log_file:  # not the database, and writable: before anything is locked, created or requested
@@ -273,7 +273,13 @@ def crawl(
         estimate=estimate,
         extra={**parse_overrides(overrides), "POLICYTRAIL_PROGRESS": progress, "POLICYTRAIL_RULES": rules},
     )
-    result = run_crawl(settings)
+    try:
+        result = run_crawl(settings)
+    except PolicytrailError as exc:  # refused before it ran (the lock held, a bad targets file)
+        if as_json:  # a job runner reads one JSON object on standard output, whatever stopped the run
+            refused = CrawlResult(exc.exit_code, str(exc), error=exc)
+            click.echo(json.dumps(refused.as_dict(), indent=2, ensure_ascii=False))
+        raise
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     elif not quiet:

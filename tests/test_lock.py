@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -59,6 +60,16 @@ def test_a_crawl_while_another_holds_the_database_exits_75(ia_shim, tmp_path):
     assert "another policytrail run" in result.stderr and "Traceback" not in result.stderr
     assert time.monotonic() - started < 30
     assert ia_shim.requests() == [] and not db.exists()
+
+
+def test_a_crawl_refused_by_the_lock_still_prints_its_json_summary(ia_shim, tmp_path):
+    db = tmp_path / "t.db"
+    with DatabaseLock(db):
+        result = crawl(ia_shim, db, "--json")
+    assert result.returncode == 75
+    summary = json.loads(result.stdout)
+    assert summary["exit_code"] == 75 and summary["error"] == "LockHeld"
+    assert "another policytrail run" in summary["message"] and summary["run_id"] is None
 
 
 def test_dash_s_cannot_switch_the_lock_off(ia_shim, tmp_path):
