@@ -204,8 +204,7 @@ def _compare(a: Reading, b: Reading, pa: _Page, pb: _Page, learnt: dict[str, Lea
         elif slot in learnt:
             learnt[slot].pairs += 1
         else:
-            learnt[slot] = _evidence(a, b, before, after)
-            learnt[slot].pairs = 1
+            learnt[slot] = _evidence(a, b, before, after, pairs=1)
 
 
 def _holds_moved_text(slot: str, page: _Page, other: _Page) -> bool:
@@ -241,8 +240,8 @@ def _within(text: str, lines, other: str) -> bool:
     return not text or all(key_text(line) in other for line in lines)
 
 
-def _evidence(a: Reading, b: Reading, before: str, after: str) -> Learnt:
-    return Learnt(0, a.timestamp, b.timestamp, before[:_EVIDENCE_CHARS], after[:_EVIDENCE_CHARS])
+def _evidence(a: Reading, b: Reading, before: str, after: str, pairs: int = 0) -> Learnt:
+    return Learnt(pairs, a.timestamp, b.timestamp, before[:_EVIDENCE_CHARS], after[:_EVIDENCE_CHARS])
 
 
 def without(text: str, regions: str | None, furniture: dict[str, Learnt]) -> str:
@@ -290,14 +289,6 @@ REDESIGN_CORE = 0.9  # ... around a core of identical lines holding at least thi
 REDESIGN_CORE_CHARS = 400  # ... and at least this many characters
 SENTENCE_WORDS = 6  # a line of this many words or more, ending as a sentence does, is the policy's
 _SENTENCE = re.compile(r"[.!?;:][\"')\]]*$")
-
-
-@dataclass
-class Redesign:
-    before: Reading
-    after: Reading
-    gone: list[str]
-    came: list[str]
 
 
 def template_edges(a: Reading, b: Reading, furniture: dict[str, Learnt]) -> tuple[list[str], list[str]] | None:
@@ -385,14 +376,15 @@ def frames_differ(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def redesigns(
     readings: list[Reading], texts: dict[int, tuple[str, str]], furniture: dict[str, Learnt], frame
-) -> list[Redesign]:
+) -> dict[str, Learnt]:
     """Give a key that first appears just after a redesign, differing from the key before only by lines
     of the templates, the key before (in ``texts``, per capture id). ``readings``: one target's, in time
     order, with its learnt ``furniture``; ``frame(reading)``: its page's skeleton (read only for the few
-    pairs that need it)."""
+    pairs that need it). Returns what each redesign brought and took, as furniture evidence under the
+    slot ``redesign <timestamp>``."""
     seen: set[str] = set()
     alias: dict[str, str] = {}
-    found: list[Redesign] = []
+    found: dict[str, Learnt] = {}
     previous: Reading | None = None
     for r in readings:
         text, key = texts[r.capture_id]
@@ -404,7 +396,8 @@ def redesigns(
             if edges and frames_differ(frame(previous), frame(r)):
                 alias[key] = before_key
                 texts[r.capture_id] = (text, before_key)
-                found.append(Redesign(previous, r, *edges))
+                gone, came = edges
+                found[f"redesign {r.timestamp}"] = _evidence(previous, r, "\n".join(gone), "\n".join(came), pairs=1)
         seen.add(key)
         previous = r
     return found

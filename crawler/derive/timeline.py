@@ -100,12 +100,7 @@ def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[
     by_target: dict[int, list[Reading]] = {}
     for r in policy:
         by_target.setdefault(r.target_id, []).append(r)
-    furniture: dict[int, dict] = {}
-    rows = []
-    for target_id, readings in by_target.items():
-        learnt = learn(readings)
-        furniture[target_id] = learnt
-        rows += [(target_id, slot, x.pairs, x.first_from, x.first_to, x.before, x.after) for slot, x in learnt.items()]
+    furniture = {target_id: learn(readings) for target_id, readings in by_target.items()}
     texts = {r.capture_id: policy_text(r, furniture[r.target_id]) for r in policy}
     damaged = [cid for cid, (text, _) in texts.items() if REPLACEMENT in text]
     if damaged:
@@ -128,12 +123,10 @@ def policy_texts(store: Store, document_id: int, policy: list[Reading]) -> dict[
             frames[r.digest] = skeleton(*store.snapshot_content(r.digest))
         return frames[r.digest]
 
+    rows = []
     for target_id, readings in by_target.items():
-        rows += [
-            (target_id, f"redesign {x.after.timestamp}", 1, x.before.timestamp, x.after.timestamp,
-             "\n".join(x.gone)[:300], "\n".join(x.came)[:300])
-            for x in redesigns(readings, texts, furniture[target_id], frame)
-        ]
+        learnt = {**furniture[target_id], **redesigns(readings, texts, furniture[target_id], frame)}
+        rows += [(target_id, slot, x.pairs, x.first_from, x.first_to, x.before, x.after) for slot, x in learnt.items()]
     store.replace_template_chrome(document_id, sorted(rows))
     return texts
 

@@ -429,6 +429,11 @@ def _policy(page: Page) -> Extraction:
     )
 
 
+def _is_html(body: bytes, mt: str) -> bool:
+    """HTML by its media type, or, with none, by its first character."""
+    return mt in HTML_TYPES or (not mt and body.lstrip()[:1] == b"<")
+
+
 def extract(
     body: bytes, content_type: str | None, rule: Rule | None = None, as_policy: bool = False, explain: bool = False
 ) -> Extraction:
@@ -437,13 +442,12 @@ def extract(
     ``as_policy``: a person judged this capture to be the policy, so its text is the policy's
     whatever the verdicts say (a page with no text at all still holds none)."""
     mt = media_type(content_type)
-    sniff = body.lstrip()[:5]
-    if mt in PDF_TYPES or sniff.startswith(b"%PDF-"):
+    if mt in PDF_TYPES or body.lstrip()[:5].startswith(b"%PDF-"):
         page = pdf_to_page(body)
         if not page.text:
             return Extraction("not_policy", reason="PDF without a text layer (scanned?) or unreadable")
         page.text = normalize_text(page.text)
-    elif mt in HTML_TYPES or (not mt and sniff[:1] == b"<"):
+    elif _is_html(body, mt):
         page = html_to_page(decode_html(body, content_type), rule, explain)
     elif mt in TEXT_TYPES:
         page = Page(text=normalize_text(decode_html(body, content_type)))
@@ -464,8 +468,7 @@ def skeleton(body: bytes, content_type: str | None) -> frozenset[str]:
     class and id words (hashes a build made left out). Two captures of one page
     template share most of them whatever text they show; a redesign shares few. Empty for a body that
     is not HTML."""
-    mt = media_type(content_type)
-    if not (mt in HTML_TYPES or (not mt and body.lstrip()[:1] == b"<")):
+    if not _is_html(body, media_type(content_type)):
         return frozenset()
     root = parse_html(decode_html(body, content_type))
     found: set[str] = set()
@@ -497,7 +500,7 @@ def skip_match(rule: SkipRule, body: bytes, content_type: str | None) -> str | N
     root = None
     if mt in PDF_TYPES or sniff.startswith(b"%PDF-"):
         text = pdf_to_page(body).text
-    elif mt in HTML_TYPES or (not mt and sniff[:1] == b"<"):
+    elif _is_html(body, mt):
         root = parse_html(decode_html(body, content_type))
         if root is None:
             return None

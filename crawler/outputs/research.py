@@ -64,9 +64,9 @@ def _readonly_session(path: str | Path, time_limit: float, what: str = "query"):
     try:
         yield conn
     except sqlite3.OperationalError as exc:
-        if "interrupted" in str(exc) and not expired:
-            raise KeyboardInterrupt from None  # Ctrl-C (or SIGTERM) stopped it: not the time limit
         if "interrupted" in str(exc):
+            if not expired:
+                raise KeyboardInterrupt from None  # Ctrl-C (or SIGTERM) stopped it: not the time limit
             raise QueryError(f"{what} interrupted after {time_limit:g} s (raise --time-limit if you mean it)") from None
         raise QueryError(f"{what} failed: {exc}") from None
     except (sqlite3.DatabaseError, sqlite3.Warning, sqlite3.ProgrammingError) as exc:
